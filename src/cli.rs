@@ -1,0 +1,63 @@
+//! The command line: every verb, flag and help text.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::render::Format;
+
+/// lore: your organization's catalog as YAML in git, checked in CI and brought to the
+/// people who respond to incidents.
+#[derive(Debug, Parser)]
+#[command(name = "lore", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// When to use colour in human output.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the whole catalog: YAML, type definitions, schemas, references, rules.
+    ///
+    /// Finds the catalog root by walking up from the first PATH (or the current folder) to
+    /// the first folder with lore.yaml, else the first with schemas/ and catalog/. The
+    /// whole catalog is always loaded; PATHs restrict which files' problems are reported.
+    /// Exit status: 0 valid, 1 invalid (or warnings with --strict), 2 usage or config error.
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// Files or folders whose problems to report (default: all).
+    pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// Fail on warnings too.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,17 @@
+//! lore: an organization's catalog as YAML in git, validated, resolved into a typed
+//! graph, and brought to incident responders.
+//!
+//! The library never prints: commands write to the `Write` they are handed.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod catalog;
+pub mod cli;
+pub mod commands;
+pub mod diag;
+pub mod expr;
+pub mod model;
+pub mod render;
+pub mod schema;
+pub mod source;
+pub mod workspace;
+pub mod yaml;

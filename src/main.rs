@@ -1,0 +1,57 @@
+//! The `lore` binary: parse the command line, run, map the outcome to an exit status.
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use lore::cli::Cli;
+use lore::commands::{self, Io, Outcome};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100);
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut err = stderr.lock();
+    let mut io = Io {
+        out: &mut out,
+        err: &mut err,
+        color,
+        width,
+    };
+    let result = commands::run(cli, &mut io);
+    let flushed = out.flush();
+    let outcome = match result {
+        Ok(outcome) => outcome,
+        Err(stop) if stop.broken_pipe => Outcome::Ok,
+        Err(stop) => {
+            let _ = writeln!(err, "error: {}", stop.message);
+            stop.outcome
+        }
+    };
+    if let Err(e) = flushed {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            let _ = writeln!(err, "error: cannot write output: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    ExitCode::from(match outcome {
+        Outcome::Ok => 0,
+        Outcome::Failed => 1,
+        Outcome::Usage => 2,
+    })
+}
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -1,0 +1,920 @@
+//! The configuration and the type definitions, checked and turned into the types later
+//! stages use ([`Config`], [`TypeDef`]).
+//!
+//! Each file is parsed with spans, checked against lore's own schema for it (so an
+//! unknown key is labelled where it is written), then deserialized. Semantic checks
+//! follow: relation targets exist, regexes and CEL compile, `summary`/`totals` name
+//! declared attributes. Every problem is collected; a type with errors in its definition
+//! is still returned when its name is known, so entries of it are not reported as
+//! "unknown type" on top.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::diag::{closest, did_you_mean, Code, Diag, Loc};
+use crate::expr::{Expr, Template};
+use crate::schema::{self, escape};
+use crate::source::FileId;
+use crate::yaml::{Document, SpanIndex};
+
+/// `lore.yaml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub catalog: Vec<String>,
+    pub schemas: String,
+    pub exclude: Vec<String>,
+    pub freshness: Freshness,
+    pub alerts: Alerts,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            catalog: vec!["catalog".into()],
+            schemas: "schemas".into(),
+            exclude: Vec::new(),
+            freshness: Freshness::default(),
+            alerts: Alerts::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Freshness {
+    pub max_age: String,
+}
+
+impl Default for Freshness {
+    fn default() -> Self {
+        Freshness {
+            max_age: "180d".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Alerts {
+    pub sources: BTreeMap<String, SourceConfig>,
+    pub notes: Vec<NoteRaw>,
+}
+
+/// A configured alert source (DESIGN.md §5).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    pub detect: String,
+    pub each: Option<String>,
+    pub title: Option<String>,
+    pub severity: Option<String>,
+    pub status: Option<String>,
+    #[serde(default, rename = "match")]
+    pub matches: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoteRaw {
+    pub when: Option<String>,
+    pub say: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TypeDefRaw {
+    #[serde(rename = "type")]
+    name: String,
+    description: Option<String>,
+    id_pattern: Option<String>,
+    schema: Option<Value>,
+    #[serde(default)]
+    relations: BTreeMap<String, RelationRaw>,
+    alert_keys: Option<Vec<String>>,
+    #[serde(default)]
+    summary: Vec<String>,
+    #[serde(default)]
+    totals: Vec<String>,
+    #[serde(default)]
+    rules: Vec<RuleRaw>,
+    #[serde(default)]
+    notes: Vec<NoteRaw>,
+    #[serde(default)]
+    additional_fields: bool,
+    /// Set when the definition failed its structural check.
+    #[serde(skip)]
+    broken: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RelationRaw {
+    to: OneOrMany,
+    #[serde(default)]
+    many: bool,
+    #[serde(default)]
+    required: bool,
+    inverse: Option<String>,
+    #[serde(default)]
+    owner: bool,
+    #[serde(default)]
+    parent: bool,
+    impact: Option<Impact>,
+    #[allow(dead_code)]
+    description: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleRaw {
+    name: String,
+    when: Option<String>,
+    check: String,
+    message: Option<String>,
+    #[serde(default)]
+    severity: RuleSeverity,
+}
+
+/// Which way breakage flows along a relation (DESIGN.md §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Impact {
+    /// When the target breaks, this entry is impacted.
+    Source,
+    /// When this entry breaks, the target is impacted.
+    Target,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleSeverity {
+    #[default]
+    Error,
+    Warning,
+}
+
+/// Index of a type in [`crate::catalog::Catalog::types`].
+pub type TypeId = usize;
+
+/// A relation, with its target types resolved.
+#[derive(Debug, Clone)]
+pub struct Relation {
+    pub name: String,
+    pub to: Vec<TypeId>,
+    pub many: bool,
+    pub required: bool,
+    pub inverse: Option<String>,
+    pub owner: bool,
+    pub parent: bool,
+    pub impact: Option<Impact>,
+}
+
+#[derive(Debug)]
+pub struct Rule {
+    pub name: String,
+    pub when: Option<Expr>,
+    pub check: Expr,
+    pub message: Option<Template>,
+    pub severity: RuleSeverity,
+}
+
+#[derive(Debug)]
+pub struct Note {
+    pub when: Option<Expr>,
+    pub say: Template,
+}
+
+/// A checked type definition.
+#[derive(Debug)]
+pub struct TypeDef {
+    pub name: String,
+    pub file: FileId,
+    pub description: Option<String>,
+    pub id_pattern: Option<regex::Regex>,
+    /// The type's own JSON Schema, as written.
+    pub schema: Option<Value>,
+    pub relations: Vec<Relation>,
+    pub alert_keys: Vec<String>,
+    pub summary: Vec<String>,
+    pub totals: Vec<String>,
+    pub rules: Vec<Rule>,
+    pub notes: Vec<Note>,
+    pub additional_fields: bool,
+    /// False when the definition had errors: its entries are not schema-checked.
+    pub usable: bool,
+}
+
+impl TypeDef {
+    pub fn relation(&self, name: &str) -> Option<&Relation> {
+        self.relations.iter().find(|r| r.name == name)
+    }
+
+    /// Attribute names declared in the type's schema `properties`.
+    pub fn attributes(&self) -> Vec<&str> {
+        match self.schema.as_ref().and_then(|s| s.get("properties")) {
+            Some(Value::Object(m)) => m.keys().map(String::as_str).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Every field an entry of this type may have.
+    pub fn fields(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = schema::ENVELOPE.to_vec();
+        out.extend(self.attributes());
+        out.extend(self.relations.iter().map(|r| r.name.as_str()));
+        out
+    }
+}
+
+/// A parsed file with spans: enough to point at any node.
+pub struct SpannedDoc<'a> {
+    pub file: FileId,
+    pub doc: &'a Document,
+    pub text: &'a str,
+}
+
+impl SpannedDoc<'_> {
+    fn spans(&self) -> Option<&SpanIndex> {
+        self.doc.spans.as_ref()
+    }
+
+    /// The place of the node at `pointer` (its key when `key` and it has one).
+    pub fn loc(&self, pointer: &str, key: bool) -> Loc {
+        let span = self.spans().and_then(|s| {
+            if key {
+                s.key(pointer).or_else(|| s.nearest(pointer))
+            } else {
+                s.nearest(pointer)
+            }
+        });
+        match span {
+            Some(span) => Loc::Span(self.file, span),
+            None => Loc::File(self.file),
+        }
+    }
+
+    /// The place of a byte offset inside the string value at `pointer` (for expression errors).
+    fn loc_in_string(&self, pointer: &str, offset: Option<usize>) -> Loc {
+        let Some(span) = self.spans().and_then(|s| s.value(pointer)) else {
+            return self.loc(pointer, false);
+        };
+        let Some(offset) = offset else {
+            return Loc::Span(self.file, span);
+        };
+        let quoted = matches!(self.text.as_bytes().get(span.start), Some(b'"' | b'\''));
+        let start = (span.start + offset + usize::from(quoted)).min(span.end);
+        let end = next_char(self.text, start).min(span.end.max(start));
+        Loc::Span(self.file, start..end)
+    }
+}
+
+fn next_char(text: &str, at: usize) -> usize {
+    text.get(at..)
+        .and_then(|s| s.chars().next())
+        .map_or(at, |c| at + c.len_utf8())
+}
+
+/// Check `doc` against one of lore's own schemas: None when it conforms, else the
+/// pointers of its unknown keys (which may be all that is wrong).
+fn check_structure(
+    d: &SpannedDoc<'_>,
+    meta: &Value,
+    code: Code,
+    out: &mut Vec<Diag>,
+) -> Option<Vec<String>> {
+    let validator = match schema::build(meta, schema::TypeFileRetriever::default()) {
+        Ok(v) => v,
+        Err(e) => {
+            out.push(Diag::error(
+                code,
+                format!("internal: lore's own schema does not build: {e}"),
+                Loc::File(d.file),
+            ));
+            return Some(Vec::new());
+        }
+    };
+    let declared = schema::property_names(meta);
+    let found = schema::violations(&validator, &d.doc.value, &declared, true);
+    for v in &found {
+        let message = if v.unknown_field {
+            format!("{} in {}", v.message, what_file(code))
+        } else {
+            v.message.clone()
+        };
+        let mut diag = Diag::error(code, message, d.loc(&v.pointer, v.key));
+        if let Some(help) = &v.help {
+            diag = diag.with_help(help.clone());
+        }
+        out.push(diag);
+    }
+    if found.is_empty() {
+        return None;
+    }
+    if found.iter().all(|v| v.unknown_field) {
+        return Some(found.into_iter().map(|v| v.pointer).collect());
+    }
+    Some(Vec::new())
+}
+
+/// Remove the node at `pointer` (RFC 6901) from `value`, if it is a mapping member.
+fn remove_pointer(value: &mut Value, pointer: &str) {
+    let Some((parent, last)) = pointer.rsplit_once('/') else {
+        return;
+    };
+    let last = last.replace("~1", "/").replace("~0", "~");
+    let target = if parent.is_empty() {
+        Some(value)
+    } else {
+        value.pointer_mut(parent)
+    };
+    if let Some(Value::Object(m)) = target {
+        m.remove(&last);
+    }
+}
+
+fn what_file(code: Code) -> &'static str {
+    if code == Code::Config {
+        "lore.yaml"
+    } else {
+        "a type definition"
+    }
+}
+
+/// Check and read `lore.yaml` (None: absent, defaults apply).
+pub fn load_config(d: Option<&SpannedDoc<'_>>, out: &mut Vec<Diag>) -> Config {
+    let Some(d) = d else {
+        return Config::default();
+    };
+    if d.doc.value.is_null() {
+        return Config::default();
+    }
+    if check_structure(d, &schema::config_schema(), Code::Config, out).is_some() {
+        return Config::default();
+    }
+    let config: Config = match serde_json::from_value(d.doc.value.clone()) {
+        Ok(c) => c,
+        Err(e) => {
+            out.push(Diag::error(
+                Code::Config,
+                format!("lore.yaml: {e}"),
+                d.loc("", false),
+            ));
+            return Config::default();
+        }
+    };
+    for (i, note) in config.alerts.notes.iter().enumerate() {
+        let base = format!("/alerts/notes/{i}");
+        check_expr_fields(
+            d,
+            &base,
+            note.when.as_deref(),
+            Some(&note.say),
+            &["totals", "matches", "owners", "impacted", "alert"],
+            out,
+        );
+    }
+    for pattern in config.catalog.iter().chain(&config.exclude) {
+        if let Err(e) = globset::Glob::new(pattern) {
+            out.push(Diag::error(
+                Code::Config,
+                format!("invalid glob `{pattern}`: {e}"),
+                d.loc("", false),
+            ));
+        }
+    }
+    config
+}
+
+/// Compile a note's or rule's `when` and template only to report problems.
+fn check_expr_fields(
+    d: &SpannedDoc<'_>,
+    base: &str,
+    when: Option<&str>,
+    say: Option<&str>,
+    allowed: &[&str],
+    out: &mut Vec<Diag>,
+) {
+    if let Some(when) = when {
+        compile_expr(d, &format!("{base}/when"), when, allowed, out);
+    }
+    if let Some(say) = say {
+        compile_template(d, &format!("{base}/say"), say, allowed, out);
+    }
+}
+
+fn unknown_variables(found: Vec<String>, allowed: &[&str]) -> Option<String> {
+    let unknown: Vec<String> = found
+        .into_iter()
+        .filter(|v| !allowed.contains(&v.as_str()))
+        .collect();
+    if unknown.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = allowed.iter().map(|a| format!("`{a}`")).collect();
+    Some(format!(
+        "unknown variable `{}`; expressions here can use {}",
+        unknown[0],
+        list.join(", ")
+    ))
+}
+
+fn compile_expr(
+    d: &SpannedDoc<'_>,
+    pointer: &str,
+    src: &str,
+    allowed: &[&str],
+    out: &mut Vec<Diag>,
+) -> Option<Expr> {
+    match Expr::compile(src) {
+        Ok(e) => {
+            if let Some(msg) = unknown_variables(e.variables(), allowed) {
+                out.push(Diag::error(
+                    Code::InvalidExpr,
+                    msg,
+                    d.loc_in_string(pointer, None),
+                ));
+                return None;
+            }
+            Some(e)
+        }
+        Err(e) => {
+            out.push(
+                Diag::error(
+                    Code::InvalidExpr,
+                    format!(
+                        "invalid CEL expression `{src}`: {}",
+                        cel_message(&e.message)
+                    ),
+                    d.loc_in_string(pointer, e.offset),
+                )
+                .with_help(
+                    "fix the expression; the entry is `self`, and `has(self.field)` tests a field",
+                ),
+            );
+            None
+        }
+    }
+}
+
+fn compile_template(
+    d: &SpannedDoc<'_>,
+    pointer: &str,
+    src: &str,
+    allowed: &[&str],
+    out: &mut Vec<Diag>,
+) -> Option<Template> {
+    match Template::compile(src) {
+        Ok(t) => {
+            if let Some(msg) = unknown_variables(t.variables(), allowed) {
+                out.push(Diag::error(
+                    Code::InvalidExpr,
+                    msg,
+                    d.loc_in_string(pointer, None),
+                ));
+                return None;
+            }
+            Some(t)
+        }
+        Err(e) => {
+            out.push(
+                Diag::error(
+                    Code::InvalidExpr,
+                    format!("invalid template: {}", e.message),
+                    d.loc_in_string(pointer, e.offset),
+                )
+                .with_help("placeholders are `{{ CEL }}`, e.g. `{{ self.name }}`"),
+            );
+            None
+        }
+    }
+}
+
+/// Check every type definition. Returns the types (sorted by name) and their schemas for
+/// `$ref` between type files, keyed by URI.
+pub fn load_types(docs: &[SpannedDoc<'_>], out: &mut Vec<Diag>) -> Vec<TypeDef> {
+    let meta = schema::typedef_schema();
+    // Pass 1: structure and names.
+    let mut raws: Vec<(usize, TypeDefRaw)> = Vec::new();
+    let mut names: HashMap<String, usize> = HashMap::new();
+    for (i, d) in docs.iter().enumerate() {
+        if !d.doc.value.is_object() {
+            out.push(Diag::error(
+                Code::Typedef,
+                "a type definition must be a mapping with at least `type:`",
+                d.loc("", false),
+            ));
+            continue;
+        }
+        let unknown = check_structure(d, &meta, Code::Typedef, out);
+        let ok = unknown.is_none();
+        // With unknown keys removed, the rest of a definition can still be checked.
+        let mut value = d.doc.value.clone();
+        for pointer in unknown.iter().flatten() {
+            remove_pointer(&mut value, pointer);
+        }
+        let raw: TypeDefRaw = match serde_json::from_value(value) {
+            Ok(r) => r,
+            Err(_) if !ok => {
+                // Keep the name so entries of this type are not also "unknown type".
+                if let Some(Value::String(name)) = d.doc.value.get("type") {
+                    raws.push((i, TypeDefRaw::named(name.clone())));
+                    names.entry(name.clone()).or_insert(i);
+                }
+                continue;
+            }
+            Err(e) => {
+                out.push(Diag::error(
+                    Code::Typedef,
+                    format!("invalid type definition: {e}"),
+                    d.loc("", false),
+                ));
+                continue;
+            }
+        };
+        if let Some(&first) = names.get(&raw.name) {
+            out.push(
+                Diag::error(
+                    Code::Typedef,
+                    format!("type `{}` is defined twice", raw.name),
+                    d.loc("/type", false),
+                )
+                .with_related(docs[first].loc("/type", false), "first defined here")
+                .with_help("rename one of the types, or merge the two files"),
+            );
+            continue;
+        }
+        names.insert(raw.name.clone(), i);
+        let mut raw = raw;
+        if !ok {
+            raw.broken = true;
+        }
+        raws.push((i, raw));
+    }
+    raws.sort_by(|a, b| a.1.name.cmp(&b.1.name));
+    let type_ids: HashMap<&str, TypeId> = raws
+        .iter()
+        .enumerate()
+        .map(|(t, (_, r))| (r.name.as_str(), t))
+        .collect();
+    let type_names: Vec<&str> = raws.iter().map(|(_, r)| r.name.as_str()).collect();
+
+    // Pass 2: semantics.
+    let mut types = Vec::with_capacity(raws.len());
+    for (i, raw) in &raws {
+        let d = &docs[*i];
+        let before = out
+            .iter()
+            .filter(|x| x.severity == crate::diag::Severity::Error)
+            .count();
+        let mut relations = Vec::new();
+        for (rname, r) in &raw.relations {
+            let base = format!("/relations/{}", escape(rname));
+            let targets: Vec<String> = match &r.to {
+                OneOrMany::One(t) => vec![t.clone()],
+                OneOrMany::Many(ts) => ts.clone(),
+            };
+            let mut to = Vec::new();
+            for (k, t) in targets.iter().enumerate() {
+                match type_ids.get(t.as_str()) {
+                    Some(&id) => to.push(id),
+                    None => {
+                        let pointer = match &r.to {
+                            OneOrMany::One(_) => format!("{base}/to"),
+                            OneOrMany::Many(_) => format!("{base}/to/{k}"),
+                        };
+                        let mut diag = Diag::error(
+                            Code::Typedef,
+                            format!("relation `{rname}` points to unknown type `{t}`"),
+                            d.loc(&pointer, false),
+                        );
+                        diag = diag.with_help(
+                            did_you_mean(&closest(t, type_names.iter().copied())).unwrap_or_else(
+                                || {
+                                    format!(
+                                        "define `{t}` in a file under schemas/, or use one of: {}",
+                                        type_names.join(", ")
+                                    )
+                                },
+                            ),
+                        );
+                        out.push(diag);
+                    }
+                }
+            }
+            if schema::ENVELOPE.contains(&rname.as_str()) {
+                out.push(
+                    Diag::error(
+                        Code::Typedef,
+                        format!(
+                            "relation `{rname}` clashes with the envelope field of the same name"
+                        ),
+                        d.loc(&base, true),
+                    )
+                    .with_help("rename the relation"),
+                );
+            }
+            if r.owner && r.parent {
+                out.push(Diag::error(
+                    Code::Typedef,
+                    format!("relation `{rname}` is both `owner` and `parent`"),
+                    d.loc(&base, true),
+                ).with_help("an owner relation names who owns the entry; a parent relation names what contains it; pick one"));
+            }
+            relations.push(Relation {
+                name: rname.clone(),
+                to,
+                many: r.many,
+                required: r.required,
+                inverse: r.inverse.clone(),
+                owner: r.owner,
+                parent: r.parent,
+                impact: r.impact,
+            });
+        }
+
+        let id_pattern = raw
+            .id_pattern
+            .as_ref()
+            .and_then(|p| match regex::Regex::new(p) {
+                Ok(re) => Some(re),
+                Err(e) => {
+                    out.push(
+                        Diag::error(
+                            Code::InvalidRegex,
+                            format!(
+                                "`id_pattern` is not a valid regular expression: {}",
+                                first_line(&e.to_string())
+                            ),
+                            d.loc("/id_pattern", false),
+                        )
+                        .with_help(
+                            "lore uses Rust regex syntax (no look-around or backreferences)",
+                        ),
+                    );
+                    None
+                }
+            });
+
+        if let Some(schema_value) = &raw.schema {
+            check_type_schema(d, schema_value, &raw.relations, out);
+        }
+
+        let attributes: Vec<&str> = match raw.schema.as_ref().and_then(|s| s.get("properties")) {
+            Some(Value::Object(m)) => m.keys().map(String::as_str).collect(),
+            _ => Vec::new(),
+        };
+        for (list, key) in [(&raw.summary, "summary"), (&raw.totals, "totals")] {
+            for (k, name) in list.iter().enumerate() {
+                let known = attributes.contains(&name.as_str())
+                    || (key == "summary"
+                        && (schema::ENVELOPE.contains(&name.as_str())
+                            || raw.relations.contains_key(name)));
+                if !known {
+                    out.push(
+                        Diag::error(
+                            Code::Typedef,
+                            format!("`{key}` names `{name}`, which the type does not declare"),
+                            d.loc(&format!("/{key}/{k}"), false),
+                        )
+                        .with_help(
+                            did_you_mean(&closest(name, attributes.iter().copied()))
+                                .unwrap_or_else(|| "declare it in `schema.properties`".into()),
+                        ),
+                    );
+                }
+            }
+        }
+
+        let mut rules = Vec::new();
+        for (k, r) in raw.rules.iter().enumerate() {
+            let base = format!("/rules/{k}");
+            let when = r
+                .when
+                .as_ref()
+                .map(|w| compile_expr(d, &format!("{base}/when"), w, &["self"], out));
+            let check = compile_expr(d, &format!("{base}/check"), &r.check, &["self"], out);
+            let message = r
+                .message
+                .as_ref()
+                .map(|m| compile_template(d, &format!("{base}/message"), m, &["self"], out));
+            if let (Some(check), Some(when), Some(message)) = (check, flip(when), flip(message)) {
+                rules.push(Rule {
+                    name: r.name.clone(),
+                    when,
+                    check,
+                    message,
+                    severity: r.severity,
+                });
+            }
+        }
+        let mut notes = Vec::new();
+        for (k, n) in raw.notes.iter().enumerate() {
+            let base = format!("/notes/{k}");
+            let when = n
+                .when
+                .as_ref()
+                .map(|w| compile_expr(d, &format!("{base}/when"), w, &["self"], out));
+            let say = compile_template(d, &format!("{base}/say"), &n.say, &["self"], out);
+            if let (Some(say), Some(when)) = (say, flip(when)) {
+                notes.push(Note { when, say });
+            }
+        }
+
+        let after = out
+            .iter()
+            .filter(|x| x.severity == crate::diag::Severity::Error)
+            .count();
+        let lower = raw.name.to_lowercase();
+        types.push(TypeDef {
+            name: raw.name.clone(),
+            file: d.file,
+            description: raw.description.clone(),
+            id_pattern,
+            schema: raw.schema.clone(),
+            relations,
+            alert_keys: raw.alert_keys.clone().unwrap_or_else(|| {
+                vec![
+                    lower.clone(),
+                    format!("{lower}_id"),
+                    format!("{lower}_name"),
+                ]
+            }),
+            summary: raw.summary.clone(),
+            totals: raw.totals.clone(),
+            rules,
+            notes,
+            additional_fields: raw.additional_fields,
+            usable: !raw.broken && after == before,
+        });
+    }
+    types
+}
+
+/// cel's parser lists every token it expected; people need the first half.
+fn cel_message(message: &str) -> String {
+    let short = message.split(" expecting {").next().unwrap_or(message);
+    short.replace("mismatched input '<EOF>'", "the expression ends too early")
+}
+
+/// `Some(None)` when absent, `Some(Some(x))` when it compiled, `None` when it failed.
+fn flip<T>(x: Option<Option<T>>) -> Option<Option<T>> {
+    match x {
+        None => Some(None),
+        Some(Some(v)) => Some(Some(v)),
+        Some(None) => None,
+    }
+}
+
+/// The last non-empty line of a regex error (the one that says what is wrong).
+fn first_line(s: &str) -> String {
+    let line = s
+        .lines()
+        .rfind(|l| !l.trim().is_empty())
+        .unwrap_or(s)
+        .trim();
+    line.strip_prefix("error: ").unwrap_or(line).to_owned()
+}
+
+/// The type's own schema: valid 2020-12, linear-time patterns, `$ref` only inside the
+/// repository, and no property that a relation or the envelope already defines.
+fn check_type_schema(
+    d: &SpannedDoc<'_>,
+    value: &Value,
+    relations: &BTreeMap<String, RelationRaw>,
+    out: &mut Vec<Diag>,
+) {
+    for (pointer, message) in schema::meta_errors(value) {
+        let at = d.doc.value.pointer(&format!("/schema{pointer}"));
+        let message = match (pointer.rsplit('/').next(), at) {
+            (Some("type"), Some(Value::String(t))) => {
+                let types = [
+                    "string", "number", "integer", "boolean", "object", "array", "null",
+                ];
+                let hint = did_you_mean(&closest(t, types.iter().copied())).unwrap_or_default();
+                format!("`{t}` is not a JSON Schema type (string, number, integer, boolean, object, array, null); {hint}")
+            }
+            _ => message,
+        };
+        out.push(
+            Diag::error(Code::InvalidSchema, format!("invalid JSON Schema: {message}"), d.loc(&format!("/schema{pointer}"), false))
+                .with_help("`schema` is JSON Schema 2020-12; see https://json-schema.org/understanding-json-schema/"),
+        );
+    }
+    let mut stack: Vec<(String, &Value)> = vec![(String::from("/schema"), value)];
+    while let Some((pointer, node)) = stack.pop() {
+        match node {
+            Value::Object(m) => {
+                for (k, v) in m {
+                    let child = format!("{pointer}/{}", escape(k));
+                    match (k.as_str(), v) {
+                        ("pattern", Value::String(p)) => check_regex(d, &child, p, out),
+                        ("patternProperties", Value::Object(pp)) => {
+                            for name in pp.keys() {
+                                check_regex_key(d, &format!("{child}/{}", escape(name)), name, out);
+                            }
+                        }
+                        ("$ref", Value::String(r)) => check_ref(d, &child, r, out),
+                        _ => {}
+                    }
+                    stack.push((child, v));
+                }
+            }
+            Value::Array(a) => {
+                for (i, v) in a.iter().enumerate() {
+                    stack.push((format!("{pointer}/{i}"), v));
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(Value::Object(props)) = value.get("properties") {
+        for name in props.keys() {
+            let clash = if schema::ENVELOPE.contains(&name.as_str()) {
+                Some("the envelope field")
+            } else if relations.contains_key(name) {
+                Some("the relation")
+            } else {
+                None
+            };
+            if let Some(what) = clash {
+                out.push(
+                    Diag::error(
+                        Code::InvalidSchema,
+                        format!("property `{name}` clashes with {what} of the same name"),
+                        d.loc(&format!("/schema/properties/{}", escape(name)), true),
+                    )
+                    .with_help(
+                        "lore declares that field itself; remove it from `schema.properties`",
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn check_regex(d: &SpannedDoc<'_>, pointer: &str, pattern: &str, out: &mut Vec<Diag>) {
+    if let Err(e) = regex::Regex::new(pattern) {
+        out.push(
+            Diag::error(Code::InvalidRegex, format!("pattern does not compile: {}", first_line(&e.to_string())), d.loc(pointer, false))
+                .with_help("lore runs patterns in linear time (Rust regex syntax: no look-around or backreferences)"),
+        );
+    }
+}
+
+fn check_regex_key(d: &SpannedDoc<'_>, pointer: &str, pattern: &str, out: &mut Vec<Diag>) {
+    if let Err(e) = regex::Regex::new(pattern) {
+        out.push(Diag::error(
+            Code::InvalidRegex,
+            format!("pattern does not compile: {}", first_line(&e.to_string())),
+            d.loc(pointer, true),
+        ));
+    }
+}
+
+fn check_ref(d: &SpannedDoc<'_>, pointer: &str, reference: &str, out: &mut Vec<Diag>) {
+    let (file, _) = reference.split_once('#').unwrap_or((reference, ""));
+    let bad = if file.is_empty() {
+        None
+    } else if file.contains(':') || file.starts_with('/') || file.starts_with("//") {
+        Some("`$ref` cannot reach the network or absolute paths")
+    } else if file.split('/').any(|s| s == "..") {
+        Some("`$ref` cannot leave the schemas folder")
+    } else {
+        None
+    };
+    if let Some(why) = bad {
+        out.push(
+            Diag::error(Code::InvalidSchema, format!("{why}: `{reference}`"), d.loc(pointer, false))
+                .with_help("refer to `#/$defs/name` in this file, or `other.yaml#/$defs/name` for another type file"),
+        );
+    }
+}
+
+impl TypeDefRaw {
+    fn named(name: String) -> TypeDefRaw {
+        TypeDefRaw {
+            name,
+            description: None,
+            id_pattern: None,
+            schema: None,
+            relations: BTreeMap::new(),
+            alert_keys: None,
+            summary: Vec::new(),
+            totals: Vec::new(),
+            rules: Vec::new(),
+            notes: Vec::new(),
+            additional_fields: true,
+            broken: true,
+        }
+    }
+}

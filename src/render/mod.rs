@@ -1,0 +1,103 @@
+//! Drawing problems for people (miette), scripts (JSON), GitHub annotations and SARIF.
+//!
+//! Every renderer reads the same [`Diag`]s and the same source map, and computes line
+//! and column through [`crate::source`], so all formats agree on every position.
+
+pub mod diagnostics;
+
+use std::path::{Path, PathBuf};
+
+use crate::diag::{Diag, Loc};
+use crate::source::SourceMap;
+
+/// Output formats of `validate`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Source snippets with labels, for people.
+    Human,
+    /// One JSON document (DESIGN.md §10).
+    Json,
+    /// GitHub Actions workflow commands, which annotate the pull request.
+    Github,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+}
+
+/// How paths are shown: relative to the working directory when the catalog is below it.
+#[derive(Clone, Debug)]
+pub struct Paths {
+    prefix: PathBuf,
+}
+
+impl Paths {
+    pub fn new(root: &Path) -> Paths {
+        let cwd = std::env::current_dir()
+            .ok()
+            .and_then(|d| d.canonicalize().ok());
+        let prefix = match cwd {
+            // Below the working folder: paths from there, as a shell would take them.
+            // Inside the catalog: paths from its root, as git shows them.
+            Some(cwd) => match root.strip_prefix(&cwd) {
+                Ok(rel) => rel.to_path_buf(),
+                Err(_) if cwd.starts_with(root) => PathBuf::new(),
+                Err(_) => root.to_path_buf(),
+            },
+            None => root.to_path_buf(),
+        };
+        Paths { prefix }
+    }
+
+    /// Paths exactly as stored (relative to the catalog root).
+    pub fn relative() -> Paths {
+        Paths {
+            prefix: PathBuf::new(),
+        }
+    }
+
+    pub fn show(&self, sources: &SourceMap, file: crate::source::FileId) -> String {
+        self.prefix
+            .join(sources.path(file))
+            .to_string_lossy()
+            .replace('\\', "/")
+    }
+}
+
+/// A located position: file, start line:col, end line:col (1-based).
+pub struct Position {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+pub fn position(sources: &SourceMap, paths: &Paths, loc: &Loc) -> Option<Position> {
+    match loc {
+        Loc::Span(f, span) => {
+            let (line, column) = sources.line_col(*f, span.start);
+            let (end_line, end_column) = sources.line_col(*f, span.end.max(span.start));
+            Some(Position {
+                file: paths.show(sources, *f),
+                line,
+                column,
+                end_line,
+                end_column,
+            })
+        }
+        Loc::File(f) | Loc::Pointer { file: f, .. } => Some(Position {
+            file: paths.show(sources, *f),
+            line: 1,
+            column: 1,
+            end_line: 1,
+            end_column: 1,
+        }),
+        Loc::None => None,
+    }
+}
+
+/// `file:line:col` or the empty string.
+pub fn where_(sources: &SourceMap, paths: &Paths, d: &Diag) -> String {
+    position(sources, paths, &d.loc)
+        .map(|p| format!("{}:{}:{}", p.file, p.line, p.column))
+        .unwrap_or_default()
+}
