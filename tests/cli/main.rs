@@ -1,0 +1,76 @@
+//! Whole-binary tests: small catalog repositories in, exit status and output checked.
+//! One integration-test binary (STYLE.md §9).
+
+mod validate;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+/// The repository root (where Cargo.toml is).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `lore` with a clean, deterministic environment, run in `dir`.
+pub fn lore(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("lore").expect("the lore binary is built");
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    cmd
+}
+
+/// A throwaway catalog repository made of `(path, content)` pairs.
+pub fn catalog(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    for (path, content) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, content).unwrap();
+    }
+    dir
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Run `lore validate --format json` and return (exit code, parsed report).
+pub fn validate_json(dir: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
+    let out = lore(dir)
+        .arg("validate")
+        .args(["--format", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let code = out.status.code().unwrap_or(-1);
+    let report = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", stdout(&out), stderr(&out)));
+    (code, report)
+}
+
+/// `file:line:col code` of every problem, in report order.
+pub fn places(report: &serde_json::Value) -> Vec<String> {
+    report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            format!(
+                "{}:{}:{} {}",
+                p["file"].as_str().unwrap_or("-"),
+                p["line"],
+                p["column"],
+                p["code"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
