@@ -14,6 +14,9 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 
+    #[command(flatten)]
+    pub catalog: CatalogArgs,
+
     /// When to use colour in human output.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -35,6 +38,14 @@ pub enum Command {
     /// whole catalog is always loaded; PATHs restrict which files' problems are reported.
     /// Exit status: 0 valid, 1 invalid (or warnings with --strict), 2 usage or config error.
     Validate(ValidateArgs),
+}
+
+/// Where the catalog is; shared by every command that reads one.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct CatalogArgs {
+    /// Run as if lore was started in DIR (the catalog root is found from there).
+    #[arg(short = 'C', long = "root", value_name = "DIR", global = true)]
+    pub root: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

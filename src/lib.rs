@@ -10,6 +10,7 @@ pub mod commands;
 pub mod diag;
 pub mod expr;
 pub mod model;
+pub mod query;
 pub mod render;
 pub mod schema;
 pub mod source;

@@ -3,8 +3,11 @@
 pub mod validate;
 
 use std::io::Write;
+use std::path::PathBuf;
 
-use crate::cli::{Cli, ColorChoice, Command};
+use crate::catalog::{self, Catalog};
+use crate::cli::{CatalogArgs, Cli, ColorChoice, Command};
+use crate::workspace;
 
 /// How a command ended, mapped to the exit status by `main`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +64,22 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<Outcome, Stop> {
         ColorChoice::Auto => {}
     }
     match cli.command {
-        Command::Validate(args) => validate::run(&args, io),
+        Command::Validate(args) => validate::run(&args, &cli.catalog, io),
     }
+}
+
+/// The folder lore acts in: `--root DIR`, else the current folder.
+pub fn start_dir(args: &CatalogArgs) -> Result<PathBuf, Stop> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| Stop::usage(format!("cannot read the current folder: {e}")))?;
+    Ok(match &args.root {
+        Some(dir) => cwd.join(dir),
+        None => cwd,
+    })
+}
+
+/// Find the root and load the catalog, for query commands.
+pub fn load_catalog(args: &CatalogArgs) -> Result<Catalog, Stop> {
+    let root = workspace::find_root(&start_dir(args)?).map_err(Stop::usage)?;
+    catalog::load(&root).map_err(|f| Stop::usage(f.0))
 }

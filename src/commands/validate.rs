@@ -4,15 +4,18 @@ use std::path::{Path, PathBuf};
 
 use super::{Io, Outcome, Stop};
 use crate::catalog;
-use crate::cli::ValidateArgs;
+use crate::cli::{CatalogArgs, ValidateArgs};
 use crate::diag::{Code, Diag, Loc, Severity};
 use crate::render::diagnostics::{render, Report, Style};
 use crate::render::Paths;
 use crate::workspace;
 
-pub fn run(args: &ValidateArgs, io: &mut Io<'_>) -> Result<Outcome, Stop> {
-    let cwd = std::env::current_dir()
-        .map_err(|e| Stop::usage(format!("cannot read the current folder: {e}")))?;
+pub fn run(
+    args: &ValidateArgs,
+    catalog_args: &CatalogArgs,
+    io: &mut Io<'_>,
+) -> Result<Outcome, Stop> {
+    let cwd = super::start_dir(catalog_args)?;
     let start = args.paths.first().map_or(cwd.clone(), |p| {
         let p = cwd.join(p);
         if p.is_file() {
