@@ -197,7 +197,8 @@ fn human(out: &mut dyn Write, report: &Report<'_>, paths: &Paths, style: Style) 
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(style.width)
-        .with_links(false);
+        .with_links(false)
+        .with_show_related_as_nested(true);
     for diag in report.problems {
         let d = drawn(report.sources, paths, diag);
         let mut s = String::new();
