@@ -417,3 +417,12 @@ fn output_is_deterministic() {
         assert_eq!(first.stdout, again.stdout);
     }
 }
+
+#[test]
+fn readme_lists_every_problem_code() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    for code in lore::diag::Code::ALL {
+        let row = format!("| `{}` | {} |", code.name(), code.description());
+        assert!(readme.contains(&row), "README.md lacks the row {row}");
+    }
+}
