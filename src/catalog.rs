@@ -14,6 +14,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde_json::Value;
 
+use crate::cache::{self, Cache};
 use crate::diag::{closest, did_you_mean, Code, Diag, Loc, Severity};
 use crate::expr::Scope;
 use crate::model::{self, Config, RuleSeverity, SpannedDoc, TypeDef, TypeId};
@@ -80,6 +81,8 @@ pub struct Catalog {
     pub incoming: Vec<Vec<usize>>,
     /// Number of entry files read.
     pub files: usize,
+    /// How many of them came from the cache.
+    pub cache_hits: usize,
     pub problems: Vec<Diag>,
     /// Per type: id or alias -> entry.
     index: Vec<HashMap<String, EntryId>>,
@@ -126,6 +129,12 @@ impl Catalog {
 
 /// Load and check the catalog under `root`.
 pub fn load(root: &Path) -> Result<Catalog, Fatal> {
+    load_with_cache(root, None)
+}
+
+/// Load with a cache of per-file results (see [`crate::cache`]); its key is combined
+/// with what the catalog's results depend on, so a stale cache is only ever a miss.
+pub fn load_with_cache(root: &Path, cache: Option<Cache>) -> Result<Catalog, Fatal> {
     let limits = Limits::default();
     let mut problems = Vec::new();
     let mut sources = SourceMap::default();
@@ -251,17 +260,35 @@ pub fn load(root: &Path) -> Result<Catalog, Fatal> {
         validators: &validators,
         type_by_name: &type_by_name,
     };
-    let results: Vec<FileResult> = entry_paths
+    let key = cache_key(&sources);
+    let cache = cache.map(|c| Cache::open(c.path, c.key ^ key));
+    let loaded: Vec<(FileResult, u128, Option<String>)> = entry_paths
         .par_iter()
         .enumerate()
         .map(|(i, rel)| {
             let file = FileId(u32::try_from(first_id + i).expect("fewer than 4G files"));
-            check_file(root, rel, file, limits, &ctx)
+            load_file(root, rel, file, limits, &ctx, cache.as_ref())
         })
         .collect();
-    let files = results.len();
+    let files = loaded.len();
+    let mut cache_hits = 0;
+    if let Some(cache) = &cache {
+        cache_hits = loaded.iter().filter(|(_, _, r)| r.is_none()).count();
+        if cache_hits < files || cache.len() != files {
+            let records: Vec<(u128, String)> = loaded
+                .iter()
+                .filter_map(|(_, hash, record)| {
+                    let record = record
+                        .clone()
+                        .or_else(|| cache.get(*hash).map(str::to_owned))?;
+                    Some((*hash, record))
+                })
+                .collect();
+            cache.save(&records);
+        }
+    }
     let mut entries = Vec::new();
-    for (rel, r) in entry_paths.into_iter().zip(results) {
+    for (rel, (r, _, _)) in entry_paths.into_iter().zip(loaded) {
         let id = sources.add(rel, r.text);
         debug_assert_eq!(id, r.file);
         problems.extend(r.problems);
@@ -278,6 +305,7 @@ pub fn load(root: &Path) -> Result<Catalog, Fatal> {
         outgoing: Vec::new(),
         incoming: Vec::new(),
         files,
+        cache_hits,
         problems,
         index: Vec::new(),
         type_by_name,
@@ -289,6 +317,20 @@ pub fn load(root: &Path) -> Result<Catalog, Fatal> {
     let sources = &catalog.sources;
     catalog.problems.sort_by_cached_key(|d| order(sources, d));
     Ok(catalog)
+}
+
+/// What every cached result depends on besides its own file: lore's version and every
+/// file read before the entries (lore.yaml and the type definitions), paths included.
+fn cache_key(config_and_types: &SourceMap) -> u128 {
+    let mut all = format!("lore {}\0", env!("CARGO_PKG_VERSION"));
+    for i in 0..config_and_types.len() {
+        let f = config_and_types.get(FileId(i as u32));
+        all.push_str(&f.path.to_string_lossy());
+        all.push('\0');
+        all.push_str(&f.text);
+        all.push('\0');
+    }
+    cache::content_hash(all.as_bytes())
 }
 
 fn schema_uri(rel: &Path, schemas: &str) -> String {
@@ -497,32 +539,61 @@ struct FileResult {
     problems: Vec<Diag>,
 }
 
-/// Read, parse and check the entries of one file.
-fn check_file(
+/// Read one entry file, then check it or take its result from the cache.
+/// Returns the result, the content hash, and the encoded record when it was checked anew.
+fn load_file(
     root: &Path,
     rel: &Path,
     file: FileId,
     limits: Limits,
     ctx: &CheckContext<'_>,
-) -> FileResult {
-    let mut problems = Vec::new();
+    cache: Option<&Cache>,
+) -> (FileResult, u128, Option<String>) {
     let bytes = match std::fs::read(root.join(rel)) {
         Ok(b) => b,
         Err(e) => {
-            problems.push(Diag::error(
+            let problem = Diag::error(
                 Code::Io,
                 format!("cannot read `{}`: {e}", rel.display()),
                 Loc::File(file),
-            ));
-            return FileResult {
+            );
+            let result = FileResult {
                 file,
                 text: Arc::from(""),
                 entries: Vec::new(),
-                problems,
+                problems: vec![problem],
             };
+            return (result, 0, None);
         }
     };
+    let hash = cache::content_hash(&bytes);
     let (text, bad) = decode(bytes);
+    if let Some((entries, problems)) = cache
+        .and_then(|c| c.get(hash))
+        .and_then(|record| cache::decode(record, file, ctx.type_by_name))
+    {
+        let result = FileResult {
+            file,
+            text,
+            entries,
+            problems,
+        };
+        return (result, hash, None);
+    }
+    let result = check_text(file, text, bad, limits, ctx);
+    let record = cache.map(|_| cache::encode(ctx.types, &result.entries, &result.problems));
+    (result, hash, record)
+}
+
+/// Parse and check the entries of one file's text (`bad`: where it stops being UTF-8).
+fn check_text(
+    file: FileId,
+    text: Arc<str>,
+    bad: Option<usize>,
+    limits: Limits,
+    ctx: &CheckContext<'_>,
+) -> FileResult {
+    let mut problems = Vec::new();
     if let Some(at) = bad {
         problems.push(encoding_diag(file, at));
         return FileResult {

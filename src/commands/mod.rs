@@ -79,7 +79,26 @@ pub fn start_dir(args: &CatalogArgs) -> Result<PathBuf, Stop> {
 }
 
 /// Find the root and load the catalog, for query commands.
-pub fn load_catalog(args: &CatalogArgs) -> Result<Catalog, Stop> {
+pub fn load_catalog(args: &CatalogArgs) -> Result<Loaded, Stop> {
     let root = workspace::find_root(&start_dir(args)?).map_err(Stop::usage)?;
-    catalog::load(&root).map_err(|f| Stop::usage(f.0))
+    catalog::load_with_cache(&root, crate::cache::user_cache(&root))
+        .map(Loaded::new)
+        .map_err(|f| Stop::usage(f.0))
+}
+
+/// A catalog that is never dropped: the process ends right after the command, and
+/// freeing 100,000 entries one by one would only delay the answer (as rustc does).
+pub struct Loaded(std::mem::ManuallyDrop<Catalog>);
+
+impl Loaded {
+    pub fn new(catalog: Catalog) -> Loaded {
+        Loaded(std::mem::ManuallyDrop::new(catalog))
+    }
+}
+
+impl std::ops::Deref for Loaded {
+    type Target = Catalog;
+    fn deref(&self) -> &Catalog {
+        &self.0
+    }
 }

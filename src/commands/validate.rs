@@ -31,7 +31,9 @@ pub fn run(
     }
     let root = workspace::find_root(&start).map_err(Stop::usage)?;
     let filters = filters(&root, &cwd, &args.paths)?;
-    let catalog = catalog::load(&root).map_err(|f| Stop::usage(f.0))?;
+    let catalog = catalog::load_with_cache(&root, crate::cache::user_cache(&root))
+        .map(super::Loaded::new)
+        .map_err(|f| Stop::usage(f.0))?;
 
     let shown: Vec<&Diag> = catalog
         .problems

@@ -1,0 +1,352 @@
+//! A cache of per-file check results, so queries at 3 a.m. do not re-parse 100,000
+//! entries of YAML.
+//!
+//! Checking a file (parse, schema, rules) is a pure function of its text, the type
+//! definitions and lore.yaml; everything that spans files (ids, references, cycles) is
+//! recomputed on every load. So a file's result is cached under a hash of its content,
+//! in a cache whose key hashes lore's version, lore.yaml and every type file: any change
+//! there discards the whole cache. A wrong or unreadable cache is only ever a miss.
+//!
+//! One file per catalog root in `$LORE_CACHE_DIR`, else `$XDG_CACHE_HOME/lore`, else
+//! `$HOME/.cache/lore`; `LORE_NO_CACHE=1` turns it off. The file is JSON lines (a header,
+//! then one record per entry file), read and decoded in parallel, written atomically.
+
+use std::collections::HashMap;
+use std::hash::Hasher;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+use crate::catalog::Entry;
+use crate::diag::{Code, Diag, Loc, Related, Severity};
+use crate::model::TypeId;
+use crate::source::FileId;
+
+const FORMAT: u32 = 1;
+
+/// A content hash: SipHash-1-3 of the bytes, with their length in the high bits (one
+/// pass over the text; a collision needs equal lengths and a 64-bit clash).
+pub fn content_hash(bytes: &[u8]) -> u128 {
+    #[allow(deprecated)]
+    let mut h = std::hash::SipHasher::new_with_keys(0x6c6f7265, 0x6361636865);
+    h.write(bytes);
+    (u128::from(bytes.len() as u64) << 64) | u128::from(h.finish())
+}
+
+/// Where the cache of the catalog at `root` lives, if caching is on.
+pub fn location(root: &Path) -> Option<PathBuf> {
+    if std::env::var_os("LORE_NO_CACHE").is_some_and(|v| !v.is_empty()) {
+        return None;
+    }
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    let dir = env("LORE_CACHE_DIR")
+        .or_else(|| env("XDG_CACHE_HOME").map(|d| d.join("lore")))
+        .or_else(|| env("HOME").map(|d| d.join(".cache").join("lore")))?;
+    let name = format!(
+        "{:032x}.jsonl",
+        content_hash(root.as_os_str().as_encoded_bytes())
+    );
+    Some(dir.join(name))
+}
+
+/// The user's cache for the catalog at `root` (not read yet: `catalog::load_with_cache`
+/// opens it under the catalog's key).
+pub fn user_cache(root: &Path) -> Option<Cache> {
+    location(root).map(|path| Cache {
+        path,
+        key: 0,
+        records: HashMap::new(),
+    })
+}
+
+/// A loaded cache: content hash -> the encoded record (decoded on use).
+pub struct Cache {
+    pub path: PathBuf,
+    pub key: u128,
+    records: HashMap<u128, String>,
+}
+
+impl Cache {
+    /// Open the cache at `path`; an absent, stale or unreadable one is empty.
+    pub fn open(path: PathBuf, key: u128) -> Cache {
+        let mut cache = Cache {
+            path,
+            key,
+            records: HashMap::new(),
+        };
+        let Ok(text) = std::fs::read_to_string(&cache.path) else {
+            return cache;
+        };
+        let mut lines = text.lines();
+        let header = lines
+            .next()
+            .and_then(|l| serde_json::from_str::<Value>(l).ok());
+        let fresh = header.is_some_and(|h| {
+            h["format"] == FORMAT && h["key"].as_str() == Some(&format!("{key:032x}"))
+        });
+        if !fresh {
+            return cache;
+        }
+        cache.records = lines
+            .filter_map(|l| {
+                let (hash, record) = l.split_once(' ')?;
+                Some((u128::from_str_radix(hash, 16).ok()?, record.to_owned()))
+            })
+            .collect();
+        cache
+    }
+
+    pub fn get(&self, hash: u128) -> Option<&str> {
+        self.records.get(&hash).map(String::as_str)
+    }
+
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// Write `records` (content hash, encoded record) as the new cache, atomically.
+    /// Failure to write a cache is not worth an error: the next run is just slower.
+    pub fn save(&self, records: &[(u128, String)]) {
+        let Some(dir) = self.path.parent() else {
+            return;
+        };
+        if std::fs::create_dir_all(dir).is_err() {
+            return;
+        }
+        let tmp = self
+            .path
+            .with_extension(format!("tmp{}", std::process::id()));
+        let write = || -> std::io::Result<()> {
+            let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+            let header = json!({"format": FORMAT, "key": format!("{:032x}", self.key), "lore": env!("CARGO_PKG_VERSION")});
+            writeln!(f, "{header}")?;
+            for (hash, record) in records {
+                writeln!(f, "{hash:032x} {record}")?;
+            }
+            f.into_inner().map_err(|e| e.into_error())?;
+            std::fs::rename(&tmp, &self.path)
+        };
+        if write().is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+    }
+}
+
+/// Encode one file's check result. Every location in it is in that file.
+pub fn encode(types: &[crate::model::TypeDef], entries: &[Entry], problems: &[Diag]) -> String {
+    // Borrowed tuples: serializing the values in place, without copying them.
+    let entries: Vec<(&str, &str, usize, usize, usize, &Value)> = entries
+        .iter()
+        .map(|e| {
+            let t = types[e.type_id].name.as_str();
+            (t, e.id.as_str(), e.doc, e.span.start, e.span.end, &e.value)
+        })
+        .collect();
+    let problems: Vec<Value> = problems.iter().map(encode_diag).collect();
+    #[derive(serde::Serialize)]
+    struct Record<'a> {
+        e: Vec<(&'a str, &'a str, usize, usize, usize, &'a Value)>,
+        p: Vec<Value>,
+    }
+    serde_json::to_string(&Record {
+        e: entries,
+        p: problems,
+    })
+    .unwrap_or_default()
+}
+
+fn encode_loc(loc: &Loc) -> Value {
+    match loc {
+        Loc::None => json!(null),
+        Loc::File(_) => json!({"f": true}),
+        Loc::Span(_, s) => json!({"s": [s.start, s.end]}),
+        Loc::Pointer {
+            doc, pointer, key, ..
+        } => json!({"d": doc, "p": pointer, "k": key}),
+    }
+}
+
+fn encode_diag(d: &Diag) -> Value {
+    json!({
+        "c": d.code.name(),
+        "w": d.severity == Severity::Warning,
+        "m": d.message,
+        "l": encode_loc(&d.loc),
+        "b": d.label,
+        "h": d.help,
+        "n": d.entry,
+        "r": d.related.iter().map(|r| json!([encode_loc(&r.loc), r.label])).collect::<Vec<_>>(),
+    })
+}
+
+/// Decode a record for `file`; None if it does not fit this catalog (then it is a miss).
+pub fn decode(
+    record: &str,
+    file: FileId,
+    type_by_name: &HashMap<String, TypeId>,
+) -> Option<(Vec<Entry>, Vec<Diag>)> {
+    let mut v: Value = serde_json::from_str(record).ok()?;
+    let mut entries = Vec::new();
+    for e in v.get_mut("e")?.as_array_mut()? {
+        let [t, id, doc, start, end, value] = e.as_array_mut()?.as_mut_slice() else {
+            return None;
+        };
+        entries.push(Entry {
+            type_id: *type_by_name.get(t.as_str()?)?,
+            id: id.as_str()?.to_owned(),
+            value: value.take(),
+            file,
+            doc: usize::try_from(doc.as_u64()?).ok()?,
+            span: usize::try_from(start.as_u64()?).ok()?..usize::try_from(end.as_u64()?).ok()?,
+        });
+    }
+    let mut problems = Vec::new();
+    for p in v.get("p")?.as_array()? {
+        problems.push(decode_diag(p, file)?);
+    }
+    Some((entries, problems))
+}
+
+fn decode_loc(v: &Value, file: FileId) -> Option<Loc> {
+    if v.is_null() {
+        return Some(Loc::None);
+    }
+    if v.get("f").is_some() {
+        return Some(Loc::File(file));
+    }
+    if let Some(s) = v.get("s") {
+        let start = usize::try_from(s.get(0)?.as_u64()?).ok()?;
+        let end = usize::try_from(s.get(1)?.as_u64()?).ok()?;
+        return Some(Loc::Span(file, start..end));
+    }
+    Some(Loc::Pointer {
+        file,
+        doc: usize::try_from(v.get("d")?.as_u64()?).ok()?,
+        pointer: v.get("p")?.as_str()?.to_owned(),
+        key: v.get("k")?.as_bool()?,
+    })
+}
+
+fn decode_diag(v: &Value, file: FileId) -> Option<Diag> {
+    let name = v.get("c")?.as_str()?;
+    let code = *Code::ALL.iter().find(|c| c.name() == name)?;
+    let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+    let mut related = Vec::new();
+    for r in v.get("r")?.as_array()? {
+        related.push(Related {
+            loc: decode_loc(r.get(0)?, file)?,
+            label: r.get(1)?.as_str()?.to_owned(),
+        });
+    }
+    Some(Diag {
+        code,
+        severity: if v.get("w")?.as_bool()? {
+            Severity::Warning
+        } else {
+            Severity::Error
+        },
+        message: text("m")?,
+        loc: decode_loc(v.get("l")?, file)?,
+        label: text("b"),
+        help: text("h"),
+        entry: text("n"),
+        related,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog;
+
+    fn write(dir: &std::path::Path, files: &[(&str, &str)]) {
+        for (path, content) in files {
+            let p = dir.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, content).unwrap();
+        }
+    }
+
+    fn summary(c: &catalog::Catalog) -> Vec<String> {
+        let mut out: Vec<String> = c
+            .entries
+            .iter()
+            .map(|e| format!("{:?} {} {}", e.span, e.id, e.value))
+            .collect();
+        out.extend(
+            c.problems
+                .iter()
+                .map(|d| format!("{} {:?} {} {:?}", d.code, d.loc, d.message, d.help)),
+        );
+        out
+    }
+
+    #[test]
+    fn a_second_load_comes_from_the_cache_and_is_identical() {
+        let repo = tempfile::tempdir().unwrap();
+        let cache_dir = tempfile::tempdir().unwrap();
+        write(
+            repo.path(),
+            &[
+                (
+                    "schemas/team.yaml",
+                    "type: Team\nschema:\n  properties:\n    size: {type: integer}\n",
+                ),
+                (
+                    "catalog/a.yaml",
+                    "type: Team\nid: a\nsize: x\n---\ntype: Team\nid: b\n",
+                ),
+                ("catalog/b.yaml", "type: Team\nid: c\nbogus: 1\n"),
+            ],
+        );
+        let path = repo.path().canonicalize().unwrap();
+        let open = || {
+            let location = cache_dir.path().join("c.jsonl");
+            super::Cache::open(location, 7)
+        };
+        let first = catalog::load_with_cache(&path, Some(open())).unwrap();
+        assert_eq!(first.cache_hits, 0);
+        assert_eq!(first.problems.len(), 2);
+        let second = catalog::load_with_cache(&path, Some(open())).unwrap();
+        assert_eq!(second.cache_hits, 2);
+        assert_eq!(summary(&first), summary(&second));
+
+        // A changed file is checked again; the other still comes from the cache.
+        write(repo.path(), &[("catalog/b.yaml", "type: Team\nid: c\n")]);
+        let third = catalog::load_with_cache(&path, Some(open())).unwrap();
+        assert_eq!(third.cache_hits, 1);
+        assert_eq!(third.problems.len(), 1);
+
+        // A changed type definition discards every record.
+        write(
+            repo.path(),
+            &[("schemas/team.yaml", "type: Team\nadditional_fields: true\n")],
+        );
+        let fourth = catalog::load_with_cache(&path, Some(open())).unwrap();
+        assert_eq!(fourth.cache_hits, 0);
+        assert_eq!(fourth.problems.len(), 0);
+    }
+
+    #[test]
+    fn a_corrupt_cache_is_a_miss_not_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.jsonl");
+        std::fs::write(
+            &path,
+            "{\"format\":1,\"key\":\"00000000000000000000000000000007\"}\nzz not a record\n",
+        )
+        .unwrap();
+        let cache = super::Cache::open(path, 7);
+        assert!(cache.is_empty());
+        let types = std::collections::HashMap::new();
+        assert!(super::decode("{\"e\": 5}", crate::source::FileId(0), &types).is_none());
+    }
+}
