@@ -35,20 +35,24 @@ multidoc=$(gen multidoc-$entries --layout multidoc)
 files=$(gen files-$entries --layout files)
 broken=$(gen broken-$entries --layout multidoc --broken 10)
 
-timeit() { # label dir
-  local label=$1 d=$2
-  echo "== $label ($d)"
+# `lore validate` as CI runs it: no cache (LORE_NO_CACHE=1).
+timeit() { # label dir [env...]
+  local label=$1 d=$2; shift 2
+  echo "== $label ($d) $*"
   if command -v hyperfine >/dev/null; then
-    (cd "$d" && hyperfine --warmup 1 --runs 5 -N -i "$lore validate --format json" 2>/dev/null | grep -E 'Time|Range')
+    (cd "$d" && env "$@" hyperfine --warmup 1 --runs 5 -N -i "$lore validate --format json" 2>/dev/null | grep -E 'Time|Range')
   fi
-  (cd "$d" && /usr/bin/time -f "wall %e s, user %U s, sys %S s, peak RSS %M KiB" "$lore" validate --format json >/dev/null) 2>&1 | tail -1
+  (cd "$d" && env "$@" /usr/bin/time -f "wall %e s, user %U s, sys %S s, peak RSS %M KiB" "$lore" validate --format json >/dev/null) 2>&1 | tail -1
 }
 
-timeit "multidoc, $entries entries" "$multidoc"
-timeit "files, $entries entries, one file each" "$files"
+timeit "multidoc, $entries entries" "$multidoc" LORE_NO_CACHE=1
+timeit "files, $entries entries, one file each" "$files" LORE_NO_CACHE=1
+cache=$(mktemp -d)
+timeit "multidoc, $entries entries, warm per-file cache (what queries see)" "$multidoc" LORE_CACHE_DIR=$cache
+rm -rf "$cache"
 
 echo "== planted errors ($broken)"
-(cd "$broken" && "$lore" validate --format json > "$dir/broken.json") || true
+(cd "$broken" && LORE_NO_CACHE=1 "$lore" validate --format json > "$dir/broken.json") || true
 python3 - "$broken/expected-errors.txt" "$dir/broken.json" <<'PY'
 import json, sys
 expected = sorted(l.split("\t")[0] for l in open(sys.argv[1]) if l.strip())
