@@ -615,7 +615,7 @@ impl<'s> Builder<'s> {
                     }
                 }
                 let merge = style == ScalarStyle::Plain && tag.is_none() && text == "<<";
-                self.key(text.into_owned(), range, merge);
+                self.key(String::from(&*text), range, merge);
             }
             _ => {
                 self.root_empty = slot == Slot::Root
@@ -1047,7 +1047,7 @@ impl<'s> Builder<'s> {
             }
         });
         let resolved = match core.flatten() {
-            Some("str") => return Value::String(text.into_owned()),
+            Some("str") => return Value::String(String::from(&*text)),
             Some("int") => parse_int(&text),
             Some("float") => parse_int(&text)
                 .and_then(|v| v.as_f64())
@@ -1057,7 +1057,7 @@ impl<'s> Builder<'s> {
             Some("bool") => parse_bool(&text).map(Value::Bool),
             Some("null") => is_null(&text).then_some(Value::Null),
             _ if style == ScalarStyle::Plain => return resolve_plain(text),
-            _ => return Value::String(text.into_owned()),
+            _ => return Value::String(String::from(&*text)),
         };
         resolved.unwrap_or_else(|| {
             let tag = tag.map(tag_name).unwrap_or_default();
@@ -1088,7 +1088,7 @@ fn resolve_plain(text: Cow<'_, str>) -> Value {
         Some(b'0'..=b'9' | b'-' | b'+' | b'.') => parse_int(&text).or_else(|| parse_float(&text)),
         Some(_) => None,
     };
-    resolved.unwrap_or_else(|| Value::String(text.into_owned()))
+    resolved.unwrap_or_else(|| Value::String(String::from(&*text)))
 }
 
 fn is_null(text: &str) -> bool {
