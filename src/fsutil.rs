@@ -31,9 +31,16 @@ fn staged(path: &Path, bytes: &[u8]) -> io::Result<tempfile::NamedTempFile> {
         _ => Path::new("."),
     };
     std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".lore-tmp-")
-        .tempfile_in(dir)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".lore-tmp-");
+    // Temporary files are private (0600) by default; these become ordinary files, so
+    // they get the mode any new file gets (0666 less the umask).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     Ok(tmp)
@@ -59,6 +66,24 @@ mod tests {
         write_atomic(&p, b"two").unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"two");
         assert!(leftovers(p.parent().unwrap()).is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_are_not_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x");
+        create_atomic(&p, b"x").unwrap();
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode();
+        // Readable by the group and others unless the umask forbids it.
+        let umask_allows_read = {
+            let probe = dir.path().join("probe");
+            std::fs::write(&probe, "").unwrap();
+            std::fs::metadata(&probe).unwrap().permissions().mode() & 0o044
+        };
+        assert_eq!(mode & 0o044, umask_allows_read, "{mode:o}");
+        assert_eq!(mode & 0o600, 0o600);
     }
 
     #[test]
