@@ -78,7 +78,12 @@ pub fn generate(c: &Catalog) -> Result<(Vec<SchemaFile>, Vec<String>), String> {
     let mut skipped = Vec::new();
     let mut bundles = BTreeMap::new();
     for t in &c.types {
-        if !t.usable {
+        // The name becomes a file name: never one with a path separator in it.
+        let plain = t
+            .name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !t.usable || !plain || t.name.is_empty() {
             skipped.push(t.name.clone());
             continue;
         }
