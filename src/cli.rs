@@ -38,6 +38,25 @@ pub enum Command {
     /// whole catalog is always loaded; PATHs restrict which files' problems are reported.
     /// Exit status: 0 valid, 1 invalid (or warnings with --strict), 2 usage or config error.
     Validate(ValidateArgs),
+
+    /// Write JSON Schemas for editors: lore.yaml, type files, and each type's entries.
+    ///
+    /// yaml-language-server (VS Code's YAML extension, Neovim, Helix, …) then completes and
+    /// checks fields while you type; relation fields list the ids that exist. Writes
+    /// lore.schema.json, type.schema.json, catalog.schema.json and <Type>.schema.json into
+    /// .lore/schemas/ in the catalog root (or --out DIR), replacing only files lore
+    /// generated. Run it again after adding entries or changing types.
+    /// Exit status: 0 written (or up to date with --check), 1 out of date with --check,
+    /// 2 usage or config error.
+    Schema(SchemaArgs),
+
+    /// Create a new catalog repository in DIR (default: the current folder).
+    ///
+    /// Writes lore.yaml, a starter model (teams, services, features, customers) in
+    /// schemas/, example entries in catalog/, a GitHub Actions workflow, VS Code settings
+    /// and the editor schemas. Never overwrites a file: if any already exists, nothing is
+    /// written and the command exits 2 listing them.
+    Init(InitArgs),
 }
 
 /// Where the catalog is; shared by every command that reads one.
@@ -60,6 +79,23 @@ pub struct ValidateArgs {
     /// Fail on warnings too.
     #[arg(long)]
     pub strict: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SchemaArgs {
+    /// Folder to write the schemas to (default: .lore/schemas in the catalog root).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Write nothing; exit 1 if the files on disk differ from what would be written.
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// Folder to create the catalog in (created if missing; default: the current folder).
+    pub dir: Option<PathBuf>,
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod diag;
 pub mod expr;
+pub mod fsutil;
 pub mod model;
 pub mod query;
 pub mod render;

@@ -130,7 +130,6 @@ struct RelationRaw {
     #[serde(default)]
     parent: bool,
     impact: Option<Impact>,
-    #[allow(dead_code)]
     description: Option<String>,
 }
 
@@ -177,6 +176,8 @@ pub struct Relation {
     pub owner: bool,
     pub parent: bool,
     pub impact: Option<Impact>,
+    /// What the relation means, for people (editor schemas show it).
+    pub description: Option<String>,
 }
 
 #[derive(Debug)]
@@ -639,6 +640,7 @@ pub fn load_types(docs: &[SpannedDoc<'_>], out: &mut Vec<Diag>) -> Vec<TypeDef> 
                 owner: r.owner,
                 parent: r.parent,
                 impact: r.impact,
+                description: r.description.clone(),
             });
         }
 

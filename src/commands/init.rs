@@ -1,0 +1,165 @@
+//! `lore init [DIR]`: a new catalog repository with a starter model (teams, services,
+//! features, customers), example entries that validate, the GitHub Actions workflow,
+//! VS Code settings and the editor schemas.
+//!
+//! The files are real ones under `templates/init/` in lore's repository, embedded at
+//! build time. Everything is computed before anything is written (the editor schemas
+//! come from loading the templates in a scratch folder), then each file is created
+//! atomically and never over an existing one: if any target exists, nothing is written.
+
+use std::path::Path;
+
+use super::{Io, Outcome, Stop};
+use crate::catalog;
+use crate::cli::{CatalogArgs, InitArgs};
+use crate::fsutil;
+use crate::schema::editor;
+
+macro_rules! template {
+    ($path:literal) => {
+        ($path, include_str!(concat!("../../templates/init/", $path)))
+    };
+}
+
+/// The starter repository: (path, content).
+pub const TEMPLATES: &[(&str, &str)] = &[
+    template!(".github/workflows/lore.yml"),
+    template!(".vscode/settings.json"),
+    template!("catalog/customers.yaml"),
+    template!("catalog/features.yaml"),
+    template!("catalog/services.yaml"),
+    template!("catalog/teams.yaml"),
+    template!("lore.yaml"),
+    template!("schemas/customer.yaml"),
+    template!("schemas/feature.yaml"),
+    template!("schemas/service.yaml"),
+    template!("schemas/team.yaml"),
+];
+
+/// Every file `lore init` writes: the templates and the editor schemas generated from
+/// them, sorted by path.
+pub fn files() -> Result<Vec<(String, String)>, String> {
+    let scratch = tempfile::tempdir()
+        .map_err(|e| format!("cannot create a scratch folder to check the starter catalog: {e}"))?;
+    for (path, text) in TEMPLATES {
+        fsutil::write_atomic(&scratch.path().join(path), text.as_bytes())
+            .map_err(|e| format!("cannot write the starter catalog to a scratch folder: {e}"))?;
+    }
+    let loaded = catalog::load(scratch.path()).map_err(|f| f.0)?;
+    if let Some(p) = loaded.problems.first() {
+        return Err(format!(
+            "internal: the starter catalog does not validate ({} problems, the first: {}); please report this",
+            loaded.problems.len(),
+            p.message
+        ));
+    }
+    let (schemas, _) = editor::generate(&loaded)?;
+    let mut out: Vec<(String, String)> = TEMPLATES
+        .iter()
+        .map(|(p, t)| ((*p).to_owned(), (*t).to_owned()))
+        .collect();
+    out.extend(schemas.iter().map(|f| {
+        (
+            format!("{}/{}", super::schema::DEFAULT_DIR, f.name),
+            f.text(),
+        )
+    }));
+    out.sort();
+    Ok(out)
+}
+
+pub fn run(args: &InitArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Stop> {
+    let cwd = super::start_dir(catalog_args)?;
+    let dir = match &args.dir {
+        Some(d) => cwd.join(d),
+        None => cwd.clone(),
+    };
+    let shown = match &args.dir {
+        Some(d) => d.to_string_lossy().replace('\\', "/"),
+        None => ".".to_owned(),
+    };
+    if dir.exists() && !dir.is_dir() {
+        return Err(Stop::usage(format!(
+            "`{shown}` is a file; give `lore init` a folder (it is created if missing)"
+        )));
+    }
+    let files = files().map_err(Stop::usage)?;
+    let existing: Vec<&str> = files
+        .iter()
+        .map(|(p, _)| p.as_str())
+        .filter(|p| dir.join(p).symlink_metadata().is_ok())
+        .collect();
+    if !existing.is_empty() {
+        let list: Vec<String> = existing.iter().map(|p| format!("  {p}")).collect();
+        return Err(Stop::usage(format!(
+            "nothing written: {} of the files `lore init` creates already {} in `{shown}`:\n{}\nlore init never overwrites a file; move {} away, or run it in an empty folder",
+            existing.len(),
+            if existing.len() == 1 { "exists" } else { "exist" },
+            list.join("\n"),
+            if existing.len() == 1 { "it" } else { "them" },
+        )));
+    }
+    let mut written = Vec::new();
+    for (path, text) in &files {
+        if let Err(e) = fsutil::create_atomic(&dir.join(path), text.as_bytes()) {
+            let done = if written.is_empty() {
+                String::new()
+            } else {
+                format!(" (already created: {})", written.join(", "))
+            };
+            return Err(Stop::usage(format!(
+                "cannot create `{}`: {e}{done}",
+                Path::new(&shown).join(path).to_string_lossy()
+            )));
+        }
+        written.push(path.as_str());
+    }
+    writeln!(io.out, "Created a lore catalog in {shown}:")?;
+    for path in &written {
+        writeln!(io.out, "  {path}")?;
+    }
+    let cd = if args.dir.is_some() {
+        format!("cd {shown} && ")
+    } else {
+        String::new()
+    };
+    writeln!(io.out)?;
+    writeln!(io.out, "Next steps:")?;
+    writeln!(io.out, "  {cd}lore validate")?;
+    writeln!(
+        io.out,
+        "  edit .github/workflows/lore.yml: set LORE_GIT to where lore's source lives"
+    )?;
+    writeln!(
+        io.out,
+        "  replace the example teams, services, features and customers in catalog/ with yours"
+    )?;
+    writeln!(
+        io.out,
+        "  run `lore schema` after changing types or entries, so editors complete the new ids"
+    )?;
+    Ok(Outcome::Ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_starter_files_include_every_template_and_schema() {
+        let files = files().unwrap();
+        let paths: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+        for (p, _) in TEMPLATES {
+            assert!(paths.contains(p), "{p}");
+        }
+        for t in [
+            "Customer", "Feature", "Service", "Team", "catalog", "lore", "type",
+        ] {
+            let p = format!(".lore/schemas/{t}.schema.json");
+            assert!(paths.contains(&p.as_str()), "{p} in {paths:?}");
+        }
+        let mut sorted = paths.clone();
+        sorted.sort();
+        assert_eq!(paths, sorted);
+    }
+}
