@@ -1,5 +1,7 @@
 //! One glue file per verb: load, query, render.
 
+pub mod route;
+pub mod test;
 pub mod validate;
 
 use std::io::Write;
@@ -65,6 +67,8 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<Outcome, Stop> {
     }
     match cli.command {
         Command::Validate(args) => validate::run(&args, &cli.catalog, io),
+        Command::Route(args) => route::run(&args, &cli.catalog, io),
+        Command::Test(args) => test::run(&args, &cli.catalog, io),
     }
 }
 
