@@ -232,7 +232,7 @@ fn names_list(c: &Catalog, items: &[EntryId], max: usize) -> String {
     s.join(", ")
 }
 
-const MAX_IMPACTED_NOTES: usize = 8;
+const MAX_IMPACTED_NOTES: usize = 12;
 
 /// One screen: the alert, what matched (and where), owners and how to reach them,
 /// impact by type with totals, notes, links.
@@ -426,14 +426,15 @@ pub fn human(c: &Catalog, r: &Route, out: &mut dyn Write, color: bool) -> io::Re
     Ok(())
 }
 
-/// Text for markdown: escaped for the terminal and for markdown's special characters.
+/// Payload text for markdown: escaped for the terminal and for markdown's special
+/// characters, so an alert title cannot add links, mentions or formatting.
 fn md(s: &str) -> String {
     let s = escape_terminal(s);
     let mut out = String::with_capacity(s.len());
     for ch in s.chars() {
         if matches!(
             ch,
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '~' | '@' | '!'
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '~'
         ) {
             out.push('\\');
         }
@@ -511,7 +512,7 @@ pub fn markdown(c: &Catalog, r: &Route, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "- **{}** {} — {} (owns {})",
-            md(c.entries[o.owner].name()),
+            escape_terminal(c.entries[o.owner].name()),
             code(&c.key(o.owner)),
             reach.join(", "),
             of.join(", ")
@@ -522,7 +523,7 @@ pub fn markdown(c: &Catalog, r: &Route, out: &mut dyn Write) -> io::Result<()> {
     let totals = totals_text(r);
     write!(out, "**Impact:** {} entries", r.impact.impacted.len())?;
     if !totals.is_empty() {
-        write!(out, " — {}", md(&totals.join(", ")))?;
+        write!(out, " — {}", totals.join(", "))?;
     }
     writeln!(out)?;
     for (t, items) in &groups {
@@ -538,8 +539,8 @@ pub fn markdown(c: &Catalog, r: &Route, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "**Notes**")?;
         for n in &r.notes {
             match n.entry {
-                None => writeln!(out, "- :warning: {}", md(&n.text))?,
-                Some(x) => writeln!(out, "- {}: {}", code(&c.key(x)), md(&n.text))?,
+                None => writeln!(out, "- :warning: {}", escape_terminal(&n.text))?,
+                Some(x) => writeln!(out, "- {}: {}", code(&c.key(x)), escape_terminal(&n.text))?,
             }
         }
     }
@@ -549,7 +550,13 @@ pub fn markdown(c: &Catalog, r: &Route, out: &mut dyn Write) -> io::Result<()> {
         let items: Vec<String> = links
             .iter()
             .filter(|(_, _, url)| url.starts_with("https://") || url.starts_with("http://"))
-            .map(|(_, t, url)| format!("[{}]({})", md(t), url.replace(['(', ')', ' '], "")))
+            .map(|(_, t, url)| {
+                format!(
+                    "[{}]({})",
+                    escape_terminal(t),
+                    url.replace(['(', ')', ' '], "")
+                )
+            })
             .collect();
         writeln!(out, "**Links:** {}", items.join(" · "))?;
     }
