@@ -58,8 +58,8 @@ pub enum Command {
     /// `payload_file` (relative to the test file), optional `source`, and
     /// `expect: {matches: [Type:id, …], owners: [Type:id, …]}` (compared as sets; either
     /// may be left out). With no FILE, runs every *.yaml under `routing/` in the catalog
-    /// root. Exit status: 0 all passed, 1 a case failed (each shown as a diff), 2 a test
-    /// file or payload is unreadable.
+    /// root. Exit status: 0 all passed, 1 a case failed (each shown as a diff; a case whose
+    /// payload cannot be read fails too), 2 a test file is unreadable or malformed.
     Test(TestArgs),
 }
 
