@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::render::route::RouteFormat;
 use crate::render::Format;
 
 /// lore: your organization's catalog as YAML in git, checked in CI and brought to the
@@ -57,6 +58,27 @@ pub enum Command {
     /// and the editor schemas. Never overwrites a file: if any already exists, nothing is
     /// written and the command exits 2 listing them.
     Init(InitArgs),
+    /// Route an alert: what it names, who owns it, what else breaks, what to say.
+    ///
+    /// Reads one JSON alert payload (a webhook body) from FILE, or from standard input
+    /// when FILE is `-` or left out. The source is detected: Alertmanager, Grafana,
+    /// PagerDuty Events v2 and Webhooks v3, Datadog, Sentry, CloudWatch via SNS, Opsgenie,
+    /// and the sources in lore.yaml `alerts.sources`. With none recognized, every string
+    /// value is scanned for ids and aliases, and the answer says so. Payloads over 1 MiB
+    /// or nested over 64 levels are refused.
+    /// Exit status: 0 something matched, 1 nothing matched (the values tried are listed),
+    /// 2 bad payload, usage or config error.
+    Route(RouteArgs),
+
+    /// Run routing regression tests: each case's payload must produce its matches and owners.
+    ///
+    /// A test file is YAML: `cases:`, each with `name`, `payload` (inline) or
+    /// `payload_file` (relative to the test file), optional `source`, and
+    /// `expect: {matches: [Type:id, …], owners: [Type:id, …]}` (compared as sets; either
+    /// may be left out). With no FILE, runs every *.yaml under `routing/` in the catalog
+    /// root. Exit status: 0 all passed, 1 a case failed (each shown as a diff; a case whose
+    /// payload cannot be read fails too), 2 a test file is unreadable or malformed.
+    Test(TestArgs),
 }
 
 /// Where the catalog is; shared by every command that reads one.
@@ -96,6 +118,29 @@ pub struct SchemaArgs {
 pub struct InitArgs {
     /// Folder to create the catalog in (created if missing; default: the current folder).
     pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RouteArgs {
+    /// The alert payload (JSON); `-` or nothing reads standard input.
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
+    /// Read the payload as this source instead of detecting it (a built-in source, e.g.
+    /// alertmanager, or one of lore.yaml's alerts.sources).
+    #[arg(long, value_name = "NAME")]
+    pub source: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RouteFormat::Human)]
+    pub format: RouteFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TestArgs {
+    /// Test files (default: routing/**/*.yaml under the catalog root).
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
 //! One glue file per verb: load, query, render.
 
 pub mod init;
+pub mod route;
 pub mod schema;
+pub mod test;
 pub mod validate;
 
 use std::io::Write;
@@ -69,6 +71,8 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<Outcome, Stop> {
         Command::Validate(args) => validate::run(&args, &cli.catalog, io),
         Command::Schema(args) => schema::run(&args, &cli.catalog, io),
         Command::Init(args) => init::run(&args, &cli.catalog, io),
+        Command::Route(args) => route::run(&args, &cli.catalog, io),
+        Command::Test(args) => test::run(&args, &cli.catalog, io),
     }
 }
 

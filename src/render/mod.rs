@@ -4,6 +4,7 @@
 //! and column through [`crate::source`], so all formats agree on every position.
 
 pub mod diagnostics;
+pub mod route;
 
 use std::path::{Path, PathBuf};
 

@@ -2,6 +2,7 @@
 //! One integration-test binary (STYLE.md §9).
 
 mod init;
+mod route;
 mod validate;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,196 @@
+//! Routing regression tests (`lore test`): YAML files of cases, each an alert payload
+//! and the matches and owners it must produce. When someone moves a service to another
+//! team, or renames an alias an alert uses, a case fails with a diff.
+//!
+//! Input: test files. Output: one [`CaseResult`] per case, with what was missing and
+//! what was unexpected, compared as sets of `Type:id`.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::load_payload_file;
+use super::route::route;
+use crate::catalog::Catalog;
+use crate::query;
+use crate::yaml::{self, Limits};
+
+/// Where `lore test` looks when given no file, under the catalog root.
+pub const DEFAULT_DIR: &str = "routing";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TestFile {
+    cases: Vec<CaseRaw>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseRaw {
+    name: String,
+    payload: Option<Value>,
+    payload_file: Option<PathBuf>,
+    source: Option<String>,
+    expect: Expect,
+}
+
+/// What a case must produce; a field left out is not checked.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expect {
+    source: Option<String>,
+    matches: Option<Vec<String>>,
+    owners: Option<Vec<String>>,
+}
+
+/// One compared field that differs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diff {
+    /// `matches`, `owners` or `source`.
+    pub field: &'static str,
+    /// Expected, not produced.
+    pub missing: Vec<String>,
+    /// Produced, not expected.
+    pub unexpected: Vec<String>,
+}
+
+/// The outcome of one case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseResult {
+    pub name: String,
+    /// 1-based line of the case in its file.
+    pub line: usize,
+    pub diffs: Vec<Diff>,
+    /// The case could not run (unreadable payload, unknown source).
+    pub error: Option<String>,
+}
+
+impl CaseResult {
+    pub fn passed(&self) -> bool {
+        self.diffs.is_empty() && self.error.is_none()
+    }
+}
+
+/// Every `*.yaml`/`*.yml` under `routing/` of the catalog root, sorted.
+pub fn default_files(c: &Catalog) -> Vec<PathBuf> {
+    let dir = c.root.join(DEFAULT_DIR);
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(&dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Run the cases of one file. An unreadable or malformed file is an error (exit 2).
+pub fn run_file(c: &Catalog, path: &Path) -> Result<Vec<CaseResult>, String> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the routing test file {shown}: {e}"))?;
+    let parsed = yaml::parse(&text, Limits::default(), true);
+    if let Some(e) = parsed.errors.first() {
+        let (line, col) = yaml::line_col(&text, e.span.start);
+        return Err(format!("{shown}:{line}:{col}: {}", e.message));
+    }
+    let Some(doc) = parsed.documents.first() else {
+        return Err(format!(
+            "{shown}: the file is empty; write `cases:` with a list of cases"
+        ));
+    };
+    let file: TestFile = serde_json::from_value(doc.value.clone()).map_err(|e| {
+        format!(
+            "{shown}: {e}; a routing test file is `cases:`, each with name, payload or payload_file, and expect: {{matches, owners}} (see lore test --help)"
+        )
+    })?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut out = Vec::new();
+    for (i, case) in file.cases.iter().enumerate() {
+        let line = doc
+            .spans
+            .as_ref()
+            .and_then(|s| s.value(&format!("/cases/{i}")))
+            .map_or(1, |r| yaml::line_col(&text, r.start).0);
+        out.push(run_case(c, base, case, line));
+    }
+    Ok(out)
+}
+
+fn run_case(c: &Catalog, base: &Path, case: &CaseRaw, line: usize) -> CaseResult {
+    let mut result = CaseResult {
+        name: case.name.clone(),
+        line,
+        diffs: Vec::new(),
+        error: None,
+    };
+    let payload = match (&case.payload, &case.payload_file) {
+        (Some(p), None) => Ok(p.clone()),
+        (None, Some(f)) => load_payload_file(&base.join(f)),
+        _ => Err("give the case either `payload` or `payload_file`".to_owned()),
+    };
+    let payload = match payload {
+        Ok(p) => p,
+        Err(e) => {
+            result.error = Some(e);
+            return result;
+        }
+    };
+    let r = match route(c, &payload, case.source.as_deref()) {
+        Ok(r) => r,
+        Err(e) => {
+            result.error = Some(e.0);
+            return result;
+        }
+    };
+    let expect = &case.expect;
+    if let Some(want) = &expect.source {
+        let got = r.source.clone().unwrap_or_else(|| "(scan)".into());
+        if &got != want {
+            result.diffs.push(Diff {
+                field: "source",
+                missing: vec![want.clone()],
+                unexpected: vec![got],
+            });
+        }
+    }
+    if let Some(want) = &expect.matches {
+        let got: Vec<String> = r.matches.iter().map(|m| c.key(m.entry)).collect();
+        push_diff(c, &mut result, "matches", want, got);
+    }
+    if let Some(want) = &expect.owners {
+        let got: Vec<String> = r.owners.iter().map(|o| c.key(o.owner)).collect();
+        push_diff(c, &mut result, "owners", want, got);
+    }
+    result
+}
+
+/// Compare as sets; an expected REF that resolves (id, alias) is compared as `Type:id`.
+fn push_diff(
+    c: &Catalog,
+    result: &mut CaseResult,
+    field: &'static str,
+    want: &[String],
+    got: Vec<String>,
+) {
+    let mut want: Vec<String> = want
+        .iter()
+        .map(|w| query::find(c, w).map_or_else(|_| w.clone(), |e| c.key(e)))
+        .collect();
+    want.sort();
+    want.dedup();
+    let mut got = got;
+    got.sort();
+    got.dedup();
+    let missing: Vec<String> = want.iter().filter(|w| !got.contains(w)).cloned().collect();
+    let unexpected: Vec<String> = got.iter().filter(|g| !want.contains(g)).cloned().collect();
+    if !missing.is_empty() || !unexpected.is_empty() {
+        result.diffs.push(Diff {
+            field,
+            missing,
+            unexpected,
+        });
+    }
+}

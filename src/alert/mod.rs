@@ -1,0 +1,715 @@
+//! Alert payloads, from untrusted bytes to matched catalog entries (DESIGN.md §4-5).
+//!
+//! Input: the bytes of a JSON alert (a webhook body). [`parse_payload`] enforces a size
+//! limit and a nesting limit *before* serde_json sees the bytes, so a hostile payload
+//! costs neither a stack overflow (building or dropping a deep `Value` recurses) nor
+//! unbounded memory. [`sources`] knows the built-in formats and the configured ones;
+//! [`extract`] recognizes the payload's source, pulls out identifiers (payload path,
+//! key, value) with RFC 9535 paths, and matches each to an entry by id or alias.
+//! [`route`] adds owners, impact and notes on top.
+
+pub mod cases;
+pub mod route;
+pub mod sources;
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::Value;
+use serde_json_path::{JsonPath, NormalizedPath, PathElement};
+
+use crate::catalog::{Catalog, EntryId};
+use crate::model::TypeId;
+pub use sources::{Shape, Source};
+
+/// Payloads larger than this are refused (an alert is a few KiB; a batch or a log is not).
+pub const MAX_PAYLOAD_BYTES: usize = 1024 * 1024;
+/// Deepest nesting of arrays and objects accepted (real alerts stay under 10).
+pub const MAX_DEPTH: usize = 64;
+
+/// Why a payload was refused (exit 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PayloadError {
+    /// More than [`MAX_PAYLOAD_BYTES`]; `size` is how much was read (at least the limit + 1).
+    TooLarge { size: usize },
+    /// Nesting deeper than [`MAX_DEPTH`] at byte `offset`.
+    TooDeep { offset: usize },
+    /// Not JSON; serde_json's message with its line and column.
+    Invalid(String),
+    /// Valid JSON but not an object or array.
+    NotAnObject,
+}
+
+impl PayloadError {
+    /// A message that says what is wrong and what to do.
+    pub fn message(&self) -> String {
+        match self {
+            PayloadError::TooLarge { size } => format!(
+                "the alert payload is larger than the {} limit ({} read): pass one alert webhook body, not a batch or a log",
+                human_size(MAX_PAYLOAD_BYTES),
+                human_size(*size)
+            ),
+            PayloadError::TooDeep { offset } => format!(
+                "the alert payload nests arrays and objects more than {MAX_DEPTH} levels deep (at byte {offset}); no alert format does that: check what is sending it"
+            ),
+            PayloadError::Invalid(e) => {
+                format!("the alert payload is not valid JSON: {e}; pass the webhook body as it was sent")
+            }
+            PayloadError::NotAnObject => {
+                "the alert payload is JSON but not an object: pass the webhook body as it was sent".into()
+            }
+        }
+    }
+}
+
+fn human_size(bytes: usize) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+    } else if bytes >= 1024 {
+        format!("{:.1} KiB", bytes as f64 / 1024.0)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// Read a payload, stopping one byte past the limit.
+pub fn read_payload(reader: impl std::io::Read) -> Result<Vec<u8>, std::io::Error> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    reader
+        .take(MAX_PAYLOAD_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// Read and parse the payload file at `path`; the message says what to do.
+pub fn load_payload_file(path: &std::path::Path) -> Result<Value, String> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| format!("cannot read the alert payload {}: {e}", path.display()))?;
+    let bytes = read_payload(file)
+        .map_err(|e| format!("cannot read the alert payload {}: {e}", path.display()))?;
+    parse_payload(&bytes).map_err(|e| format!("{}: {}", path.display(), e.message()))
+}
+
+/// Parse an alert payload within the limits. The depth check runs over the raw bytes
+/// first, so no deep structure is ever built.
+pub fn parse_payload(bytes: &[u8]) -> Result<Value, PayloadError> {
+    if bytes.len() > MAX_PAYLOAD_BYTES {
+        return Err(PayloadError::TooLarge { size: bytes.len() });
+    }
+    check_depth(bytes)?;
+    let value: Value =
+        serde_json::from_slice(bytes).map_err(|e| PayloadError::Invalid(e.to_string()))?;
+    if value.is_object() || value.is_array() {
+        Ok(value)
+    } else {
+        Err(PayloadError::NotAnObject)
+    }
+}
+
+/// Nesting depth of JSON text, counting `[`/`{` outside strings. Invalid JSON is left for
+/// serde_json to report; this only refuses depth.
+fn check_depth(bytes: &[u8]) -> Result<(), PayloadError> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (offset, &b) in bytes.iter().enumerate() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(PayloadError::TooDeep { offset });
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// How a value named its entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Id,
+    Alias,
+}
+
+impl Via {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Id => "id",
+            Via::Alias => "alias",
+        }
+    }
+}
+
+/// A payload value that named an entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Match {
+    pub entry: EntryId,
+    pub value: String,
+    /// Where in the payload (RFC 9535 normalized path).
+    pub path: String,
+    /// The label, tag or field name the value came with, if any.
+    pub key: Option<String>,
+    pub via: Via,
+    /// The key named the entry's type (`service=…`), the strongest kind of match.
+    pub typed: bool,
+}
+
+/// A value that names entries of several types equally well.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ambiguous {
+    pub value: String,
+    pub path: String,
+    pub key: Option<String>,
+    pub candidates: Vec<EntryId>,
+}
+
+/// A value that was tried and names nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unmatched {
+    pub value: String,
+    pub path: String,
+    pub key: Option<String>,
+    /// Set when the key names a type: the value was looked up there only. A typed value
+    /// that names nothing usually means the catalog is missing an entry or an alias.
+    pub types: Vec<TypeId>,
+}
+
+/// One alert of the payload (Alertmanager and Grafana group several).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AlertInfo {
+    pub title: Option<String>,
+    pub status: Option<String>,
+    pub severity: Option<String>,
+}
+
+/// What [`extract`] found.
+#[derive(Debug, Clone, Default)]
+pub struct Extracted {
+    /// The recognized source; `None` when the payload was scanned.
+    pub source: Option<String>,
+    pub scanned: bool,
+    pub alerts: Vec<AlertInfo>,
+    /// In payload order; each entry once (at its first path).
+    pub matches: Vec<Match>,
+    pub ambiguous: Vec<Ambiguous>,
+    /// Each value once.
+    pub unmatched: Vec<Unmatched>,
+}
+
+/// Why extraction could not start (exit 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceError(pub String);
+
+/// Recognize the payload's source (or use `forced`), extract its identifiers and match
+/// them. With no source recognized, every string value is scanned.
+pub fn extract(
+    c: &Catalog,
+    all: &[Source],
+    payload: &Value,
+    forced: Option<&str>,
+) -> Result<Extracted, SourceError> {
+    let source = match forced {
+        Some(name) => {
+            let Some(s) = all.iter().find(|s| s.name == name) else {
+                let names: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
+                let close = crate::diag::closest(name, names.iter().copied());
+                let hint = match close.first() {
+                    Some(c) => format!("did you mean `{c}`? "),
+                    None => String::new(),
+                };
+                return Err(SourceError(format!(
+                    "there is no alert source `{name}`; {hint}known sources: {}",
+                    names.join(", ")
+                )));
+            };
+            match s.document(payload) {
+                Some(doc) => Some((s, doc)),
+                None => {
+                    return Err(SourceError(format!(
+                        "the payload is not a `{name}` alert: {}; leave out --source to detect it",
+                        s.unwrap_hint()
+                    )))
+                }
+            }
+        }
+        None => all
+            .iter()
+            .find_map(|s| s.detect(payload).map(|doc| (s, doc))),
+    };
+    let mut m = Matcher::new(c);
+    let mut out = Extracted::default();
+    match source {
+        Some((s, (doc, prefix))) => {
+            out.source = Some(s.name.clone());
+            for (element, at) in s.elements(&doc) {
+                let base = join(&prefix, &at);
+                out.alerts.push(s.info(element));
+                for (t, paths) in &s.typed {
+                    for path in paths {
+                        if m.typed_path(*t, path, element, &base) {
+                            break;
+                        }
+                    }
+                }
+                for (key, path, shape) in &s.keyed {
+                    for node in path.query_located(element).iter() {
+                        let here = join(&base, &path_string(node.location()));
+                        m.shape(key.as_deref(), node.node(), &here, *shape);
+                    }
+                }
+            }
+        }
+        None => {
+            out.scanned = true;
+            m.scan(payload);
+        }
+    }
+    // Most decisive first: values whose key names their type, then the rest.
+    m.matches.sort_by_key(|x| !x.typed);
+    out.matches = m.matches;
+    out.ambiguous = m.ambiguous;
+    out.unmatched = m.unmatched;
+    Ok(out)
+}
+
+/// `prefix` (a normalized path, maybe with a JSON-string hop) joined with a path `$…`.
+fn join(prefix: &str, path: &str) -> String {
+    if prefix.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{prefix}{}", path.strip_prefix('$').unwrap_or(path))
+    }
+}
+
+/// A normalized path, with names escaped as RFC 9535 says (serde_json_path writes them raw).
+pub fn path_string(loc: &NormalizedPath<'_>) -> String {
+    let mut s = String::from("$");
+    for el in loc.iter() {
+        match el {
+            PathElement::Name(n) => push_name(&mut s, n),
+            PathElement::Index(i) => s.push_str(&format!("[{i}]")),
+        }
+    }
+    s
+}
+
+fn push_name(s: &mut String, name: &str) {
+    s.push_str("['");
+    for ch in name.chars() {
+        match ch {
+            '\'' => s.push_str("\\'"),
+            '\\' => s.push_str("\\\\"),
+            '\n' => s.push_str("\\n"),
+            '\r' => s.push_str("\\r"),
+            '\t' => s.push_str("\\t"),
+            c if (c as u32) < 0x20 => s.push_str(&format!("\\u{:04x}", c as u32)),
+            c => s.push(c),
+        }
+    }
+    s.push_str("']");
+}
+
+/// `key` as compared with `alert_keys`: lower case, without `_` and `-`, so `ServiceName`,
+/// `service_name` and `service-name` are one key.
+fn normalize_key(key: &str) -> String {
+    key.chars()
+        .filter(|c| *c != '_' && *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The text of a scalar identifier; `None` for anything else or an empty string.
+fn scalar(v: &Value) -> Option<String> {
+    let s = match v {
+        Value::String(s) => s.trim().to_owned(),
+        Value::Number(n) => n.to_string(),
+        _ => return None,
+    };
+    (!s.is_empty()).then_some(s)
+}
+
+enum Resolution {
+    One(EntryId, Via),
+    Several(Vec<EntryId>),
+    None,
+}
+
+/// Collects matches, ambiguities and misses; each entry and each missed value once.
+struct Matcher<'c> {
+    c: &'c Catalog,
+    key_types: HashMap<String, Vec<TypeId>>,
+    matches: Vec<Match>,
+    matched: HashSet<EntryId>,
+    ambiguous: Vec<Ambiguous>,
+    unmatched: Vec<Unmatched>,
+    tried: HashSet<String>,
+}
+
+impl<'c> Matcher<'c> {
+    fn new(c: &'c Catalog) -> Matcher<'c> {
+        let mut key_types: HashMap<String, Vec<TypeId>> = HashMap::new();
+        for (t, def) in c.types.iter().enumerate() {
+            for k in &def.alert_keys {
+                let types = key_types.entry(normalize_key(k)).or_default();
+                if !types.contains(&t) {
+                    types.push(t);
+                }
+            }
+        }
+        Matcher {
+            c,
+            key_types,
+            matches: Vec::new(),
+            matched: HashSet::new(),
+            ambiguous: Vec::new(),
+            unmatched: Vec::new(),
+            tried: HashSet::new(),
+        }
+    }
+
+    /// The types a key names (empty: any type).
+    fn types_of(&self, key: Option<&str>) -> Vec<TypeId> {
+        key.and_then(|k| self.key_types.get(&normalize_key(k)))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Whole-value lookup in `types` (every type when empty); an id wins over aliases.
+    fn resolve(&self, value: &str, types: &[TypeId]) -> Resolution {
+        let found: Vec<EntryId> = if types.is_empty() {
+            (0..self.c.types.len())
+                .filter_map(|t| self.c.lookup(t, value))
+                .collect()
+        } else {
+            types
+                .iter()
+                .filter_map(|&t| self.c.lookup(t, value))
+                .collect()
+        };
+        let by_id: Vec<EntryId> = found
+            .iter()
+            .copied()
+            .filter(|&e| self.c.entries[e].id == value)
+            .collect();
+        let found = if by_id.is_empty() { found } else { by_id };
+        match found.as_slice() {
+            [] => Resolution::None,
+            [one] => {
+                let via = if self.c.entries[*one].id == value {
+                    Via::Id
+                } else {
+                    Via::Alias
+                };
+                Resolution::One(*one, via)
+            }
+            many => {
+                let mut v = many.to_vec();
+                v.sort_by_cached_key(|&e| self.c.key(e));
+                Resolution::Several(v)
+            }
+        }
+    }
+
+    /// Try one identifier; true when it named something. Misses are recorded when
+    /// `record_miss` is set.
+    fn try_value(
+        &mut self,
+        key: Option<&str>,
+        value: &str,
+        path: &str,
+        types: &[TypeId],
+        record_miss: bool,
+    ) -> bool {
+        match self.resolve(value, types) {
+            Resolution::One(e, via) => {
+                if self.matched.insert(e) {
+                    self.matches.push(Match {
+                        entry: e,
+                        value: value.to_owned(),
+                        path: path.to_owned(),
+                        key: key.map(str::to_owned),
+                        via,
+                        typed: !types.is_empty(),
+                    });
+                }
+                true
+            }
+            Resolution::Several(candidates) => {
+                if !self.ambiguous.iter().any(|a| a.value == value) {
+                    self.ambiguous.push(Ambiguous {
+                        value: value.to_owned(),
+                        path: path.to_owned(),
+                        key: key.map(str::to_owned),
+                        candidates,
+                    });
+                }
+                true
+            }
+            Resolution::None => {
+                if record_miss && self.tried.insert(value.to_owned()) {
+                    self.unmatched.push(Unmatched {
+                        value: value.to_owned(),
+                        path: path.to_owned(),
+                        key: key.map(str::to_owned),
+                        types: types.to_vec(),
+                    });
+                }
+                false
+            }
+        }
+    }
+
+    fn keyed(&mut self, key: Option<&str>, value: &str, path: &str) -> bool {
+        let types = self.types_of(key);
+        self.try_value(key, value, path, &types, true)
+    }
+
+    /// A configured `match` path for type `t`: true when one of its values named an entry.
+    fn typed_path(&mut self, t: TypeId, path: &JsonPath, element: &Value, base: &str) -> bool {
+        let mut any = false;
+        for node in path.query_located(element).iter() {
+            let here = join(base, &path_string(node.location()));
+            let key = node.location().last().and_then(PathElement::as_name);
+            let values: Vec<(String, String)> = match node.node() {
+                Value::Array(items) => items
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, v)| scalar(v).map(|s| (s, format!("{here}[{i}]"))))
+                    .collect(),
+                v => scalar(v).map(|s| (s, here.clone())).into_iter().collect(),
+            };
+            for (value, at) in values {
+                any |= self.try_value(key, &value, &at, &[t], true);
+            }
+        }
+        any
+    }
+
+    /// Identifiers at a node of a known shape.
+    fn shape(&mut self, key: Option<&str>, node: &Value, here: &str, shape: Shape) {
+        match shape {
+            Shape::Value => match node {
+                Value::Array(items) => {
+                    for (i, v) in items.iter().enumerate() {
+                        if let Some(s) = scalar(v) {
+                            self.keyed(key, &s, &format!("{here}[{i}]"));
+                        }
+                    }
+                }
+                v => {
+                    if let Some(s) = scalar(v) {
+                        self.keyed(key, &s, here);
+                    }
+                }
+            },
+            Shape::Map => self.map(node, here),
+            Shape::Tags => match node {
+                Value::Array(items) => {
+                    for (i, v) in items.iter().enumerate() {
+                        if let Value::String(tag) = v {
+                            self.tag(tag, &format!("{here}[{i}]"));
+                        }
+                    }
+                }
+                Value::String(list) => {
+                    for tag in list.split(',') {
+                        self.tag(tag, here);
+                    }
+                }
+                _ => {}
+            },
+            Shape::Pairs => {
+                let Value::Array(items) = node else { return };
+                for (i, item) in items.iter().enumerate() {
+                    let at = format!("{here}[{i}]");
+                    let (k, v) = match item {
+                        Value::Array(kv) if kv.len() == 2 => (kv[0].as_str(), &kv[1]),
+                        Value::Object(o) => (
+                            ["key", "name", "Name"]
+                                .iter()
+                                .find_map(|k| o.get(*k))
+                                .and_then(Value::as_str),
+                            ["value", "Value"]
+                                .iter()
+                                .find_map(|k| o.get(*k))
+                                .unwrap_or(&Value::Null),
+                        ),
+                        _ => continue,
+                    };
+                    if let Some(s) = scalar(v) {
+                        self.keyed(k, &s, &at);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A mapping of labels or details: each scalar under its key; lists item by item;
+    /// nested mappings under their own keys.
+    fn map(&mut self, node: &Value, here: &str) {
+        let Value::Object(o) = node else { return };
+        for (k, v) in o {
+            let mut at = here.to_owned();
+            push_name(&mut at, k);
+            match v {
+                Value::Object(_) => self.map(v, &at),
+                Value::Array(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        if let Some(s) = scalar(item) {
+                            self.keyed(Some(k), &s, &format!("{at}[{i}]"));
+                        }
+                    }
+                }
+                v => {
+                    if let Some(s) = scalar(v) {
+                        self.keyed(Some(k), &s, &at);
+                    }
+                }
+            }
+        }
+    }
+
+    /// `key:value` (Datadog, Opsgenie), or a bare value.
+    fn tag(&mut self, tag: &str, at: &str) {
+        let tag = tag.trim();
+        if tag.is_empty() {
+            return;
+        }
+        match tag.split_once(':') {
+            Some((k, v)) if !k.is_empty() && !v.trim().is_empty() => {
+                self.keyed(Some(k.trim()), v.trim(), at);
+            }
+            _ => {
+                self.keyed(None, tag, at);
+            }
+        }
+    }
+
+    /// No source recognized: every string value, whole, then as a `key:value` tag, then
+    /// word by word. Values under a key that names a type are looked up in that type.
+    fn scan(&mut self, payload: &Value) {
+        // Iterative: the depth is bounded by parse_payload, but a stack costs nothing here.
+        let mut stack: Vec<(&Value, String, Option<&str>)> =
+            vec![(payload, String::from("$"), None)];
+        let mut strings: Vec<(&str, String, Option<&str>)> = Vec::new();
+        while let Some((v, at, key)) = stack.pop() {
+            match v {
+                Value::Object(o) => {
+                    for (k, child) in o.iter().rev() {
+                        let mut p = at.clone();
+                        push_name(&mut p, k);
+                        stack.push((child, p, Some(k.as_str())));
+                    }
+                }
+                Value::Array(items) => {
+                    for (i, child) in items.iter().enumerate().rev() {
+                        stack.push((child, format!("{at}[{i}]"), key));
+                    }
+                }
+                Value::String(s) => strings.push((s.as_str(), at, key)),
+                _ => {}
+            }
+        }
+        for (s, at, key) in strings {
+            let whole = s.trim();
+            if whole.is_empty() {
+                continue;
+            }
+            let types = self.types_of(key);
+            if self.try_value(key, whole, &at, &types, false) {
+                continue;
+            }
+            if let Some((k, v)) = whole.split_once(':') {
+                if !k.is_empty() && !v.is_empty() && !whole.contains(char::is_whitespace) {
+                    let t = self.types_of(Some(k));
+                    if !t.is_empty() && self.try_value(Some(k), v, &at, &t, false) {
+                        continue;
+                    }
+                }
+            }
+            let mut any = false;
+            for word in tokens(whole) {
+                if word != whole {
+                    any |= self.try_value(key, word, &at, &types, false);
+                }
+            }
+            if !any && self.tried.insert(whole.to_owned()) {
+                self.unmatched.push(Unmatched {
+                    value: whole.to_owned(),
+                    path: at,
+                    key: key.map(str::to_owned),
+                    types,
+                });
+            }
+        }
+    }
+}
+
+/// Words of free text that could be ids: runs of letters, digits, `.`, `_`, `-`, without
+/// a leading or trailing `.`/`-`/`_` (the end of a sentence). `prod-eu-10` is one word, so
+/// it never matches `prod-eu-1`.
+fn tokens(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_alphanumeric() || matches!(c, '.' | '_' | '-')))
+        .map(|w| w.trim_matches(|c| matches!(c, '.' | '_' | '-')))
+        .filter(|w| !w.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depth_is_refused_before_parsing() {
+        let deep = "[".repeat(50_000) + &"]".repeat(50_000);
+        assert!(matches!(
+            parse_payload(deep.as_bytes()),
+            Err(PayloadError::TooDeep { offset: 64 })
+        ));
+        // Brackets inside strings do not count.
+        let quoted = format!("{{\"a\": \"{}\"}}", "[".repeat(1000));
+        assert!(parse_payload(quoted.as_bytes()).is_ok());
+        let ok = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
+        assert!(parse_payload(ok.as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn size_and_syntax_errors_say_what_to_do() {
+        let big = vec![b' '; MAX_PAYLOAD_BYTES + 1];
+        let e = parse_payload(&big).unwrap_err();
+        assert!(e.message().contains("1.0 MiB limit"), "{}", e.message());
+        let e = parse_payload(b"{\"a\": ").unwrap_err();
+        assert!(matches!(e, PayloadError::Invalid(_)));
+        assert!(e.message().contains("line 1"), "{}", e.message());
+        assert_eq!(parse_payload(b"42"), Err(PayloadError::NotAnObject));
+    }
+
+    #[test]
+    fn keys_normalize_across_spellings() {
+        assert_eq!(normalize_key("ServiceName"), "servicename");
+        assert_eq!(normalize_key("service_name"), "servicename");
+        assert_eq!(
+            normalize_key("app.kubernetes.io/name"),
+            "app.kubernetes.io/name"
+        );
+    }
+
+    #[test]
+    fn words_are_whole_tokens() {
+        let w: Vec<&str> = tokens("5xx on payments-api (prod-eu-10).").collect();
+        assert_eq!(w, ["5xx", "on", "payments-api", "prod-eu-10"]);
+    }
+}

@@ -1,0 +1,196 @@
+//! route(alert) (DESIGN.md §4): the payload's matches, then their owners, the impact of
+//! the matches, and the notes that hold — type notes of matched and impacted entries,
+//! then lore.yaml's global notes over the whole result.
+//!
+//! Output: a [`Route`], plain data for the renderers.
+
+use serde_json::{json, Map, Value};
+
+use super::{extract, sources, AlertInfo, Ambiguous, Match, SourceError, Unmatched};
+use crate::catalog::{self, Catalog, EntryId};
+use crate::expr::{Expr, Scope, Template};
+use crate::query::{self, ImpactSet, Owner};
+
+/// A note that holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RouteNote {
+    /// The entry whose type note it is; `None` for lore.yaml's global notes.
+    pub entry: Option<EntryId>,
+    pub text: String,
+}
+
+/// Everything `lore route` answers.
+#[derive(Debug, Clone)]
+pub struct Route {
+    pub source: Option<String>,
+    pub scanned: bool,
+    pub alerts: Vec<AlertInfo>,
+    pub matches: Vec<Match>,
+    pub ambiguous: Vec<Ambiguous>,
+    pub unmatched: Vec<Unmatched>,
+    /// Owners of each match, in match order.
+    pub owners: Vec<Owner>,
+    pub impact: ImpactSet,
+    /// Global notes first, then notes of matched entries, then of impacted ones.
+    pub notes: Vec<RouteNote>,
+    /// Notes that could not be evaluated, as messages (shown on stderr).
+    pub warnings: Vec<String>,
+}
+
+/// Route a parsed payload. `forced` names the source (`--source`).
+pub fn route(c: &Catalog, payload: &Value, forced: Option<&str>) -> Result<Route, SourceError> {
+    let all = sources::all(c).map_err(SourceError)?;
+    let found = extract(c, &all, payload, forced)?;
+    let roots: Vec<EntryId> = found.matches.iter().map(|m| m.entry).collect();
+    let owners: Vec<Owner> = roots.iter().flat_map(|&e| query::owners(c, e)).collect();
+    let impact = query::impact(c, &roots, None);
+    let mut route = Route {
+        source: found.source,
+        scanned: found.scanned,
+        alerts: found.alerts,
+        matches: found.matches,
+        ambiguous: found.ambiguous,
+        unmatched: found.unmatched,
+        owners,
+        impact,
+        notes: Vec::new(),
+        warnings: Vec::new(),
+    };
+    if !route.matches.is_empty() {
+        global_notes(c, &mut route);
+        entry_notes(c, &mut route);
+    }
+    Ok(route)
+}
+
+fn entry_notes(c: &Catalog, route: &mut Route) {
+    let involved: Vec<EntryId> = route
+        .matches
+        .iter()
+        .map(|m| m.entry)
+        .chain(route.impact.impacted.iter().map(|i| i.entry))
+        .collect();
+    for e in involved {
+        let entry = &c.entries[e];
+        let t = &c.types[entry.type_id];
+        if t.notes.is_empty() {
+            continue;
+        }
+        let this = catalog::self_value(&entry.id, &entry.value);
+        let scope = Scope::new(&[("self", &*this)]);
+        for note in &t.notes {
+            let holds = match &note.when {
+                None => Ok(true),
+                Some(when) => when.eval_bool_in(&scope),
+            };
+            match holds.and_then(|yes| yes.then(|| note.say.render_in(&scope)).transpose()) {
+                Ok(Some(text)) => route.notes.push(RouteNote {
+                    entry: Some(e),
+                    text,
+                }),
+                Ok(None) => {}
+                Err(err) => route.warnings.push(format!(
+                    "a note of type {} failed for {}: {}",
+                    t.name,
+                    c.key(e),
+                    err.message
+                )),
+            }
+        }
+    }
+}
+
+/// The variables global notes see (DESIGN.md §3).
+pub fn note_variables(c: &Catalog, route: &Route) -> Vec<(&'static str, Value)> {
+    let describe = |e: EntryId| {
+        let entry = &c.entries[e];
+        json!({
+            "entry": c.key(e),
+            "type": c.types[entry.type_id].name,
+            "id": entry.id,
+            "name": entry.name(),
+        })
+    };
+    let with = |mut v: Value, extra: Value| {
+        if let (Value::Object(a), Value::Object(b)) = (&mut v, extra) {
+            a.extend(b);
+        }
+        v
+    };
+    let matches: Vec<Value> = route
+        .matches
+        .iter()
+        .map(|m| {
+            with(
+                describe(m.entry),
+                json!({"value": m.value, "path": m.path, "via": m.via.as_str()}),
+            )
+        })
+        .collect();
+    let owners: Vec<Value> = route
+        .owners
+        .iter()
+        .map(|o| {
+            with(
+                describe(o.owner),
+                json!({"of": c.key(o.of), "owner": c.key(o.owner)}),
+            )
+        })
+        .collect();
+    let impacted: Vec<Value> = route
+        .impact
+        .impacted
+        .iter()
+        .map(|i| with(describe(i.entry), json!({"distance": i.distance})))
+        .collect();
+    let totals: Map<String, Value> = route
+        .impact
+        .totals
+        .iter()
+        .map(|(t, attrs)| {
+            let m: Map<String, Value> = attrs
+                .iter()
+                .map(|(a, n)| (a.clone(), Value::Number(n.clone())))
+                .collect();
+            (t.clone(), Value::Object(m))
+        })
+        .collect();
+    let first = route.alerts.first().cloned().unwrap_or_default();
+    let alert = json!({"title": first.title, "severity": first.severity, "status": first.status});
+    vec![
+        ("totals", Value::Object(totals)),
+        ("matches", Value::Array(matches)),
+        ("owners", Value::Array(owners)),
+        ("impacted", Value::Array(impacted)),
+        ("alert", alert),
+    ]
+}
+
+fn global_notes(c: &Catalog, route: &mut Route) {
+    if c.config.alerts.notes.is_empty() {
+        return;
+    }
+    let vars = note_variables(c, route);
+    let refs: Vec<(&str, &Value)> = vars.iter().map(|(k, v)| (*k, v)).collect();
+    let scope = Scope::new(&refs);
+    for (i, raw) in c.config.alerts.notes.iter().enumerate() {
+        let result = (|| {
+            let holds = match &raw.when {
+                None => true,
+                Some(w) => Expr::compile(w)?.eval_bool_in(&scope)?,
+            };
+            if !holds {
+                return Ok(None);
+            }
+            Template::compile(&raw.say)?.render_in(&scope).map(Some)
+        })();
+        match result {
+            Ok(Some(text)) => route.notes.push(RouteNote { entry: None, text }),
+            Ok(None) => {}
+            Err(e) => route.warnings.push(format!(
+                "lore.yaml alerts.notes[{i}] failed: {}; run `lore validate`",
+                e.message
+            )),
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! `lore route`: read an alert payload, route it, draw the answer.
+
+use std::io::IsTerminal;
+
+use super::{load_catalog, start_dir, Io, Outcome, Stop};
+use crate::alert::{self, route::route};
+use crate::cli::{CatalogArgs, RouteArgs};
+use crate::render::route::{self as draw, RouteFormat};
+
+pub fn run(args: &RouteArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Stop> {
+    // The payload first: a bad one is refused before the catalog is loaded.
+    let payload = match args.file.as_deref() {
+        Some(p) if p.as_os_str() != "-" => {
+            alert::load_payload_file(&start_dir(catalog_args)?.join(p)).map_err(Stop::usage)?
+        }
+        _ => {
+            let stdin = std::io::stdin();
+            if stdin.is_terminal() {
+                return Err(Stop::usage(
+                    "pass the alert payload as FILE, or pipe it in: `lore route alert.json` or `… | lore route`",
+                ));
+            }
+            let bytes = alert::read_payload(stdin.lock()).map_err(|e| {
+                Stop::usage(format!(
+                    "cannot read the alert payload from standard input: {e}"
+                ))
+            })?;
+            alert::parse_payload(&bytes).map_err(|e| Stop::usage(e.message()))?
+        }
+    };
+    let c = load_catalog(catalog_args)?;
+    if c.errors() > 0 {
+        writeln!(
+            io.err,
+            "warning: the catalog has {} errors; answers may be incomplete (run `lore validate`)",
+            c.errors()
+        )?;
+    }
+    let r = route(&c, &payload, args.source.as_deref()).map_err(|e| Stop::usage(e.0))?;
+    for w in &r.warnings {
+        writeln!(io.err, "warning: {w}")?;
+    }
+    match args.format {
+        RouteFormat::Human => draw::human(&c, &r, io.out, io.color)?,
+        RouteFormat::Json => {
+            serde_json::to_writer_pretty(&mut *io.out, &draw::json(&c, &r))
+                .map_err(std::io::Error::from)?;
+            writeln!(io.out)?;
+        }
+        RouteFormat::Markdown => draw::markdown(&c, &r, io.out)?,
+    }
+    Ok(if r.matches.is_empty() {
+        Outcome::Failed
+    } else {
+        Outcome::Ok
+    })
+}
