@@ -4,6 +4,7 @@
 //! The library never prints: commands write to the `Write` they are handed.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod browse;
 pub mod catalog;
 pub mod cli;
 pub mod commands;

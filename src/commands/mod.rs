@@ -1,5 +1,12 @@
 //! One glue file per verb: load, query, render.
 
+pub mod graph;
+pub mod impact;
+pub mod list;
+pub mod owners;
+mod refs;
+pub mod search;
+pub mod show;
 pub mod validate;
 
 use std::io::Write;
@@ -65,6 +72,12 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<Outcome, Stop> {
     }
     match cli.command {
         Command::Validate(args) => validate::run(&args, &cli.catalog, io),
+        Command::Show(args) => show::run(&args, &cli.catalog, io),
+        Command::Owners(args) => owners::run(&args, &cli.catalog, io),
+        Command::Impact(args) => impact::run(&args, &cli.catalog, io),
+        Command::List(args) => list::run(&args, &cli.catalog, io),
+        Command::Search(args) => search::run(&args, &cli.catalog, io),
+        Command::Graph(args) => graph::run(&args, &cli.catalog, io),
     }
 }
 
