@@ -11,7 +11,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::{Number, Value};
 
-use super::text::{clean, keep_whole, md_cell, one_line, table, table_lines, thousands};
+use super::text::{aligned, clean, md_cell, one_line, table, table_lines, thousands};
 use crate::catalog::{Catalog, EntryId};
 use crate::query::{explain, ImpactSet, Impacted, Owner};
 
@@ -345,19 +345,22 @@ pub fn impact(
             for (t, items) in groups(c, set) {
                 writeln!(w)?;
                 writeln!(w, "{t} ({})", items.len())?;
-                let mut tab = table(style.width.saturating_sub(1), false);
-                for i in items {
-                    let entry = &c.entries[i.entry];
-                    tab.add_row(vec![
-                        clean(&entry.id).into_owned(),
-                        clean(entry.name()).into_owned(),
-                        i.distance.to_string(),
-                        chain_text(c, &i.chain),
-                    ]);
-                }
-                keep_whole(&mut tab, &[0, 2]);
-                for line in table_lines(&tab) {
-                    writeln!(w, " {line}")?;
+                let header = ["id", "name", "distance", "chain"]
+                    .map(str::to_owned)
+                    .to_vec();
+                let rows: Vec<Vec<String>> = std::iter::once(header)
+                    .chain(items.iter().map(|i| {
+                        let entry = &c.entries[i.entry];
+                        vec![
+                            clean(&entry.id).into_owned(),
+                            clean(entry.name()).into_owned(),
+                            i.distance.to_string(),
+                            chain_text(c, &i.chain),
+                        ]
+                    }))
+                    .collect();
+                for line in aligned(&rows, "  ", style.width, " → ") {
+                    writeln!(w, "{line}")?;
                 }
             }
             let totals = totals_rows(set);
