@@ -197,20 +197,23 @@ pub struct Hit {
 const FUZZY_THRESHOLD: f64 = 0.8;
 
 fn rate(text: &str, candidate: &str) -> Option<(Rank, f64)> {
-    let lower = candidate.to_lowercase();
-    let score = strsim::jaro_winkler(text, &lower);
-    let rank = if lower == text {
-        Rank::Exact
+    let lower: std::borrow::Cow<'_, str> = if candidate.chars().any(char::is_uppercase) {
+        candidate.to_lowercase().into()
+    } else {
+        candidate.into()
+    };
+    // Jaro-Winkler is the costly part: only for ties and near misses.
+    let rank = if *lower == *text {
+        return Some((Rank::Exact, 1.0));
     } else if lower.starts_with(text) {
         Rank::Prefix
     } else if lower.contains(text) {
         Rank::Substring
-    } else if score >= FUZZY_THRESHOLD {
-        Rank::Fuzzy
     } else {
-        return None;
+        let score = strsim::jaro_winkler(text, &lower);
+        return (score >= FUZZY_THRESHOLD).then_some((Rank::Fuzzy, score));
     };
-    Some((rank, score))
+    Some((rank, strsim::jaro_winkler(text, &lower)))
 }
 
 fn better(c: &Catalog, a: &Hit, b: &Hit) -> Ordering {
