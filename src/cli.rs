@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::render::browse::GraphFormat;
+use crate::render::query::{ReportFormat, ViewFormat};
 use crate::render::route::RouteFormat;
 use crate::render::Format;
 
@@ -79,6 +81,43 @@ pub enum Command {
     /// root. Exit status: 0 all passed, 1 a case failed (each shown as a diff; a case whose
     /// payload cannot be read fails too), 2 a test file is unreadable or malformed.
     Test(TestArgs),
+    /// One entry in full: fields, relations both ways, owners, where it is defined.
+    ///
+    /// A REF is an id, `Type:id` or an alias. Exit status: 0 shown, 1 no entry answers
+    /// to REF (the closest are suggested), 2 REF names several entries (they are listed).
+    Show(ShowArgs),
+
+    /// Who owns each entry, how to reach them, and why.
+    ///
+    /// An entry with no owner relation inherits the owners of its parents, transitively;
+    /// each answer shows the path that explains it. Exit status: 0 every REF has an
+    /// owner, 1 one has none (or is unknown), 2 an ambiguous REF.
+    Owners(OwnersArgs),
+
+    /// What else breaks when these entries break, by type, with totals.
+    ///
+    /// Follows impact edges (`impact: source|target` in the type files) breadth-first:
+    /// each entry once, at its shortest distance, with the chain that reached it. Totals
+    /// are summed per type over the roots and everything impacted. Exit status: 0 answered
+    /// (also when nothing else breaks), 1 unknown REF, 2 ambiguous REF.
+    Impact(ImpactArgs),
+
+    /// The entries of a type as a table: id, name, the type's summary fields, owner.
+    ///
+    /// Exit status: 0 listed, 1 no entry matches, 2 unknown type or invalid expression.
+    List(ListArgs),
+
+    /// Find entries by id, alias or name across every type, forgiving typos.
+    ///
+    /// Exact matches first, then prefixes, substrings, and close spellings. Exit status:
+    /// 0 found, 1 nothing found.
+    Search(SearchArgs),
+
+    /// The relation graph, or the neighbourhood of one entry, for Graphviz or Mermaid.
+    ///
+    /// Nodes are labelled Type:id, edges with the relation name. Render with
+    /// `lore graph REF | dot -Tsvg > graph.svg`, or paste the mermaid into markdown.
+    Graph(GraphArgs),
 }
 
 /// Where the catalog is; shared by every command that reads one.
@@ -141,6 +180,88 @@ pub struct TestArgs {
     /// Test files (default: routing/**/*.yaml under the catalog root).
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    /// The entry: id, Type:id or alias.
+    #[arg(value_name = "REF")]
+    pub reference: String,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ViewFormat::Human)]
+    pub format: ViewFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct OwnersArgs {
+    /// The entries: ids, Type:ids or aliases.
+    #[arg(value_name = "REF", required = true)]
+    pub refs: Vec<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImpactArgs {
+    /// The entries that break: ids, Type:ids or aliases.
+    #[arg(value_name = "REF", required = true)]
+    pub refs: Vec<String>,
+
+    /// Follow at most N impact steps (default: all).
+    #[arg(long, value_name = "N")]
+    pub depth: Option<usize>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// The type to list, e.g. Service.
+    #[arg(value_name = "TYPE")]
+    pub type_name: String,
+
+    /// Keep the entries for which this CEL expression is true; the entry is `self`,
+    /// e.g. `self.tier == 1` or `has(self.oncall)`.
+    #[arg(long = "where", value_name = "EXPR")]
+    pub filter: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SearchArgs {
+    /// Part of an id, alias or name; case does not matter.
+    pub text: String,
+
+    /// Show at most N results.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub limit: usize,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ViewFormat::Human)]
+    pub format: ViewFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GraphArgs {
+    /// Draw only this entry's neighbourhood (default: the whole catalog).
+    #[arg(value_name = "REF")]
+    pub reference: Option<String>,
+
+    /// Relation steps from REF, following relations both ways (ignored without REF).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub depth: usize,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
 }
 
 #[cfg(test)]

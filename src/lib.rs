@@ -5,6 +5,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod alert;
+pub mod browse;
 pub mod cache;
 pub mod catalog;
 pub mod cli;

@@ -1,8 +1,15 @@
 //! One glue file per verb: load, query, render.
 
+pub mod graph;
+pub mod impact;
 pub mod init;
+pub mod list;
+pub mod owners;
+mod refs;
 pub mod route;
 pub mod schema;
+pub mod search;
+pub mod show;
 pub mod test;
 pub mod validate;
 
@@ -73,6 +80,12 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<Outcome, Stop> {
         Command::Init(args) => init::run(&args, &cli.catalog, io),
         Command::Route(args) => route::run(&args, &cli.catalog, io),
         Command::Test(args) => test::run(&args, &cli.catalog, io),
+        Command::Show(args) => show::run(&args, &cli.catalog, io),
+        Command::Owners(args) => owners::run(&args, &cli.catalog, io),
+        Command::Impact(args) => impact::run(&args, &cli.catalog, io),
+        Command::List(args) => list::run(&args, &cli.catalog, io),
+        Command::Search(args) => search::run(&args, &cli.catalog, io),
+        Command::Graph(args) => graph::run(&args, &cli.catalog, io),
     }
 }
 

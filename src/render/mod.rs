@@ -3,8 +3,11 @@
 //! Every renderer reads the same [`Diag`]s and the same source map, and computes line
 //! and column through [`crate::source`], so all formats agree on every position.
 
+pub mod browse;
 pub mod diagnostics;
+pub mod query;
 pub mod route;
+pub mod text;
 
 use std::path::{Path, PathBuf};
 

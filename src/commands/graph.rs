@@ -1,0 +1,18 @@
+//! `lore graph [REF] [--depth N]`: the relation graph, or the neighbourhood of one entry,
+//! as Graphviz dot, Mermaid or JSON.
+
+use super::{refs, Io, Outcome, Stop};
+use crate::browse;
+use crate::cli::{CatalogArgs, GraphArgs};
+use crate::render::browse as draw;
+
+pub fn run(args: &GraphArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Stop> {
+    let c = refs::load(catalog, io)?;
+    let root = match &args.reference {
+        Some(r) => Some(refs::resolve(&c, r)?),
+        None => None,
+    };
+    let g = browse::graph(&c, root, args.depth);
+    draw::graph(io.out, &c, &g, root, Some(args.depth), args.format)?;
+    Ok(Outcome::Ok)
+}

@@ -1,0 +1,24 @@
+//! `lore impact REF… [--depth N]`: what else breaks, by type, with totals.
+//!
+//! Exit 0 whenever the REFs resolve, even when nothing else is impacted: "nothing else
+//! breaks" is an answer, not a failed lookup.
+
+use super::{refs, Io, Outcome, Stop};
+use crate::cli::{CatalogArgs, ImpactArgs};
+use crate::query;
+use crate::render::query::{self as draw, Style};
+
+pub fn run(args: &ImpactArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Stop> {
+    let c = refs::load(catalog, io)?;
+    let roots = refs::resolve_all(&c, &args.refs)?;
+    let set = query::impact(&c, &roots, args.depth);
+    draw::impact(
+        io.out,
+        &c,
+        &set,
+        args.depth,
+        args.format,
+        Style { width: io.width },
+    )?;
+    Ok(Outcome::Ok)
+}

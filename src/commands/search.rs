@@ -1,0 +1,31 @@
+//! `lore search TEXT`: fuzzy find by id, alias or name across every type.
+
+use super::{refs, Io, Outcome, Stop};
+use crate::browse;
+use crate::cli::{CatalogArgs, SearchArgs};
+use crate::render::browse as draw;
+use crate::render::query::Style;
+
+pub fn run(args: &SearchArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Stop> {
+    let c = refs::load(catalog, io)?;
+    let hits = browse::search(&c, &args.text, args.limit);
+    if hits.is_empty() {
+        return Err(Stop {
+            message: format!(
+                "nothing has an id, alias or name like `{}`; try a shorter part of it, or `lore list TYPE`",
+                args.text
+            ),
+            outcome: Outcome::Failed,
+            broken_pipe: false,
+        });
+    }
+    draw::search(
+        io.out,
+        &c,
+        &args.text,
+        &hits,
+        args.format,
+        Style { width: io.width },
+    )?;
+    Ok(Outcome::Ok)
+}

@@ -1,0 +1,583 @@
+//! Drawing the answers of `lore show`, `lore list`, `lore search` and `lore graph`: text
+//! for people, markdown, JSON for scripts, and Graphviz dot or Mermaid for diagrams.
+//!
+//! Input: the plain data of `crate::browse`. Output: text on the writer handed in. Every
+//! JSON document is one object with `"version": 1`, described by the serde types below;
+//! their field names are stable.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::query::{
+    label, owner_json, owner_lines, summary, OwnerJson, ReportFormat, Style, ViewFormat,
+};
+use super::text::{clean, keep_whole, md_cell, one_line, table, table_lines};
+use super::Paths;
+use crate::browse::{Graph, Hit, LastChange, Link, Shown};
+use crate::catalog::{Catalog, EntryId};
+use crate::query;
+
+/// `lore show --format json`.
+#[derive(Debug, Serialize)]
+pub struct ShowDoc {
+    pub version: u32,
+    /// `Type:id`.
+    pub entry: String,
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub id: String,
+    /// Display name (the id when the entry has none).
+    pub name: String,
+    pub description: Option<String>,
+    pub aliases: Vec<String>,
+    /// The entry's `links`, as written.
+    pub links: Vec<Value>,
+    /// The type's attributes the entry sets (not the envelope, not relations).
+    pub fields: BTreeMap<String, Value>,
+    /// Relations out of the entry: relation name, target `Type:id`, target name.
+    pub relations: Vec<LinkJson>,
+    /// Relations into the entry, under their inverse name (`owns`), or `<relation> of`
+    /// when the relation declares none.
+    pub inverse: Vec<LinkJson>,
+    /// As in `lore owners`.
+    pub owners: Vec<OwnerJson>,
+    /// Where the entry is defined: the file (relative as validate shows it) and line.
+    pub file: String,
+    pub line: usize,
+    /// The last commit that touched the entry; `null` when git history is not read.
+    pub last_change: Option<LastChangeJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LinkJson {
+    pub relation: String,
+    /// `Type:id` of the other end.
+    pub entry: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LastChangeJson {
+    pub commit: String,
+    pub author: String,
+    pub date: String,
+    pub summary: String,
+}
+
+fn link_json(c: &Catalog, l: &Link) -> LinkJson {
+    LinkJson {
+        relation: l.relation.clone(),
+        entry: c.key(l.entry),
+        name: c.entries[l.entry].name().to_owned(),
+    }
+}
+
+pub fn show_doc(c: &Catalog, s: &Shown, paths: &Paths) -> ShowDoc {
+    let e = &c.entries[s.entry];
+    let strings = |k: &str| -> Vec<String> {
+        e.value
+            .get(k)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect()
+    };
+    ShowDoc {
+        version: 1,
+        entry: c.key(s.entry),
+        type_: c.types[e.type_id].name.clone(),
+        id: e.id.clone(),
+        name: e.name().to_owned(),
+        description: e
+            .value
+            .get("description")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        aliases: strings("aliases"),
+        links: e
+            .value
+            .get("links")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default(),
+        fields: s.fields.iter().cloned().collect(),
+        relations: s.outgoing.iter().map(|l| link_json(c, l)).collect(),
+        inverse: s.incoming.iter().map(|l| link_json(c, l)).collect(),
+        owners: s.owners.iter().map(|o| owner_json(c, o)).collect(),
+        file: paths.show(&c.sources, e.file),
+        line: c.line(s.entry),
+        last_change: s.last_change.as_ref().map(|l: &LastChange| LastChangeJson {
+            commit: l.commit.clone(),
+            author: l.author.clone(),
+            date: l.date.clone(),
+            summary: l.summary.clone(),
+        }),
+    }
+}
+
+/// One entry in full.
+pub fn show(
+    w: &mut dyn Write,
+    c: &Catalog,
+    s: &Shown,
+    paths: &Paths,
+    format: ViewFormat,
+    style: Style,
+) -> io::Result<()> {
+    let doc = show_doc(c, s, paths);
+    if format == ViewFormat::Json {
+        serde_json::to_writer_pretty(&mut *w, &doc)?;
+        return writeln!(w);
+    }
+    writeln!(w, "{}", label(c, s.entry))?;
+    if let Some(d) = &doc.description {
+        for line in d.lines() {
+            writeln!(w, "  {}", clean(line))?;
+        }
+    }
+    let width = style.width.saturating_sub(2);
+    let mut t = table(width, false);
+    if !doc.aliases.is_empty() {
+        t.add_row(vec![
+            "aliases".to_owned(),
+            clean(&doc.aliases.join(", ")).into_owned(),
+        ]);
+    }
+    for (k, v) in &s.fields {
+        t.add_row(vec![clean(k).into_owned(), one_line(v)]);
+    }
+    for l in &doc.links {
+        let text = match (
+            l.get("title").and_then(Value::as_str),
+            l.get("url").and_then(Value::as_str),
+        ) {
+            (Some(title), Some(url)) => format!("{}  {}", clean(title), clean(url)),
+            _ => one_line(l),
+        };
+        t.add_row(vec!["link".to_owned(), text]);
+    }
+    section(w, None, &t)?;
+
+    for (title, links) in [("relations", &s.outgoing), ("referenced by", &s.incoming)] {
+        if links.is_empty() {
+            continue;
+        }
+        let mut t = table(width, false);
+        for l in links {
+            t.add_row(vec![clean(&l.relation).into_owned(), label(c, l.entry)]);
+        }
+        section(w, Some(title), &t)?;
+    }
+
+    writeln!(w)?;
+    if s.owners.is_empty() {
+        writeln!(
+            w,
+            "owners: none (no owner relation, and no parent link leads to one)"
+        )?;
+    } else {
+        writeln!(w, "owners")?;
+        for o in &s.owners {
+            owner_lines(w, c, o, "  ", style)?;
+        }
+    }
+    writeln!(w)?;
+    writeln!(w, "defined at {}:{}", clean(&doc.file), doc.line)?;
+    if let Some(l) = &s.last_change {
+        let short: String = l.commit.chars().take(10).collect();
+        writeln!(
+            w,
+            "last change {} by {} ({short}): {}",
+            clean(&l.date),
+            clean(&l.author),
+            clean(&l.summary)
+        )?;
+    }
+    Ok(())
+}
+
+fn section(w: &mut dyn Write, title: Option<&str>, t: &comfy_table::Table) -> io::Result<()> {
+    if t.row_count() == 0 {
+        return Ok(());
+    }
+    writeln!(w)?;
+    if let Some(title) = title {
+        writeln!(w, "{title}")?;
+    }
+    for line in table_lines(t) {
+        writeln!(w, " {line}")?;
+    }
+    Ok(())
+}
+
+/// `lore list --format json`.
+#[derive(Debug, Serialize)]
+pub struct ListDoc {
+    pub version: u32,
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// The `--where` expression, if any.
+    #[serde(rename = "where")]
+    pub where_: Option<String>,
+    /// Sorted by id.
+    pub entries: Vec<ListedJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ListedJson {
+    /// `Type:id`.
+    pub entry: String,
+    pub id: String,
+    pub name: String,
+    /// The type's `summary` attributes the entry has.
+    pub summary: BTreeMap<String, Value>,
+    /// Owners as `Type:id` (inherited through parents when the entry names none).
+    pub owners: Vec<String>,
+}
+
+/// Entries of one type as a table: id, name, the type's summary attributes, owners.
+pub fn list(
+    w: &mut dyn Write,
+    c: &Catalog,
+    type_id: usize,
+    filter: Option<&str>,
+    entries: &[EntryId],
+    format: ReportFormat,
+    style: Style,
+) -> io::Result<()> {
+    let t = &c.types[type_id];
+    let owners: Vec<Vec<EntryId>> = entries
+        .iter()
+        .map(|&e| query::owners(c, e).iter().map(|o| o.owner).collect())
+        .collect();
+    if format == ReportFormat::Json {
+        let doc = ListDoc {
+            version: 1,
+            type_: t.name.clone(),
+            where_: filter.map(str::to_owned),
+            entries: entries
+                .iter()
+                .zip(&owners)
+                .map(|(&e, os)| ListedJson {
+                    entry: c.key(e),
+                    id: c.entries[e].id.clone(),
+                    name: c.entries[e].name().to_owned(),
+                    summary: summary(c, e),
+                    owners: os.iter().map(|&o| c.key(o)).collect(),
+                })
+                .collect(),
+        };
+        serde_json::to_writer_pretty(&mut *w, &doc)?;
+        return writeln!(w);
+    }
+    let markdown = format == ReportFormat::Markdown;
+    let cell = |s: &str| {
+        if markdown {
+            md_cell(s)
+        } else {
+            clean(s).into_owned()
+        }
+    };
+    let mut tab = table(style.width, markdown);
+    let mut header = vec!["id".to_owned(), "name".to_owned()];
+    header.extend(t.summary.iter().map(|s| cell(s)));
+    header.push("owner".to_owned());
+    tab.set_header(header);
+    for (&e, os) in entries.iter().zip(&owners) {
+        let entry = &c.entries[e];
+        let mut row = vec![cell(&entry.id), cell(entry.name())];
+        for k in &t.summary {
+            row.push(
+                entry
+                    .value
+                    .get(k)
+                    .map_or(String::new(), |v| cell(&one_line(v))),
+            );
+        }
+        let owner_text: Vec<String> = os
+            .iter()
+            .map(|&o| {
+                let oe = &c.entries[o];
+                // The owner's id is enough when all owners are of one type (usually Team).
+                if os.iter().all(|&x| c.entries[x].type_id == oe.type_id) {
+                    oe.id.clone()
+                } else {
+                    c.key(o)
+                }
+            })
+            .collect();
+        row.push(cell(&owner_text.join(", ")));
+        tab.add_row(row);
+    }
+    keep_whole(&mut tab, &[0]);
+    for line in table_lines(&tab) {
+        writeln!(w, "{line}")?;
+    }
+    Ok(())
+}
+
+/// `lore search --format json`.
+#[derive(Debug, Serialize)]
+pub struct SearchDoc {
+    pub version: u32,
+    /// The text searched for.
+    pub query: String,
+    /// Best first.
+    pub results: Vec<HitJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct HitJson {
+    /// `Type:id`.
+    pub entry: String,
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub id: String,
+    pub name: String,
+    /// Which field matched: `id`, `alias` or `name`.
+    pub field: String,
+    /// The value of that field.
+    pub value: String,
+    /// `exact`, `prefix`, `substring` or `fuzzy`.
+    pub rank: String,
+    /// Jaro-Winkler similarity of the text and the value, 0 to 1, three decimals.
+    pub score: f64,
+}
+
+/// Search results, best first.
+pub fn search(
+    w: &mut dyn Write,
+    c: &Catalog,
+    text: &str,
+    hits: &[Hit],
+    format: ViewFormat,
+    style: Style,
+) -> io::Result<()> {
+    if format == ViewFormat::Json {
+        let doc = SearchDoc {
+            version: 1,
+            query: text.to_owned(),
+            results: hits
+                .iter()
+                .map(|h| {
+                    let e = &c.entries[h.entry];
+                    HitJson {
+                        entry: c.key(h.entry),
+                        type_: c.types[e.type_id].name.clone(),
+                        id: e.id.clone(),
+                        name: e.name().to_owned(),
+                        field: h.field.as_str().to_owned(),
+                        value: h.value.clone(),
+                        rank: h.rank.as_str().to_owned(),
+                        score: (h.score * 1000.0).round() / 1000.0,
+                    }
+                })
+                .collect(),
+        };
+        serde_json::to_writer_pretty(&mut *w, &doc)?;
+        return writeln!(w);
+    }
+    let mut tab = table(style.width, false);
+    tab.set_header(vec!["entry", "name", "matched", "how"]);
+    for h in hits {
+        let e = &c.entries[h.entry];
+        tab.add_row(vec![
+            clean(&c.key(h.entry)).into_owned(),
+            clean(e.name()).into_owned(),
+            format!("{} {}", h.field.as_str(), clean(&h.value)),
+            h.rank.as_str().to_owned(),
+        ]);
+    }
+    keep_whole(&mut tab, &[0, 3]);
+    for line in table_lines(&tab) {
+        writeln!(w, "{line}")?;
+    }
+    Ok(())
+}
+
+/// Output formats of `graph`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    /// Graphviz: `lore graph | dot -Tsvg > graph.svg`.
+    Dot,
+    /// A Mermaid flowchart, for markdown that renders it (GitHub, GitLab, Notion).
+    Mermaid,
+    /// `{"version":1, "root", "depth", "nodes":[…], "edges":[…]}`.
+    Json,
+}
+
+/// `lore graph --format json`.
+#[derive(Debug, Serialize)]
+pub struct GraphDoc {
+    pub version: u32,
+    /// The entry whose neighbourhood this is, or `null` for the whole graph.
+    pub root: Option<String>,
+    /// Relation steps from the root; `null` for the whole graph.
+    pub depth: Option<usize>,
+    /// Sorted by `Type:id`.
+    pub nodes: Vec<NodeJson>,
+    /// Sorted by source, relation, target.
+    pub edges: Vec<EdgeJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NodeJson {
+    /// `Type:id`.
+    pub entry: String,
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EdgeJson {
+    /// `Type:id` of the entry that names the relation.
+    pub from: String,
+    /// `Type:id` of the entry it names.
+    pub to: String,
+    pub relation: String,
+}
+
+/// Quote a string for Graphviz: inside double quotes, `"` and `\` escaped, control
+/// characters escaped.
+fn dot_quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Text for a Mermaid label inside `"…"`: quotes and markup as HTML entities.
+fn mermaid_text(s: &str) -> String {
+    let mut out = String::new();
+    for ch in s.chars() {
+        match ch {
+            '"' => out.push_str("#quot;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '#' => out.push_str("#35;"),
+            '|' => out.push_str("#124;"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The graph as dot, mermaid or JSON. Nodes are labelled `Type:id`, edges with the
+/// relation name.
+pub fn graph(
+    w: &mut dyn Write,
+    c: &Catalog,
+    g: &Graph,
+    root: Option<EntryId>,
+    depth: Option<usize>,
+    format: GraphFormat,
+) -> io::Result<()> {
+    let rel = |i: usize| {
+        let edge = c.edges[i];
+        c.types[c.entries[edge.from].type_id].relations[edge.relation]
+            .name
+            .as_str()
+    };
+    match format {
+        GraphFormat::Json => {
+            let doc = GraphDoc {
+                version: 1,
+                root: root.map(|r| c.key(r)),
+                depth: root.and(depth),
+                nodes: g
+                    .nodes
+                    .iter()
+                    .map(|&e| NodeJson {
+                        entry: c.key(e),
+                        type_: c.types[c.entries[e].type_id].name.clone(),
+                        id: c.entries[e].id.clone(),
+                        name: c.entries[e].name().to_owned(),
+                    })
+                    .collect(),
+                edges: g
+                    .edges
+                    .iter()
+                    .map(|&i| EdgeJson {
+                        from: c.key(c.edges[i].from),
+                        to: c.key(c.edges[i].to),
+                        relation: rel(i).to_owned(),
+                    })
+                    .collect(),
+            };
+            serde_json::to_writer_pretty(&mut *w, &doc)?;
+            writeln!(w)
+        }
+        GraphFormat::Dot => {
+            writeln!(w, "digraph lore {{")?;
+            writeln!(w, "  rankdir=LR;")?;
+            writeln!(w, "  node [shape=box];")?;
+            for &e in &g.nodes {
+                let key = c.key(e);
+                let extra = if root == Some(e) { ", style=bold" } else { "" };
+                writeln!(
+                    w,
+                    "  {} [label={}{extra}];",
+                    dot_quote(&key),
+                    dot_quote(&key)
+                )?;
+            }
+            for &i in &g.edges {
+                let edge = c.edges[i];
+                writeln!(
+                    w,
+                    "  {} -> {} [label={}];",
+                    dot_quote(&c.key(edge.from)),
+                    dot_quote(&c.key(edge.to)),
+                    dot_quote(rel(i))
+                )?;
+            }
+            writeln!(w, "}}")
+        }
+        GraphFormat::Mermaid => {
+            // Mermaid node ids cannot hold `:` or `.`: number the nodes, label them.
+            let mut ids: BTreeMap<EntryId, usize> = BTreeMap::new();
+            writeln!(w, "flowchart LR")?;
+            for (n, &e) in g.nodes.iter().enumerate() {
+                ids.insert(e, n);
+                writeln!(w, "  n{n}[\"{}\"]", mermaid_text(&c.key(e)))?;
+            }
+            for &i in &g.edges {
+                let edge = c.edges[i];
+                if let (Some(a), Some(b)) = (ids.get(&edge.from), ids.get(&edge.to)) {
+                    writeln!(w, "  n{a} -->|\"{}\"| n{b}", mermaid_text(rel(i)))?;
+                }
+            }
+            if let Some(n) = root.and_then(|r| ids.get(&r)) {
+                writeln!(w, "  style n{n} stroke-width:3px")?;
+            }
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_quoted_for_dot_and_mermaid() {
+        assert_eq!(dot_quote(r#"Service:a.b-c"#), r#""Service:a.b-c""#);
+        assert_eq!(dot_quote(r#"x"y\z"#), r#""x\"y\\z""#);
+        assert_eq!(mermaid_text(r#"a"b|c<d>#"#), "a#quot;b#124;c#lt;d#gt;#35;");
+    }
+}

@@ -1,0 +1,442 @@
+//! Drawing the answers of `lore owners` and `lore impact`, for people (human), chat and
+//! pull requests (markdown) and scripts (JSON, DESIGN.md §10).
+//!
+//! Input: the plain data of `crate::query` and the catalog it refers to. Output: text on
+//! the writer handed in. The JSON documents are the serde types below; their field
+//! names are a contract.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde::Serialize;
+use serde_json::{Number, Value};
+
+use super::text::{aligned, clean, md_cell, one_line, table, table_lines, thousands};
+use crate::catalog::{Catalog, EntryId};
+use crate::query::{explain, ImpactSet, Impacted, Owner};
+
+/// Output formats of `owners`, `impact` and `list`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// Aligned text, for people.
+    Human,
+    /// One JSON document (DESIGN.md §10).
+    Json,
+    /// GitHub-flavoured markdown, for a chat message or a pull-request comment.
+    Markdown,
+}
+
+/// Output formats of `show` and `search`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ViewFormat {
+    /// Aligned text, for people.
+    Human,
+    /// One JSON document with `"version": 1`.
+    Json,
+}
+
+/// Human-output settings.
+#[derive(Clone, Copy, Debug)]
+pub struct Style {
+    pub width: usize,
+}
+
+/// `lore owners --format json`:
+/// `{"version":1, "owners":[{"of":"Type:id", "owner":"Type:id", "name", "summary":{…}, "path":["Type:id", …], "explain"}]}`.
+#[derive(Debug, Serialize)]
+pub struct OwnersDoc {
+    pub version: u32,
+    /// Per REF in the order given, its owners (closest first, then by `Type:id`).
+    pub owners: Vec<OwnerJson>,
+}
+
+/// One owner of one entry.
+#[derive(Debug, Serialize)]
+pub struct OwnerJson {
+    /// The entry asked about, `Type:id`.
+    pub of: String,
+    /// The owning entry, `Type:id`.
+    pub owner: String,
+    /// The owner's display name.
+    pub name: String,
+    /// The owner type's `summary` attributes that the owner has (Slack channel, on-call…);
+    /// absent attributes are left out.
+    pub summary: BTreeMap<String, Value>,
+    /// The entries from `of` to `owner`, both included, as `Type:id`.
+    pub path: Vec<String>,
+    /// The path in words: `Feature checkout → product Product store → owner Team commerce`.
+    pub explain: String,
+}
+
+/// The summary attributes of an entry, per its type's `summary`.
+pub fn summary(c: &Catalog, e: EntryId) -> BTreeMap<String, Value> {
+    let entry = &c.entries[e];
+    c.types[entry.type_id]
+        .summary
+        .iter()
+        .filter_map(|k| entry.value.get(k).map(|v| (k.clone(), v.clone())))
+        .collect()
+}
+
+/// The summary attributes in the type's order, for people.
+fn summary_pairs(c: &Catalog, e: EntryId) -> Vec<(String, String)> {
+    let entry = &c.entries[e];
+    c.types[entry.type_id]
+        .summary
+        .iter()
+        .filter_map(|k| entry.value.get(k).map(|v| (k.clone(), one_line(v))))
+        .collect()
+}
+
+pub fn owner_json(c: &Catalog, o: &Owner) -> OwnerJson {
+    OwnerJson {
+        of: c.key(o.of),
+        owner: c.key(o.owner),
+        name: c.entries[o.owner].name().to_owned(),
+        summary: summary(c, o.owner),
+        path: o
+            .path
+            .iter()
+            .map(|s| c.key(s.entry))
+            .chain(std::iter::once(c.key(o.owner)))
+            .collect(),
+        explain: explain(c, o),
+    }
+}
+
+/// `Type:id  Name` for people (the name left out when it is the id).
+pub fn label(c: &Catalog, e: EntryId) -> String {
+    let entry = &c.entries[e];
+    let name = entry.name();
+    if name == entry.id {
+        clean(&c.key(e)).into_owned()
+    } else {
+        format!("{}  {}", clean(&c.key(e)), clean(name))
+    }
+}
+
+/// `Type:id (Name)` for headings (the name left out when it is the id).
+pub fn title(c: &Catalog, e: EntryId) -> String {
+    let entry = &c.entries[e];
+    let name = entry.name();
+    if name == entry.id {
+        clean(&c.key(e)).into_owned()
+    } else {
+        format!("{} ({})", clean(&c.key(e)), clean(name))
+    }
+}
+
+/// The owners of each entry asked about (an entry with no owner has an empty list).
+pub fn owners(
+    w: &mut dyn Write,
+    c: &Catalog,
+    answers: &[(EntryId, Vec<Owner>)],
+    format: ReportFormat,
+    style: Style,
+) -> io::Result<()> {
+    match format {
+        ReportFormat::Json => {
+            let doc = OwnersDoc {
+                version: 1,
+                owners: answers
+                    .iter()
+                    .flat_map(|(_, os)| os.iter().map(|o| owner_json(c, o)))
+                    .collect(),
+            };
+            serde_json::to_writer_pretty(&mut *w, &doc)?;
+            writeln!(w)
+        }
+        ReportFormat::Human => {
+            for (i, (of, os)) in answers.iter().enumerate() {
+                if i > 0 {
+                    writeln!(w)?;
+                }
+                writeln!(w, "{}", label(c, *of))?;
+                if os.is_empty() {
+                    writeln!(w, "  no owner")?;
+                }
+                for o in os {
+                    owner_lines(w, c, o, "  ", style)?;
+                }
+            }
+            Ok(())
+        }
+        ReportFormat::Markdown => {
+            for (i, (of, os)) in answers.iter().enumerate() {
+                if i > 0 {
+                    writeln!(w)?;
+                }
+                writeln!(w, "### Owners of {}", md_label(c, *of))?;
+                writeln!(w)?;
+                if os.is_empty() {
+                    writeln!(w, "No owner.")?;
+                }
+                for o in os {
+                    writeln!(w, "- {}", md_owner(c, o))?;
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// One owner for people: its label, its summary attributes aligned, and why.
+pub fn owner_lines(
+    w: &mut dyn Write,
+    c: &Catalog,
+    o: &Owner,
+    indent: &str,
+    style: Style,
+) -> io::Result<()> {
+    writeln!(w, "{indent}{}", label(c, o.owner))?;
+    let mut t = table(style.width.saturating_sub(indent.len() + 2), false);
+    for (k, v) in summary_pairs(c, o.owner) {
+        t.add_row(vec![k, v]);
+    }
+    t.add_row(vec!["why".to_owned(), clean(&explain(c, o)).into_owned()]);
+    for line in table_lines(&t) {
+        writeln!(w, "{indent} {line}")?;
+    }
+    Ok(())
+}
+
+fn md_label(c: &Catalog, e: EntryId) -> String {
+    let entry = &c.entries[e];
+    let name = entry.name();
+    if name == entry.id {
+        format!("`{}`", md_cell(&c.key(e)))
+    } else {
+        format!("`{}` ({})", md_cell(&c.key(e)), md_cell(name))
+    }
+}
+
+fn md_owner(c: &Catalog, o: &Owner) -> String {
+    let mut s = format!("**{}**", md_label(c, o.owner));
+    let pairs = summary_pairs(c, o.owner);
+    if !pairs.is_empty() {
+        let parts: Vec<String> = pairs
+            .iter()
+            .map(|(k, v)| format!("{} `{}`", md_cell(k), v.replace('`', "'")))
+            .collect();
+        s.push_str(": ");
+        s.push_str(&parts.join(", "));
+    }
+    s.push_str(&format!(" — {}", md_cell(&explain(c, o))));
+    s
+}
+
+/// `lore impact --format json`:
+/// `{"version":1, "roots":["Type:id"], "impacted":[{"entry":"Type:id", "type", "name", "distance":N, "chain":["Type:id", …]}], "totals":{"Type":{"attr":number}}}`.
+#[derive(Debug, Serialize)]
+pub struct ImpactDoc {
+    pub version: u32,
+    /// The entries asked about, sorted by `Type:id`.
+    pub roots: Vec<String>,
+    /// Every entry reached, once, at its shortest distance; sorted by distance, then
+    /// `Type:id`.
+    pub impacted: Vec<ImpactedJson>,
+    /// Type → attribute → sum over the roots and the impacted entries, for every total a
+    /// type declares (0 when none of its entries is involved).
+    pub totals: BTreeMap<String, BTreeMap<String, Number>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ImpactedJson {
+    /// `Type:id`.
+    pub entry: String,
+    /// The entry's type.
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub name: String,
+    /// Impact steps from the nearest root.
+    pub distance: usize,
+    /// From a root to this entry, both included, as `Type:id`.
+    pub chain: Vec<String>,
+}
+
+pub fn impact_doc(c: &Catalog, set: &ImpactSet) -> ImpactDoc {
+    ImpactDoc {
+        version: 1,
+        roots: set.roots.iter().map(|&r| c.key(r)).collect(),
+        impacted: set
+            .impacted
+            .iter()
+            .map(|i| ImpactedJson {
+                entry: c.key(i.entry),
+                type_: c.types[c.entries[i.entry].type_id].name.clone(),
+                name: c.entries[i.entry].name().to_owned(),
+                distance: i.distance,
+                chain: i.chain.iter().map(|&e| c.key(e)).collect(),
+            })
+            .collect(),
+        totals: set.totals.clone(),
+    }
+}
+
+/// Impacted entries grouped by type: groups in order of their nearest entry, then type
+/// name; inside a group, by distance then `Type:id` (the order of `set.impacted`).
+fn groups<'a>(c: &'a Catalog, set: &'a ImpactSet) -> Vec<(&'a str, Vec<&'a Impacted>)> {
+    let mut by_type: BTreeMap<usize, Vec<&Impacted>> = BTreeMap::new();
+    for i in &set.impacted {
+        by_type
+            .entry(c.entries[i.entry].type_id)
+            .or_default()
+            .push(i);
+    }
+    let mut out: Vec<(&str, Vec<&Impacted>)> = by_type
+        .into_iter()
+        .map(|(t, items)| (c.types[t].name.as_str(), items))
+        .collect();
+    out.sort_by(|a, b| {
+        let da = a.1.first().map_or(0, |i| i.distance);
+        let db = b.1.first().map_or(0, |i| i.distance);
+        da.cmp(&db).then(a.0.cmp(b.0))
+    });
+    out
+}
+
+fn chain_text(c: &Catalog, chain: &[EntryId]) -> String {
+    chain
+        .iter()
+        .map(|&e| clean(&c.key(e)).into_owned())
+        .collect::<Vec<_>>()
+        .join(" → ")
+}
+
+fn roots_text(c: &Catalog, set: &ImpactSet) -> String {
+    set.roots
+        .iter()
+        .map(|&r| title(c, r))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What else breaks when the roots break.
+pub fn impact(
+    w: &mut dyn Write,
+    c: &Catalog,
+    set: &ImpactSet,
+    depth: Option<usize>,
+    format: ReportFormat,
+    style: Style,
+) -> io::Result<()> {
+    match format {
+        ReportFormat::Json => {
+            serde_json::to_writer_pretty(&mut *w, &impact_doc(c, set))?;
+            writeln!(w)
+        }
+        ReportFormat::Human => {
+            let limit = depth.map_or(String::new(), |d| format!(" within {d} steps"));
+            if set.impacted.is_empty() {
+                writeln!(
+                    w,
+                    "Nothing else is impacted by {}{limit}.",
+                    roots_text(c, set)
+                )?;
+            } else {
+                writeln!(
+                    w,
+                    "Impact of {}{limit}: {} {}",
+                    roots_text(c, set),
+                    set.impacted.len(),
+                    plural(set.impacted.len(), "entry", "entries")
+                )?;
+            }
+            for (t, items) in groups(c, set) {
+                writeln!(w)?;
+                writeln!(w, "{t} ({})", items.len())?;
+                let header = ["id", "name", "distance", "chain"]
+                    .map(str::to_owned)
+                    .to_vec();
+                let rows: Vec<Vec<String>> = std::iter::once(header)
+                    .chain(items.iter().map(|i| {
+                        let entry = &c.entries[i.entry];
+                        vec![
+                            clean(&entry.id).into_owned(),
+                            clean(entry.name()).into_owned(),
+                            i.distance.to_string(),
+                            chain_text(c, &i.chain),
+                        ]
+                    }))
+                    .collect();
+                for line in aligned(&rows, "  ", style.width, " → ") {
+                    writeln!(w, "{line}")?;
+                }
+            }
+            let totals = totals_rows(set);
+            if !totals.is_empty() {
+                writeln!(w)?;
+                writeln!(w, "Totals (roots included)")?;
+                let mut tab = table(style.width.saturating_sub(1), false);
+                for (t, attr, n) in totals {
+                    tab.add_row(vec![t, attr, n]);
+                }
+                for line in table_lines(&tab) {
+                    writeln!(w, " {line}")?;
+                }
+            }
+            Ok(())
+        }
+        ReportFormat::Markdown => {
+            writeln!(
+                w,
+                "### Impact of {}",
+                set.roots
+                    .iter()
+                    .map(|&r| md_label(c, r))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )?;
+            writeln!(w)?;
+            if set.impacted.is_empty() {
+                writeln!(w, "Nothing else is impacted.")?;
+            }
+            for (t, items) in groups(c, set) {
+                writeln!(w, "#### {t} ({})", items.len())?;
+                writeln!(w)?;
+                writeln!(w, "| entry | name | distance | chain |")?;
+                writeln!(w, "|---|---|---|---|")?;
+                for i in items {
+                    let entry = &c.entries[i.entry];
+                    writeln!(
+                        w,
+                        "| `{}` | {} | {} | {} |",
+                        md_cell(&c.key(i.entry)),
+                        md_cell(entry.name()),
+                        i.distance,
+                        md_cell(&chain_text(c, &i.chain))
+                    )?;
+                }
+                writeln!(w)?;
+            }
+            let totals = totals_rows(set);
+            if !totals.is_empty() {
+                writeln!(w, "#### Totals")?;
+                writeln!(w)?;
+                for (t, attr, n) in totals {
+                    writeln!(w, "- {} {}: **{n}**", md_cell(&t), md_cell(&attr))?;
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn totals_rows(set: &ImpactSet) -> Vec<(String, String, String)> {
+    set.totals
+        .iter()
+        .flat_map(|(t, attrs)| {
+            attrs
+                .iter()
+                .map(move |(a, n)| (t.clone(), a.clone(), thousands(n)))
+        })
+        .collect()
+}
+
+pub fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}
