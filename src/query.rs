@@ -179,8 +179,23 @@ pub fn owners(c: &Catalog, of: EntryId) -> Vec<Owner> {
             }
         }
     }
+    if out.is_empty() && is_owner_type(c, c.entries[of].type_id) {
+        // A team answers for itself: who owns Team payments is Team payments.
+        out.push(Owner {
+            of,
+            owner: of,
+            path: Vec::new(),
+        });
+    }
     out.sort_by_key(|o| (o.path.len(), c.key(o.owner)));
     out
+}
+
+/// Whether some `owner: true` relation points at type `t` (Team, usually).
+pub fn is_owner_type(c: &Catalog, t: usize) -> bool {
+    c.types
+        .iter()
+        .any(|ty| ty.relations.iter().any(|r| r.owner && r.to.contains(&t)))
 }
 
 /// `Feature checkout → parent Product storefront → owner Team web`.

@@ -84,14 +84,26 @@ fn owners_of_several_refs_each_with_their_answer() {
 
 #[test]
 fn owners_of_an_entry_without_one_exit_1_and_say_which() {
-    let (code, out, err) = run(&["owners", "cart", "Team:engineering"]);
+    let (code, out, err) = run(&["owners", "cart", "Customer:fabrikam-retail"]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(
         out.contains("Team:commerce"),
         "the other answers still show: {out}"
     );
-    assert!(err.contains("Team:engineering has no owner"), "{err}");
+    assert!(
+        err.contains("Customer:fabrikam-retail has no owner"),
+        "{err}"
+    );
     assert!(err.contains("parent"), "says what to set: {err}");
+}
+
+#[test]
+fn a_team_owns_itself() {
+    let (code, out, err) = run(&["owners", "Team:engineering", "--format", "json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["owners"][0]["of"], "Team:engineering");
+    assert_eq!(v["owners"][0]["owner"], "Team:engineering");
 }
 
 #[test]
@@ -276,7 +288,7 @@ fn show_has_fields_relations_both_ways_owners_and_place() {
     );
     assert_eq!(doc["relations"][0]["relation"], "parent");
     assert_eq!(doc["relations"][0]["entry"], "Team:commerce");
-    assert_eq!(doc["owners"], Value::Array(vec![]));
+    assert_eq!(doc["owners"][0]["owner"], "Team:payments", "a team owns itself");
 }
 
 #[test]
