@@ -60,15 +60,17 @@ pub fn user_cache(root: &Path) -> Option<Cache> {
     location(root).map(|path| Cache {
         path,
         key: 0,
+        text: String::new(),
         records: HashMap::new(),
     })
 }
 
-/// A loaded cache: content hash -> the encoded record (decoded on use).
+/// A loaded cache: content hash -> where its encoded record is in `text` (decoded on use).
 pub struct Cache {
     pub path: PathBuf,
     pub key: u128,
-    records: HashMap<u128, String>,
+    text: String,
+    records: HashMap<u128, std::ops::Range<usize>>,
 }
 
 impl Cache {
@@ -77,32 +79,45 @@ impl Cache {
         let mut cache = Cache {
             path,
             key,
+            text: String::new(),
             records: HashMap::new(),
         };
         let Ok(text) = std::fs::read_to_string(&cache.path) else {
             return cache;
         };
-        let mut lines = text.lines();
-        let header = lines
-            .next()
-            .and_then(|l| serde_json::from_str::<Value>(l).ok());
-        let fresh = header.is_some_and(|h| {
+        let Some((header, body)) = text.split_once('\n') else {
+            return cache;
+        };
+        let fresh = serde_json::from_str::<Value>(header).is_ok_and(|h| {
             h["format"] == FORMAT && h["key"].as_str() == Some(&format!("{key:032x}"))
         });
         if !fresh {
             return cache;
         }
-        cache.records = lines
-            .filter_map(|l| {
-                let (hash, record) = l.split_once(' ')?;
-                Some((u128::from_str_radix(hash, 16).ok()?, record.to_owned()))
-            })
-            .collect();
+        let base = header.len() + 1;
+        let mut records = HashMap::with_capacity(body.bytes().filter(|&b| b == b'\n').count());
+        let mut at = base;
+        for line in body.split_inclusive('\n') {
+            let start = at;
+            at += line.len();
+            let line = line.trim_end_matches('\n');
+            // `<32 hex digits> <record>`
+            let Some((hash, _)) = line.split_once(' ') else {
+                continue;
+            };
+            if let (32, Ok(value)) = (hash.len(), u128::from_str_radix(hash, 16)) {
+                records.insert(value, start + 33..start + line.len());
+            }
+        }
+        cache.records = records;
+        cache.text = text;
         cache
     }
 
     pub fn get(&self, hash: u128) -> Option<&str> {
-        self.records.get(&hash).map(String::as_str)
+        self.records
+            .get(&hash)
+            .and_then(|r| self.text.get(r.clone()))
     }
 
     pub fn len(&self) -> usize {

@@ -868,7 +868,12 @@ fn check_rules(t: &TypeDef, id: &str, value: &Value, loc: Loc, key: &str, out: &
 
 /// Index ids and aliases per type; report clashes naming both places.
 fn build_index(c: &mut Catalog) {
-    let mut index: Vec<HashMap<String, EntryId>> = vec![HashMap::new(); c.types.len()];
+    let mut counts = vec![0usize; c.types.len()];
+    for e in &c.entries {
+        counts[e.type_id] += 1 + e.aliases().count();
+    }
+    let mut index: Vec<HashMap<String, EntryId>> =
+        counts.iter().map(|&n| HashMap::with_capacity(n)).collect();
     let mut problems = Vec::new();
     // Ids first, so an alias that equals another entry's id is the alias's problem.
     let mut drop = HashSet::new();

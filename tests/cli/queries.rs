@@ -288,7 +288,10 @@ fn show_has_fields_relations_both_ways_owners_and_place() {
     );
     assert_eq!(doc["relations"][0]["relation"], "parent");
     assert_eq!(doc["relations"][0]["entry"], "Team:commerce");
-    assert_eq!(doc["owners"][0]["owner"], "Team:payments", "a team owns itself");
+    assert_eq!(
+        doc["owners"][0]["owner"], "Team:payments",
+        "a team owns itself"
+    );
 }
 
 #[test]
