@@ -46,6 +46,11 @@ pub struct CatalogArgs {
     /// Run as if lore was started in DIR (the catalog root is found from there).
     #[arg(short = 'C', long = "root", value_name = "DIR", global = true)]
     pub root: Option<PathBuf>,
+
+    /// Read the catalog as it was at a git revision (a branch, tag or commit), without a
+    /// checkout: "who owned this when the incident started?"
+    #[arg(long, value_name = "REV", global = true)]
+    pub rev: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -9,6 +9,8 @@ pub mod cli;
 pub mod commands;
 pub mod diag;
 pub mod expr;
+pub mod files;
+pub mod history;
 pub mod model;
 pub mod query;
 pub mod render;

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use crate::catalog::{self, Catalog};
 use crate::cli::{CatalogArgs, Cli, ColorChoice, Command};
-use crate::workspace;
+use crate::{history, workspace};
 
 /// How a command ended, mapped to the exit status by `main`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,8 +78,22 @@ pub fn start_dir(args: &CatalogArgs) -> Result<PathBuf, Stop> {
     })
 }
 
-/// Find the root and load the catalog, for query commands.
+/// Find the root and load the catalog, for query commands: from the working tree, or
+/// from git at `--rev REV`.
 pub fn load_catalog(args: &CatalogArgs) -> Result<Catalog, Stop> {
     let root = workspace::find_root(&start_dir(args)?).map_err(Stop::usage)?;
-    catalog::load(&root).map_err(|f| Stop::usage(f.0))
+    load_at(&root, args.rev.as_deref())
+}
+
+/// Load the catalog at `root` from the working tree, or from git at `rev`.
+pub fn load_at(root: &std::path::Path, rev: Option<&str>) -> Result<Catalog, Stop> {
+    match rev {
+        None => catalog::load(root).map_err(|f| Stop::usage(f.0)),
+        Some(rev) => {
+            let repo = history::open(root).map_err(|e| Stop::usage(e.0))?;
+            let commit = repo.resolve(rev).map_err(|e| Stop::usage(e.0))?;
+            let tree = repo.tree(commit).map_err(|e| Stop::usage(e.0))?;
+            catalog::load_from(root, &tree).map_err(|f| Stop::usage(format!("at `{rev}`: {}", f.0)))
+        }
+    }
 }

@@ -3,7 +3,6 @@
 use std::path::{Path, PathBuf};
 
 use super::{Io, Outcome, Stop};
-use crate::catalog;
 use crate::cli::{CatalogArgs, ValidateArgs};
 use crate::diag::{Code, Diag, Loc, Severity};
 use crate::render::diagnostics::{render, Report, Style};
@@ -31,7 +30,7 @@ pub fn run(
     }
     let root = workspace::find_root(&start).map_err(Stop::usage)?;
     let filters = filters(&root, &cwd, &args.paths)?;
-    let catalog = catalog::load(&root).map_err(|f| Stop::usage(f.0))?;
+    let catalog = super::load_at(&root, catalog_args.rev.as_deref())?;
 
     let shown: Vec<&Diag> = catalog
         .problems

@@ -1,0 +1,199 @@
+//! lore and git: `--rev`, `validate --changed-since`, `diff`, `stale`, in temporary
+//! repositories with fixed authors and dates and a cleared environment.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::{lore, stderr, stdout, validate_json};
+
+/// 2024-01-01T00:00:00Z; test commits are dated in days after it.
+const EPOCH: i64 = 1_704_067_200;
+const DAY: i64 = 86_400;
+
+/// A temporary git repository holding a small catalog.
+pub struct Repo {
+    pub dir: tempfile::TempDir,
+}
+
+/// `git` in `dir` with nothing from the caller's environment but PATH.
+pub fn git(dir: &Path, args: &[&str], day: i64) -> String {
+    let date = format!("@{} +0000", EPOCH + day * DAY);
+    let out = Command::new("git")
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Ada Author")
+        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
+        .env("GIT_COMMITTER_NAME", "Ada Author")
+        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
+        .env("GIT_AUTHOR_DATE", &date)
+        .env("GIT_COMMITTER_DATE", &date)
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "protocol.file.allow=always",
+        ])
+        .args(args)
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+const TEAM: &str = "type: Team
+schema:
+  required: [slack_channel]
+  properties:
+    slack_channel: {type: string}
+summary: [slack_channel]
+";
+const PRODUCT: &str = "type: Product
+schema:
+  properties:
+    tier: {enum: [1, 2, 3]}
+relations:
+  owner: {to: Team, required: true, owner: true, inverse: owns}
+";
+const FEATURE: &str = "type: Feature
+schema:
+  properties:
+    tier: {enum: [1, 2, 3]}
+relations:
+  product: {to: Product, required: true, parent: true, inverse: features}
+";
+
+pub const TEAMS: &str = "type: Team
+id: web
+slack_channel: \"#web\"
+---
+type: Team
+id: payments
+slack_channel: \"#payments\"
+";
+pub const SHOP: &str = "type: Product
+id: shop
+owner: web
+tier: 1
+";
+pub const CHECKOUT: &str = "type: Feature
+id: checkout
+product: shop
+tier: 1
+";
+
+impl Repo {
+    /// A repository whose catalog lives in `sub` (empty for the top), committed on day 0.
+    pub fn new(sub: &str) -> Repo {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        git(dir.path(), &["init", "-q"], 0);
+        let repo = Repo { dir };
+        let p = |f: &str| {
+            if sub.is_empty() {
+                f.to_owned()
+            } else {
+                format!("{sub}/{f}")
+            }
+        };
+        repo.write(&p("lore.yaml"), "freshness: {max_age: 30d}\n");
+        repo.write(&p("schemas/team.yaml"), TEAM);
+        repo.write(&p("schemas/product.yaml"), PRODUCT);
+        repo.write(&p("schemas/feature.yaml"), FEATURE);
+        repo.write(&p("catalog/teams.yaml"), TEAMS);
+        repo.write(&p("catalog/shop.yaml"), SHOP);
+        repo.write(&p("catalog/checkout.yaml"), CHECKOUT);
+        repo.commit("Start the catalog", 0);
+        repo
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        let p = self.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    pub fn remove(&self, rel: &str) {
+        std::fs::remove_file(self.path().join(rel)).unwrap();
+    }
+
+    /// Commit everything, dated `day` days after 2024-01-01; returns the commit id.
+    pub fn commit(&self, message: &str, day: i64) -> String {
+        git(self.path(), &["add", "-A"], day);
+        git(self.path(), &["commit", "-q", "-m", message], day);
+        git(self.path(), &["rev-parse", "HEAD"], day)
+    }
+}
+
+#[test]
+fn rev_reads_the_catalog_as_it_was() {
+    let repo = Repo::new("");
+    repo.write(
+        "catalog/shop.yaml",
+        &SHOP.replace("owner: web", "owner: nobody"),
+    );
+    repo.commit("Break the owner", 3);
+    // The working tree and HEAD are broken; the first commit was fine.
+    let (code, report) = validate_json(repo.path(), &[]);
+    assert_eq!(code, 1, "{report}");
+    let (code, report) = validate_json(repo.path(), &["--rev", "HEAD~1"]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["entries"], 4);
+    // Uncommitted edits do not leak into a revision.
+    repo.write("catalog/extra.yaml", "type: Team\nid: x\n");
+    let (_, report) = validate_json(repo.path(), &["--rev", "HEAD~1"]);
+    assert_eq!(report["entries"], 4);
+}
+
+#[test]
+fn rev_reads_a_catalog_in_a_subfolder() {
+    let repo = Repo::new("org/catalog-repo");
+    let dir = repo.path().join("org/catalog-repo");
+    repo.remove("org/catalog-repo/catalog/checkout.yaml");
+    let (_, now) = validate_json(&dir, &[]);
+    assert_eq!(now["entries"], 3);
+    let (code, then) = validate_json(&dir, &["--rev", "HEAD"]);
+    assert_eq!(code, 0, "{then}");
+    assert_eq!(then["entries"], 4);
+    assert_eq!(then["files"], 3);
+}
+
+#[test]
+fn rev_that_names_nothing_is_a_usage_error() {
+    let repo = Repo::new("");
+    let out = lore(repo.path())
+        .args(["validate", "--rev", "no-such-branch"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("`no-such-branch` names no commit"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).is_empty());
+}
+
+#[test]
+fn rev_outside_a_repository_says_so() {
+    let dir = crate::catalog(&[("schemas/team.yaml", TEAM), ("catalog/teams.yaml", TEAMS)]);
+    let out = lore(dir.path())
+        .args(["validate", "--rev", "HEAD"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("is not inside a git repository"),
+        "{}",
+        stderr(&out)
+    );
+}
