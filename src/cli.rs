@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::render::changes::ReportFormat;
 use crate::render::Format;
 
 /// lore: your organization's catalog as YAML in git, checked in CI and brought to the
@@ -38,6 +39,14 @@ pub enum Command {
     /// whole catalog is always loaded; PATHs restrict which files' problems are reported.
     /// Exit status: 0 valid, 1 invalid (or warnings with --strict), 2 usage or config error.
     Validate(ValidateArgs),
+
+    /// What a change does to the catalog: entries added, removed and renamed, fields
+    /// changed, owners moved (also through inheritance), references that now dangle.
+    ///
+    /// Compares the catalog at BASE with the one at HEAD (default: the working tree, with
+    /// uncommitted edits). `--format markdown` is a pull-request comment. Exit status: 0,
+    /// or 2 when a revision or the catalog cannot be read.
+    Diff(DiffArgs),
 }
 
 /// Where the catalog is; shared by every command that reads one.
@@ -65,6 +74,19 @@ pub struct ValidateArgs {
     /// Fail on warnings too.
     #[arg(long)]
     pub strict: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The revision to compare from (a branch, tag or commit), e.g. `main`.
+    pub base: String,
+
+    /// The revision to compare to (default: the working tree).
+    pub head: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
 }
 
 #[cfg(test)]

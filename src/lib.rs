@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod cli;
 pub mod commands;
 pub mod diag;
+pub mod diff;
 pub mod expr;
 pub mod files;
 pub mod history;

@@ -1,5 +1,6 @@
 //! One glue file per verb: load, query, render.
 
+pub mod diff;
 pub mod validate;
 
 use std::io::Write;
@@ -65,6 +66,7 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<Outcome, Stop> {
     }
     match cli.command {
         Command::Validate(args) => validate::run(&args, &cli.catalog, io),
+        Command::Diff(args) => diff::run(&args, &cli.catalog, io),
     }
 }
 

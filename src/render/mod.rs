@@ -3,6 +3,7 @@
 //! Every renderer reads the same [`Diag`]s and the same source map, and computes line
 //! and column through [`crate::source`], so all formats agree on every position.
 
+pub mod changes;
 pub mod diagnostics;
 
 use std::path::{Path, PathBuf};

@@ -197,3 +197,138 @@ fn rev_outside_a_repository_says_so() {
         stderr(&out)
     );
 }
+
+/// A change that touches everything `diff` reports: an added entry, a removed team that
+/// another file still names, a renamed feature, changed fields, and a product that moves
+/// to another team (taking its feature along, through inheritance).
+fn changed_repo() -> Repo {
+    let repo = Repo::new("");
+    repo.write(
+        "catalog/legacy.yaml",
+        "type: Team\nid: legacy\nslack_channel: \"#legacy\"\n",
+    );
+    repo.write(
+        "catalog/old.yaml",
+        "type: Product\nid: old\nowner: legacy\n",
+    );
+    repo.commit("Add the legacy team", 1);
+    repo.git_branch("base");
+    repo.remove("catalog/legacy.yaml");
+    repo.write(
+        "catalog/shop.yaml",
+        "type: Product\nid: shop\nowner: payments\ntier: 2\n",
+    );
+    repo.write(
+        "catalog/checkout.yaml",
+        "type: Feature\nid: pay\naliases: [checkout]\nproduct: shop\ntier: 1\n",
+    );
+    repo.write(
+        "catalog/search.yaml",
+        "type: Feature\nid: search\nproduct: shop\n",
+    );
+    repo
+}
+
+impl Repo {
+    pub fn git_branch(&self, name: &str) {
+        git(self.path(), &["branch", name], 0);
+    }
+}
+
+#[test]
+fn diff_reports_every_kind_of_change_as_json() {
+    let repo = changed_repo();
+    let out = lore(repo.path())
+        .args(["diff", "base", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["head"], "working tree");
+    let keys = |field: &str, key: &str| -> Vec<String> {
+        doc[field]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e[key].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(keys("added", "entry"), ["Feature:search"]);
+    assert_eq!(keys("removed", "entry"), ["Team:legacy"]);
+    assert_eq!(doc["renamed"][0]["from"], "Feature:checkout");
+    assert_eq!(doc["renamed"][0]["to"], "Feature:pay");
+    // Fields: the product's owner and tier, the renamed feature's new alias.
+    let fields: Vec<String> = doc["changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| {
+            let entry = c["entry"].as_str().unwrap().to_owned();
+            c["fields"].as_array().unwrap().iter().map(move |f| {
+                format!(
+                    "{entry} {} {} -> {}",
+                    f["field"].as_str().unwrap(),
+                    f["old"],
+                    f["new"]
+                )
+            })
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "Feature:pay aliases null -> [\"checkout\"]",
+            "Product:shop owner \"web\" -> \"payments\"",
+            "Product:shop tier 1 -> 2",
+        ]
+    );
+    // Ownership: the product itself, its feature through it, and the orphaned product.
+    let moves: Vec<String> = doc["ownership"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            format!(
+                "{} {} -> {} via {}",
+                m["entry"], m["old"], m["new"], m["via"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            "\"Feature:pay\" [\"Team:web\"] -> [\"Team:payments\"] via \"Product:shop\"",
+            "\"Product:old\" [\"Team:legacy\"] -> [] via null",
+            "\"Product:shop\" [\"Team:web\"] -> [\"Team:payments\"] via null",
+        ]
+    );
+    assert_eq!(doc["dangling"].as_array().unwrap().len(), 1, "{doc}");
+    assert_eq!(doc["dangling"][0]["file"], "catalog/old.yaml");
+    assert_eq!(doc["dangling"][0]["line"], 3);
+}
+
+#[test]
+fn diff_markdown_is_a_pull_request_comment() {
+    let repo = changed_repo();
+    repo.commit("Reorganise the shop", 2);
+    let out = lore(repo.path())
+        .args(["diff", "base", "HEAD", "--format", "markdown"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    insta::assert_snapshot!(stdout(&out));
+}
+
+#[test]
+fn diff_in_human_form_and_with_nothing_changed() {
+    let repo = changed_repo();
+    let out = lore(repo.path()).args(["diff", "base"]).output().unwrap();
+    insta::assert_snapshot!(stdout(&out));
+    let out = lore(repo.path())
+        .args(["diff", "base", "base"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out), "base → base: no changes to the catalog\n");
+}
