@@ -74,6 +74,12 @@ pub struct ValidateArgs {
     /// Fail on warnings too.
     #[arg(long)]
     pub strict: bool,
+
+    /// Report only problems in files changed since the merge base of REV and HEAD
+    /// (committed, staged, unstaged or untracked), plus problems elsewhere that the change
+    /// caused (an entry removed that others still name). The whole catalog still loads.
+    #[arg(long, value_name = "REV")]
+    pub changed_since: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

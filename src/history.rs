@@ -229,6 +229,7 @@ impl Repo {
             }
         }
         Ok(GitTree {
+            hash: self.repo.object_hash(),
             shared: self.shared.clone(),
             pool: Mutex::new(Vec::new()),
             files,
@@ -599,6 +600,7 @@ fn short(id: ObjectId) -> String {
 
 /// The files of the catalog at one commit, read from git without a checkout.
 pub struct GitTree {
+    hash: gix::hash::Kind,
     shared: gix::ThreadSafeRepository,
     /// Repositories for reading in parallel: a `gix::Repository` is not `Sync`.
     pool: Mutex<Vec<gix::Repository>>,
@@ -610,6 +612,13 @@ impl GitTree {
     /// The blob id of `rel` in this commit.
     pub fn blob_id(&self, rel: &Path) -> Option<ObjectId> {
         self.files.get(rel).copied()
+    }
+
+    /// Whether `rel` has exactly these bytes in this commit.
+    pub fn holds(&self, rel: &Path, bytes: &[u8]) -> bool {
+        self.files.get(rel).is_some_and(|id| {
+            gix::objs::compute_hash(self.hash, gix::objs::Kind::Blob, bytes).ok() == Some(*id)
+        })
     }
 
     /// Every file of the catalog in this commit.

@@ -332,3 +332,85 @@ fn diff_in_human_form_and_with_nothing_changed() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(stdout(&out), "base → base: no changes to the catalog\n");
 }
+
+#[test]
+fn changed_since_reports_changed_files_and_what_they_broke_elsewhere() {
+    let repo = Repo::new("");
+    // A problem that was there before the branch: not this change's business.
+    repo.write(
+        "catalog/bad-old.yaml",
+        "type: Product\nid: bad\nowner: ghost\n",
+    );
+    repo.commit("An old mistake", 1);
+    git(repo.path(), &["checkout", "-q", "-b", "feature"], 1);
+    // Committed on the branch: a team removed that shop.yaml (unchanged) still names.
+    repo.write(
+        "catalog/teams.yaml",
+        "type: Team\nid: payments\nslack_channel: \"#payments\"\n",
+    );
+    repo.commit("Drop the web team", 2);
+    // Meanwhile main touches the old mistake: the merge base keeps it out of the report.
+    git(repo.path(), &["checkout", "-q", "main"], 3);
+    repo.write(
+        "catalog/bad-old.yaml",
+        "type: Product\nid: bad\nowner: ghost\ntier: 2\n",
+    );
+    repo.commit("Touch the old mistake", 3);
+    git(repo.path(), &["checkout", "-q", "feature"], 3);
+    // Staged, unstaged and untracked problems.
+    repo.write(
+        "catalog/staged.yaml",
+        "type: Product\nid: staged\nowner: payments\ntier: 9\n",
+    );
+    git(repo.path(), &["add", "catalog/staged.yaml"], 4);
+    repo.write(
+        "catalog/checkout.yaml",
+        &CHECKOUT.replace("tier: 1", "tier: 7"),
+    );
+    repo.write(
+        "catalog/new.yaml",
+        "type: Feature\nid: new\nproduct: nope\n",
+    );
+
+    let (code, all) = validate_json(repo.path(), &[]);
+    assert_eq!(code, 1);
+    assert!(crate::places(&all)
+        .iter()
+        .any(|p| p.starts_with("catalog/bad-old.yaml")));
+
+    let (code, report) = validate_json(repo.path(), &["--changed-since", "main"]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(
+        crate::places(&report),
+        [
+            "catalog/checkout.yaml:4:7 lore::schema",
+            "catalog/new.yaml:3:10 lore::dangling-ref",
+            "catalog/shop.yaml:3:8 lore::dangling-ref",
+            "catalog/staged.yaml:4:7 lore::schema",
+        ]
+    );
+    // The whole catalog still loaded.
+    assert_eq!(report["entries"], all["entries"]);
+
+    // Nothing changed since HEAD but the working tree edits.
+    let (_, report) = validate_json(repo.path(), &["--changed-since", "HEAD"]);
+    let places = crate::places(&report);
+    assert!(
+        !places.iter().any(|p| p.contains("shop.yaml")),
+        "{places:?}"
+    );
+    assert!(places.iter().any(|p| p.contains("new.yaml")), "{places:?}");
+}
+
+#[test]
+fn changed_since_with_nothing_changed_is_ok() {
+    let repo = Repo::new("");
+    repo.write(
+        "catalog/bad-old.yaml",
+        "type: Product\nid: bad\nowner: ghost\n",
+    );
+    repo.commit("An old mistake", 1);
+    let (code, report) = validate_json(repo.path(), &["--changed-since", "HEAD"]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["problems"].as_array().unwrap().len(), 0);
+}
