@@ -47,6 +47,16 @@ pub enum Command {
     /// uncommitted edits). `--format markdown` is a pull-request comment. Exit status: 0,
     /// or 2 when a revision or the catalog cannot be read.
     Diff(DiffArgs),
+
+    /// Entries whose lines no commit has touched for longer than a maximum age, grouped
+    /// by owner with how to reach them.
+    ///
+    /// Each entry is aged by the newest commit among its own lines (git blame along first
+    /// parents), also inside multi-document files; uncommitted edits count as fresh. On a
+    /// shallow clone, ages beyond the history are reported as unknown. `LORE_NOW`
+    /// (YYYY-MM-DD) fixes "now" for reproducible reports. Exit status: 0, or 2 outside a
+    /// git repository.
+    Stale(StaleArgs),
 }
 
 /// Where the catalog is; shared by every command that reads one.
@@ -89,6 +99,18 @@ pub struct DiffArgs {
 
     /// The revision to compare to (default: the working tree).
     pub head: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct StaleArgs {
+    /// Maximum age: a number and d, w, m (30 days) or y (default: `freshness.max_age` in
+    /// lore.yaml, else 180d).
+    #[arg(long, value_name = "AGE")]
+    pub max_age: Option<String>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Human)]

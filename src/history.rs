@@ -702,6 +702,76 @@ mod tests {
         assert_eq!(kept, vec![(7, 2)]);
     }
 
+    /// Run git in `dir` with a fixed author and date (`day` days after 2024-01-01).
+    fn git(dir: &Path, args: &[&str], day: i64) {
+        let date = format!("@{} +0000", 1_704_067_200 + day * 86_400);
+        let out = std::process::Command::new("git")
+            .current_dir(dir)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", dir)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", "Bo Builder")
+            .env("GIT_AUTHOR_EMAIL", "bo@example.com")
+            .env("GIT_COMMITTER_NAME", "Bo Builder")
+            .env("GIT_COMMITTER_EMAIL", "bo@example.com")
+            .env("GIT_AUTHOR_DATE", &date)
+            .env("GIT_COMMITTER_DATE", &date)
+            .args(["-c", "init.defaultBranch=main"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    #[test]
+    fn last_change_names_the_newest_commit_of_the_lines_asked_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("cat");
+        std::fs::create_dir_all(&root).unwrap();
+        let file = root.join("teams.yaml");
+        git(dir.path(), &["init", "-q"], 0);
+        std::fs::write(&file, "id: a\nx: 1\n---\nid: b\nx: 1\n").unwrap();
+        git(dir.path(), &["add", "-A"], 0);
+        git(dir.path(), &["commit", "-q", "-m", "Add a and b"], 0);
+        std::fs::write(&file, "id: a\nx: 1\n---\nid: b\nx: 2\n").unwrap();
+        git(dir.path(), &["commit", "-q", "-am", "Change b\n\nbody"], 10);
+
+        let repo = open(&root).unwrap();
+        let path = Path::new("teams.yaml");
+        let text = std::fs::read(&file).unwrap();
+        let a = repo.last_change(path, &text, 0..2).unwrap().unwrap();
+        assert_eq!(a.summary, "Add a and b");
+        assert_eq!(a.author, "Bo Builder");
+        assert_eq!(a.email, "bo@example.com");
+        assert_eq!(a.date(), "2024-01-01");
+        assert_eq!(a.commit.len(), 40);
+        let b = repo.last_change(path, &text, 3..5).unwrap().unwrap();
+        assert_eq!(b.summary, "Change b");
+        assert_eq!(b.date(), "2024-01-11");
+        assert_ne!(a.commit, b.commit);
+
+        // An uncommitted edit: no commit is the last change of those lines.
+        let edited = b"id: a\nx: 3\n---\nid: b\nx: 2\n";
+        assert_eq!(repo.last_change(path, edited, 0..2).unwrap(), None);
+        assert_eq!(
+            repo.last_change(path, edited, 3..5)
+                .unwrap()
+                .map(|c| c.summary),
+            Some("Change b".into())
+        );
+        // A file git has never seen.
+        assert_eq!(
+            repo.last_change(Path::new("new.yaml"), b"id: c\n", 0..1)
+                .unwrap(),
+            None
+        );
+    }
+
     #[test]
     fn counts_lines_with_or_without_a_final_newline() {
         assert_eq!(line_count(b""), 0);

@@ -17,5 +17,6 @@ pub mod query;
 pub mod render;
 pub mod schema;
 pub mod source;
+pub mod stale;
 pub mod workspace;
 pub mod yaml;

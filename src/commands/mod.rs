@@ -1,6 +1,7 @@
 //! One glue file per verb: load, query, render.
 
 pub mod diff;
+pub mod stale;
 pub mod validate;
 
 use std::io::Write;
@@ -67,6 +68,7 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<Outcome, Stop> {
     match cli.command {
         Command::Validate(args) => validate::run(&args, &cli.catalog, io),
         Command::Diff(args) => diff::run(&args, &cli.catalog, io),
+        Command::Stale(args) => stale::run(&args, &cli.catalog, io),
     }
 }
 

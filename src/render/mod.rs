@@ -5,6 +5,7 @@
 
 pub mod changes;
 pub mod diagnostics;
+pub mod stale;
 
 use std::path::{Path, PathBuf};
 

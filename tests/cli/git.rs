@@ -414,3 +414,168 @@ fn changed_since_with_nothing_changed_is_ok() {
     assert_eq!(code, 0, "{report}");
     assert_eq!(report["problems"].as_array().unwrap().len(), 0);
 }
+
+/// `lore stale` with "now" fixed.
+fn stale(dir: &Path, now: &str, extra: &[&str]) -> std::process::Output {
+    lore(dir)
+        .env("LORE_NOW", now)
+        .arg("stale")
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+fn stale_json(dir: &Path, now: &str, extra: &[&str]) -> serde_json::Value {
+    let out = stale(dir, now, &[&["--format", "json"], extra].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// `entry age` of every stale entry, owner by owner.
+fn ages(doc: &serde_json::Value) -> Vec<String> {
+    doc["owners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| {
+            let owner = g["owner"].as_str().unwrap_or("-").to_owned();
+            g["entries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(move |e| format!("{owner} {} {}", e["entry"].as_str().unwrap(), e["age_days"]))
+        })
+        .collect()
+}
+
+/// Teams on day 0; the payments team edited on day 50 (inside the multi-document file);
+/// the shop on day 80.
+fn aged_repo() -> Repo {
+    let repo = Repo::new("");
+    repo.write("catalog/teams.yaml", &TEAMS.replace("#payments", "#pay"));
+    repo.commit("Rename the payments channel", 50);
+    repo.write("catalog/shop.yaml", &SHOP.replace("tier: 1", "tier: 2"));
+    repo.commit("Shop is tier 2", 80);
+    repo
+}
+
+#[test]
+fn stale_ages_each_entry_by_its_own_lines() {
+    let repo = aged_repo();
+    // Day 100, max age 30d (lore.yaml): the web team (day 0), checkout (day 0) and
+    // payments (day 50, in the same file as web) are stale; the shop (day 80) is not.
+    // Teams own nothing above them: they come last, unowned.
+    let doc = stale_json(repo.path(), "2024-04-10", &[]);
+    assert_eq!(doc["max_age_days"], 30);
+    assert_eq!(doc["now"], "2024-04-10");
+    assert_eq!(
+        ages(&doc),
+        [
+            "Team:web Feature:checkout 100",
+            "- Team:web 100",
+            "- Team:payments 50",
+        ]
+    );
+    let g = &doc["owners"][0];
+    assert_eq!(g["summary"]["slack_channel"], "#web");
+    let e = &g["entries"][0]["last_change"];
+    assert_eq!(e["author"], "Ada Author");
+    assert_eq!(e["date"], "2024-01-01");
+    assert_eq!(e["summary"], "Start the catalog");
+    // --max-age wins over lore.yaml.
+    let doc = stale_json(repo.path(), "2024-04-10", &["--max-age", "60d"]);
+    assert_eq!(
+        ages(&doc),
+        ["Team:web Feature:checkout 100", "- Team:web 100"]
+    );
+}
+
+#[test]
+fn stale_counts_uncommitted_edits_as_fresh() {
+    let repo = aged_repo();
+    repo.write(
+        "catalog/teams.yaml",
+        &TEAMS
+            .replace("#payments", "#pay")
+            .replace("#web", "#web-team"),
+    );
+    repo.write(
+        "catalog/new.yaml",
+        "type: Team\nid: new\nslack_channel: \"#new\"\n",
+    );
+    let doc = stale_json(repo.path(), "2024-04-10", &[]);
+    assert_eq!(
+        ages(&doc),
+        ["Team:web Feature:checkout 100", "- Team:payments 50"]
+    );
+}
+
+#[test]
+fn stale_in_markdown_and_human_form() {
+    let repo = aged_repo();
+    let out = stale(repo.path(), "2024-04-10", &["--format", "markdown"]);
+    insta::assert_snapshot!("stale_markdown", stdout(&out));
+    let out = stale(repo.path(), "2024-04-10", &[]);
+    let text = stdout(&out);
+    assert!(
+        text.starts_with(
+            "3 of 4 entries untouched for more than 30 days (as of 2024-04-10), 1 owner\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("\nTeam:web (slack_channel: #web)\n  Feature:checkout  100 days  catalog/checkout.yaml:1  2024-01-01 Ada Author "), "{text}");
+}
+
+#[test]
+fn stale_on_a_shallow_clone_reports_unknown_ages() {
+    let repo = aged_repo();
+    let clone = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", repo.path().display());
+    git(clone.path(), &["clone", "-q", "--depth", "2", &url, "c"], 0);
+    let dir = clone.path().join("c");
+    let doc = stale_json(&dir, "2024-04-10", &[]);
+    assert_eq!(doc["truncated"], true);
+    // The last two commits are here: the shop's change (day 80) is known, and fresh; the
+    // payments edit of day 50 is the clone's boundary, so it and everything older are
+    // unknown rather than dated to the boundary.
+    assert_eq!(ages(&doc), Vec::<String>::new());
+    assert_eq!(
+        doc["unknown"],
+        serde_json::json!(["Feature:checkout", "Team:payments", "Team:web"])
+    );
+    let depth1 = tempfile::tempdir().unwrap();
+    git(
+        depth1.path(),
+        &["clone", "-q", "--depth", "1", &url, "c"],
+        0,
+    );
+    let doc = stale_json(&depth1.path().join("c"), "2024-04-10", &[]);
+    assert_eq!(doc["unknown"].as_array().unwrap().len(), 4);
+    let out = stale(&dir, "2024-04-10", &[]);
+    assert!(
+        stdout(&out).contains("history is truncated (shallow clone)"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn stale_outside_a_repository_is_a_clear_error() {
+    let dir = crate::catalog(&[("schemas/team.yaml", TEAM), ("catalog/teams.yaml", TEAMS)]);
+    let out = stale(dir.path(), "2024-04-10", &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("is not inside a git repository"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).is_empty());
+}
+
+#[test]
+fn stale_rejects_a_bad_age() {
+    let repo = Repo::new("");
+    let out = stale(repo.path(), "2024-04-10", &["--max-age", "soon"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("`180d`"), "{}", stderr(&out));
+}
