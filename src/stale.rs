@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use crate::catalog::{Catalog, EntryId};
 use crate::history::{BlameFile, Change, Newest, Repo};
 use crate::query;
-use crate::source::FileId;
+use crate::source::{FileId, LineIndex};
 
 const DAY: i64 = 86_400;
 
@@ -59,6 +59,8 @@ pub fn parse_now(text: &str) -> Option<i64> {
 #[derive(Debug, Clone)]
 pub struct StaleEntry {
     pub entry: EntryId,
+    /// 1-based first line.
+    pub line: usize,
     pub age_days: i64,
     pub last_change: Change,
 }
@@ -87,11 +89,11 @@ pub struct Report {
 }
 
 /// Lines (0-based, end exclusive) that entry `e` spans.
-pub fn entry_lines(c: &Catalog, e: EntryId) -> std::ops::Range<usize> {
+pub fn entry_lines(c: &Catalog, lines: &mut LineIndex, e: EntryId) -> std::ops::Range<usize> {
     let entry = &c.entries[e];
-    let start = c.sources.line_col(entry.file, entry.span.start).0;
+    let start = lines.line(&c.sources, entry.file, entry.span.start);
     let last = entry.span.end.saturating_sub(1).max(entry.span.start);
-    let end = c.sources.line_col(entry.file, last).0;
+    let end = lines.line(&c.sources, entry.file, last);
     start - 1..end.max(start)
 }
 
@@ -117,8 +119,10 @@ pub fn stale(c: &Catalog, repo: &Repo, max_age_days: i64, now: i64) -> Result<Re
     let mut by_owner: BTreeMap<(bool, String), Group> = BTreeMap::new();
     let mut unknown = Vec::new();
     let mut stale = 0;
+    let mut lines = LineIndex::default();
     for e in 0..c.entries.len() {
-        let change = match blame.newest(slot[&c.entries[e].file], entry_lines(c, e)) {
+        let span = entry_lines(c, &mut lines, e);
+        let change = match blame.newest(slot[&c.entries[e].file], span.clone()) {
             Newest::Uncommitted => continue,
             Newest::Unknown => {
                 unknown.push(e);
@@ -152,6 +156,7 @@ pub fn stale(c: &Catalog, repo: &Repo, max_age_days: i64, now: i64) -> Result<Re
                 .entries
                 .push(StaleEntry {
                     entry: e,
+                    line: span.start + 1,
                     age_days,
                     last_change: change.clone(),
                 });

@@ -72,7 +72,7 @@ pub fn render(
                         c.key(s.entry),
                         days(s.age_days),
                         c.sources.display_path(c.entries[s.entry].file),
-                        c.line(s.entry),
+                        s.line,
                         ch.date(),
                         ch.author,
                         &ch.commit[..ch.commit.len().min(7)],
@@ -107,7 +107,7 @@ pub fn render(
                         ch.author.replace('|', "\\|"),
                         ch.summary.replace('|', "\\|"),
                         c.sources.display_path(c.entries[s.entry].file),
-                        c.line(s.entry)
+                        s.line
                     )?;
                 }
             }
@@ -126,7 +126,7 @@ pub fn render(
                             "entry": c.key(s.entry),
                             "name": c.entries[s.entry].name(),
                             "file": c.sources.display_path(c.entries[s.entry].file),
-                            "line": c.line(s.entry),
+                            "line": s.line,
                             "age_days": s.age_days,
                             "last_change": {
                                 "commit": s.last_change.commit,
