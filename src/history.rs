@@ -71,7 +71,8 @@ pub fn open(root: &Path) -> Result<Repo, Error> {
         .to_string_lossy()
         .replace('\\', "/");
     let mut repo = repo;
-    repo.object_cache_size_if_unset(4 << 20);
+    // Trees of big folders are read again by consecutive commits of a walk.
+    repo.object_cache_size_if_unset(64 << 20);
     Ok(Repo {
         shared: repo.clone().into_sync(),
         repo,
@@ -475,34 +476,63 @@ impl Repo {
         let Some(new) = new else {
             return Ok(());
         };
-        let entries = |oid: Option<ObjectId>| -> Result<HashMap<Vec<u8>, (bool, ObjectId)>, Error> {
-            let Some(oid) = oid else {
-                return Ok(HashMap::new());
-            };
-            let t = self
-                .repo
-                .find_tree(oid)
-                .map_err(|e| err("cannot read a git tree", e))?;
-            let d = t.decode().map_err(|e| err("cannot read a git tree", e))?;
-            Ok(d.entries
-                .iter()
-                .filter(|e| e.mode.is_tree() || e.mode.is_blob())
-                .map(|e| (e.filename.to_vec(), (e.mode.is_tree(), e.oid.to_owned())))
-                .collect())
+        let new_tree = self
+            .repo
+            .find_tree(new)
+            .map_err(|e| err("cannot read a git tree", e))?;
+        let old_tree = match old {
+            Some(oid) => Some(
+                self.repo
+                    .find_tree(oid)
+                    .map_err(|e| err("cannot read a git tree", e))?,
+            ),
+            None => None,
         };
-        let new_entries = entries(Some(new))?;
-        let old_entries = entries(old)?;
-        for (name, (is_tree, oid)) in &new_entries {
-            let before = old_entries.get(name);
-            if before.is_some_and(|(t, o)| t == is_tree && o == oid) {
+        let new_entries = new_tree
+            .decode()
+            .map_err(|e| err("cannot read a git tree", e))?
+            .entries;
+        let old_entries = match &old_tree {
+            Some(t) => {
+                t.decode()
+                    .map_err(|e| err("cannot read a git tree", e))?
+                    .entries
+            }
+            None => Vec::new(),
+        };
+        // Both lists are in git's order: a merge walk pairs equal names.
+        let mut old_iter = old_entries.iter().peekable();
+        for entry in &new_entries {
+            if !(entry.mode.is_tree() || entry.mode.is_blob()) {
                 continue;
             }
-            let path = dir.join(String::from_utf8_lossy(name).as_ref());
-            if *is_tree {
-                let old_sub = before.filter(|(t, _)| *t).map(|(_, o)| *o);
-                self.diff_trees(Some(*oid), old_sub, &path, tracked, out)?;
+            let mut before = None;
+            while let Some(o) = old_iter.peek() {
+                match git_order(o, entry) {
+                    std::cmp::Ordering::Less => {
+                        old_iter.next();
+                    }
+                    std::cmp::Ordering::Equal => {
+                        before = old_iter.next();
+                        break;
+                    }
+                    std::cmp::Ordering::Greater => break,
+                }
+            }
+            if before.is_some_and(|b| b.oid == entry.oid) {
+                continue;
+            }
+            let path = dir.join(String::from_utf8_lossy(entry.filename).as_ref());
+            if entry.mode.is_tree() {
+                let old_sub = before.map(|b| b.oid.to_owned());
+                self.diff_trees(Some(entry.oid.to_owned()), old_sub, &path, tracked, out)?;
             } else if tracked.contains_key(&path) {
-                out.push((path, before.filter(|(t, _)| !*t).map(|(_, o)| *o)));
+                out.push((
+                    path,
+                    before
+                        .filter(|b| b.mode.is_blob())
+                        .map(|b| b.oid.to_owned()),
+                ));
             }
         }
         Ok(())
@@ -592,6 +622,19 @@ fn map_back(
         }
     }
     out
+}
+
+/// Git's order of tree entries: by name, a folder's name followed by `/`. Entries of the
+/// same name and kind compare equal.
+fn git_order(
+    a: &gix::objs::tree::EntryRef<'_>,
+    b: &gix::objs::tree::EntryRef<'_>,
+) -> std::cmp::Ordering {
+    fn key<'a>(e: &'a gix::objs::tree::EntryRef<'_>) -> impl Iterator<Item = &'a u8> {
+        let slash: &'static [u8] = if e.mode.is_tree() { b"/" } else { b"" };
+        e.filename.iter().chain(slash.iter())
+    }
+    key(a).cmp(key(b))
 }
 
 fn short(id: ObjectId) -> String {

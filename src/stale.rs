@@ -164,11 +164,8 @@ pub fn stale(c: &Catalog, repo: &Repo, max_age_days: i64, now: i64) -> Result<Re
     }
     let mut groups: Vec<Group> = by_owner.into_values().collect();
     for g in &mut groups {
-        g.entries.sort_by(|a, b| {
-            b.age_days
-                .cmp(&a.age_days)
-                .then_with(|| c.key(a.entry).cmp(&c.key(b.entry)))
-        });
+        g.entries
+            .sort_by_cached_key(|s| (std::cmp::Reverse(s.age_days), c.key(s.entry)));
     }
     unknown.sort_by_key(|&e| c.key(e));
     Ok(Report {

@@ -2,7 +2,8 @@
 
 use std::io::{self, Write};
 
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 
 use super::changes::ReportFormat;
 use crate::catalog::Catalog;
@@ -44,6 +45,49 @@ fn reach(c: &Catalog, owner: Option<usize>) -> String {
     } else {
         format!("{} ({})", c.key(o), fields.join(", "))
     }
+}
+
+/// `stale --format json`: `{"version":1, "max_age_days", "now":"YYYY-MM-DD", "entries":N,
+/// "stale":N, "truncated":bool, "unknown":["Type:id"], "owners":[{"owner":"Type:id"|null,
+/// "name", "summary":{…}, "entries":[{"entry", "name", "file", "line", "age_days",
+/// "last_change":{"commit", "author", "email", "date", "summary"}}]}]}`.
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    version: u32,
+    max_age_days: i64,
+    now: String,
+    entries: usize,
+    stale: usize,
+    truncated: bool,
+    unknown: Vec<String>,
+    owners: Vec<JsonGroup<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonGroup<'a> {
+    owner: Option<String>,
+    name: Option<&'a str>,
+    summary: serde_json::Map<String, Value>,
+    entries: Vec<JsonEntry<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonEntry<'a> {
+    entry: String,
+    name: &'a str,
+    file: String,
+    line: usize,
+    age_days: i64,
+    last_change: JsonChange<'a>,
+}
+
+#[derive(Serialize)]
+struct JsonChange<'a> {
+    commit: &'a str,
+    author: &'a str,
+    email: &'a str,
+    date: String,
+    summary: &'a str,
 }
 
 pub fn render(
@@ -114,41 +158,42 @@ pub fn render(
             Ok(())
         }
         ReportFormat::Json => {
-            let groups: Vec<Value> = r
-                .groups
-                .iter()
-                .map(|g| {
-                    json!({
-                        "owner": g.owner.map(|o| c.key(o)),
-                        "name": g.owner.map(|o| c.entries[o].name().to_owned()),
-                        "summary": g.owner.map(|o| summary(c, o)).unwrap_or_default(),
-                        "entries": g.entries.iter().map(|s| json!({
-                            "entry": c.key(s.entry),
-                            "name": c.entries[s.entry].name(),
-                            "file": c.sources.display_path(c.entries[s.entry].file),
-                            "line": s.line,
-                            "age_days": s.age_days,
-                            "last_change": {
-                                "commit": s.last_change.commit,
-                                "author": s.last_change.author,
-                                "email": s.last_change.email,
-                                "date": s.last_change.date(),
-                                "summary": s.last_change.summary,
-                            },
-                        })).collect::<Vec<_>>(),
+            let doc = JsonReport {
+                version: 1,
+                max_age_days: r.max_age_days,
+                now: date(r.now),
+                entries: r.checked,
+                stale: r.stale,
+                truncated: r.truncated,
+                unknown: r.unknown.iter().map(|&e| c.key(e)).collect(),
+                owners: r
+                    .groups
+                    .iter()
+                    .map(|g| JsonGroup {
+                        owner: g.owner.map(|o| c.key(o)),
+                        name: g.owner.map(|o| c.entries[o].name()),
+                        summary: g.owner.map(|o| summary(c, o)).unwrap_or_default(),
+                        entries: g
+                            .entries
+                            .iter()
+                            .map(|s| JsonEntry {
+                                entry: c.key(s.entry),
+                                name: c.entries[s.entry].name(),
+                                file: c.sources.display_path(c.entries[s.entry].file),
+                                line: s.line,
+                                age_days: s.age_days,
+                                last_change: JsonChange {
+                                    commit: &s.last_change.commit,
+                                    author: &s.last_change.author,
+                                    email: &s.last_change.email,
+                                    date: s.last_change.date(),
+                                    summary: &s.last_change.summary,
+                                },
+                            })
+                            .collect(),
                     })
-                })
-                .collect();
-            let doc = json!({
-                "version": 1,
-                "max_age_days": r.max_age_days,
-                "now": date(r.now),
-                "entries": r.checked,
-                "stale": r.stale,
-                "truncated": r.truncated,
-                "unknown": r.unknown.iter().map(|&e| c.key(e)).collect::<Vec<_>>(),
-                "owners": groups,
-            });
+                    .collect(),
+            };
             serde_json::to_writer_pretty(&mut *out, &doc)?;
             writeln!(out)
         }
