@@ -17,6 +17,7 @@ use serde_json::Value;
 use crate::cache::{self, Cache};
 use crate::diag::{closest, did_you_mean, Code, Diag, Loc, Severity};
 use crate::expr::Scope;
+use crate::files::{FileSource, WorkTree};
 use crate::model::{self, Config, RuleSeverity, SpannedDoc, TypeDef, TypeId};
 use crate::schema::{self, escape, RelationField, TypeFileRetriever};
 use crate::source::{FileId, SourceMap};
@@ -127,27 +128,36 @@ impl Catalog {
     }
 }
 
-/// Load and check the catalog under `root`.
+/// Load and check the catalog under `root`, from the files on disk.
 pub fn load(root: &Path) -> Result<Catalog, Fatal> {
-    load_with_cache(root, None)
+    load_with(root, &WorkTree::new(root), None)
 }
 
-/// Load with a cache of per-file results (see [`crate::cache`]); its key is combined
-/// with what the catalog's results depend on, so a stale cache is only ever a miss.
+/// Load and check the catalog whose files `files` gives (the working tree, or a git
+/// revision); `root` is where it lives on disk, for showing paths.
+pub fn load_from(root: &Path, files: &dyn FileSource) -> Result<Catalog, Fatal> {
+    load_with(root, files, None)
+}
+
+/// Load from the working tree with a cache of per-file results (see [`crate::cache`]).
 pub fn load_with_cache(root: &Path, cache: Option<Cache>) -> Result<Catalog, Fatal> {
+    load_with(root, &WorkTree::new(root), cache)
+}
+
+/// Load from `files`, with `cache` if any: its key is combined with what the catalog's
+/// results depend on, so a stale cache is only ever a miss.
+pub fn load_with(
+    root: &Path,
+    files: &dyn FileSource,
+    cache: Option<Cache>,
+) -> Result<Catalog, Fatal> {
     let limits = Limits::default();
     let mut problems = Vec::new();
     let mut sources = SourceMap::default();
 
     // lore.yaml
-    let config_path = root.join(CONFIG_FILE);
-    let config = if config_path.is_file() {
-        let text = read_text(
-            &config_path,
-            Path::new(CONFIG_FILE),
-            &mut sources,
-            &mut problems,
-        );
+    let config = if files.is_file(Path::new(CONFIG_FILE)) {
+        let text = read_text(files, Path::new(CONFIG_FILE), &mut sources, &mut problems);
         match text {
             Some((file, text)) => {
                 let parsed = parse_reporting(file, &text, limits, true, &mut problems);
@@ -166,22 +176,21 @@ pub fn load_with_cache(root: &Path, cache: Option<Cache>) -> Result<Catalog, Fat
     };
 
     // schemas/
-    let schemas_dir = root.join(&config.schemas);
-    if !schemas_dir.is_dir() {
+    if !files.is_dir(Path::new(&config.schemas)) {
         return Err(Fatal(format!(
             "the schemas folder `{}` does not exist; create it with one type definition per file, or set `schemas:` in lore.yaml",
             config.schemas
         )));
     }
     let type_paths = discover(
-        root,
+        files,
         std::slice::from_ref(&config.schemas),
         &globset::GlobSet::empty(),
         &mut problems,
     )?;
     let mut type_texts = Vec::new();
     for rel in &type_paths {
-        if let Some((file, text)) = read_text(&root.join(rel), rel, &mut sources, &mut problems) {
+        if let Some((file, text)) = read_text(files, rel, &mut sources, &mut problems) {
             let docs = parse_reporting(file, &text, limits, true, &mut problems);
             if docs.len() > 1 {
                 problems.push(Diag::error(Code::Typedef, "a type definition file holds one type; this one has several YAML documents", Loc::Span(file, docs[1].span.clone())).with_help("move each type into its own file under schemas/"));
@@ -253,7 +262,7 @@ pub fn load_with_cache(root: &Path, cache: Option<Cache>) -> Result<Catalog, Fat
 
     // catalog/
     let excludes = build_globs(&config.exclude);
-    let entry_paths = discover(root, &config.catalog, &excludes, &mut problems)?;
+    let entry_paths = discover(files, &config.catalog, &excludes, &mut problems)?;
     let first_id = sources.len();
     let ctx = CheckContext {
         types: &types,
@@ -267,7 +276,7 @@ pub fn load_with_cache(root: &Path, cache: Option<Cache>) -> Result<Catalog, Fat
         .enumerate()
         .map(|(i, rel)| {
             let file = FileId(u32::try_from(first_id + i).expect("fewer than 4G files"));
-            load_file(root, rel, file, limits, &ctx, cache.as_ref())
+            load_file(files, rel, file, limits, &ctx, cache.as_ref())
         })
         .collect();
     let files = loaded.len();
@@ -352,12 +361,12 @@ fn order(sources: &SourceMap, d: &Diag) -> (String, usize, Code, String) {
 }
 
 fn read_text(
-    path: &Path,
+    files: &dyn FileSource,
     rel: &Path,
     sources: &mut SourceMap,
     problems: &mut Vec<Diag>,
 ) -> Option<(FileId, Arc<str>)> {
-    match std::fs::read(path) {
+    match files.read(rel) {
         Ok(bytes) => {
             let (text, bad) = decode(bytes);
             let file = sources.add(rel.to_path_buf(), text.clone());
@@ -442,7 +451,7 @@ fn yaml_diag(file: FileId, e: yaml::YamlError) -> Diag {
 
 /// Catalog entry files under the configured folders or globs, sorted, relative to the root.
 fn discover(
-    root: &Path,
+    files: &dyn FileSource,
     patterns: &[String],
     excludes: &globset::GlobSet,
     problems: &mut Vec<Diag>,
@@ -454,22 +463,22 @@ fn discover(
             globs.push(p.as_str());
             continue;
         }
-        let dir = root.join(p);
-        if dir.is_file() {
+        let dir = Path::new(p);
+        if files.is_file(dir) {
             out.push(PathBuf::from(p));
             continue;
         }
-        if !dir.is_dir() {
+        if !files.is_dir(dir) {
             return Err(Fatal(format!(
                 "the catalog folder `{p}` does not exist; create it or fix `catalog:` in lore.yaml"
             )));
         }
-        walk(root, &dir, excludes, &mut out, problems);
+        walk(files, dir, excludes, &mut out, problems);
     }
     if !globs.is_empty() {
         let set = build_globs(&globs.iter().map(|g| g.to_string()).collect::<Vec<_>>());
         let mut all = Vec::new();
-        walk(root, root, excludes, &mut all, problems);
+        walk(files, Path::new(""), excludes, &mut all, problems);
         out.extend(all.into_iter().filter(|p| set.is_match(p)));
     }
     out.sort();
@@ -478,40 +487,27 @@ fn discover(
 }
 
 fn walk(
-    root: &Path,
+    files: &dyn FileSource,
     dir: &Path,
     excludes: &globset::GlobSet,
     out: &mut Vec<PathBuf>,
     problems: &mut Vec<Diag>,
 ) {
-    let walker = walkdir::WalkDir::new(dir)
-        .follow_links(false)
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-    for item in walker {
+    for item in files.walk(dir) {
         match item {
-            Ok(e) => {
-                if !e.file_type().is_file() {
-                    continue;
-                }
-                let name = e.file_name().to_string_lossy();
+            Ok(rel) => {
+                let name = rel
+                    .file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default();
                 if !(name.ends_with(".yaml") || name.ends_with(".yml")) {
                     continue;
                 }
-                let rel = e
-                    .path()
-                    .strip_prefix(root)
-                    .unwrap_or(e.path())
-                    .to_path_buf();
                 if !excludes.is_match(&rel) {
                     out.push(rel);
                 }
             }
-            Err(e) => problems.push(Diag::error(
-                Code::Io,
-                format!("cannot read the folder: {e}"),
-                Loc::None,
-            )),
+            Err(message) => problems.push(Diag::error(Code::Io, message, Loc::None)),
         }
     }
 }
@@ -542,14 +538,14 @@ struct FileResult {
 /// Read one entry file, then check it or take its result from the cache.
 /// Returns the result, the content hash, and the encoded record when it was checked anew.
 fn load_file(
-    root: &Path,
+    files: &dyn FileSource,
     rel: &Path,
     file: FileId,
     limits: Limits,
     ctx: &CheckContext<'_>,
     cache: Option<&Cache>,
 ) -> (FileResult, u128, Option<String>) {
-    let bytes = match std::fs::read(root.join(rel)) {
+    let bytes = match files.read(rel) {
         Ok(b) => b,
         Err(e) => {
             let problem = Diag::error(

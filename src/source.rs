@@ -57,6 +57,34 @@ impl SourceMap {
     }
 }
 
+/// 1-based lines of byte offsets in many files, each file indexed once: for callers that
+/// ask about thousands of entries of a large multi-document file ([`line_col`] scans from
+/// the start every time).
+#[derive(Debug, Default)]
+pub struct LineIndex {
+    starts: std::collections::HashMap<FileId, Vec<usize>>,
+}
+
+impl LineIndex {
+    /// 1-based line of byte `byte` of file `id`.
+    pub fn line(&mut self, sources: &SourceMap, id: FileId, byte: usize) -> usize {
+        let starts = self.starts.entry(id).or_insert_with(|| {
+            let text = sources.get(id).text.as_bytes();
+            std::iter::once(0)
+                .chain(memchr_all(text).map(|i| i + 1))
+                .collect()
+        });
+        starts.partition_point(|&s| s <= byte)
+    }
+}
+
+fn memchr_all(text: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    text.iter()
+        .enumerate()
+        .filter(|(_, &b)| b == b'\n')
+        .map(|(i, _)| i)
+}
+
 /// 1-based line and column (in characters) of a byte offset in `text`.
 pub fn line_col(text: &str, byte: usize) -> (usize, usize) {
     let mut byte = byte.min(text.len());
@@ -73,6 +101,17 @@ pub fn line_col(text: &str, byte: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_index_agrees_with_line_col() {
+        let mut map = SourceMap::default();
+        let text = "a: 1\nb: 2\n\nc: 3";
+        let f = map.add(PathBuf::from("x.yaml"), Arc::from(text));
+        let mut index = LineIndex::default();
+        for byte in 0..=text.len() + 3 {
+            assert_eq!(index.line(&map, f, byte), line_col(text, byte).0, "{byte}");
+        }
+    }
 
     #[test]
     fn line_col_counts_characters() {

@@ -1,5 +1,6 @@
 //! One glue file per verb: load, query, render.
 
+pub mod diff;
 pub mod graph;
 pub mod impact;
 pub mod init;
@@ -10,6 +11,7 @@ pub mod route;
 pub mod schema;
 pub mod search;
 pub mod show;
+pub mod stale;
 pub mod test;
 pub mod validate;
 
@@ -18,7 +20,7 @@ use std::path::PathBuf;
 
 use crate::catalog::{self, Catalog};
 use crate::cli::{CatalogArgs, Cli, ColorChoice, Command};
-use crate::workspace;
+use crate::{history, workspace};
 
 /// How a command ended, mapped to the exit status by `main`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +88,8 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<Outcome, Stop> {
         Command::List(args) => list::run(&args, &cli.catalog, io),
         Command::Search(args) => search::run(&args, &cli.catalog, io),
         Command::Graph(args) => graph::run(&args, &cli.catalog, io),
+        Command::Diff(args) => diff::run(&args, &cli.catalog, io),
+        Command::Stale(args) => stale::run(&args, &cli.catalog, io),
     }
 }
 
@@ -99,12 +103,26 @@ pub fn start_dir(args: &CatalogArgs) -> Result<PathBuf, Stop> {
     })
 }
 
-/// Find the root and load the catalog, for query commands.
+/// Find the root and load the catalog, for query commands: from the working tree, or
+/// from git at `--rev REV`.
 pub fn load_catalog(args: &CatalogArgs) -> Result<Loaded, Stop> {
     let root = workspace::find_root(&start_dir(args)?).map_err(Stop::usage)?;
-    catalog::load_with_cache(&root, crate::cache::user_cache(&root))
-        .map(Loaded::new)
-        .map_err(|f| Stop::usage(f.0))
+    load_at(&root, args.rev.as_deref()).map(Loaded::new)
+}
+
+/// Load the catalog at `root` from the working tree (with the user's cache), or from git
+/// at `rev` (without: a revision's results would evict the working tree's).
+pub fn load_at(root: &std::path::Path, rev: Option<&str>) -> Result<Catalog, Stop> {
+    match rev {
+        None => catalog::load_with_cache(root, crate::cache::user_cache(root))
+            .map_err(|f| Stop::usage(f.0)),
+        Some(rev) => {
+            let repo = history::open(root).map_err(|e| Stop::usage(e.0))?;
+            let commit = repo.resolve(rev).map_err(|e| Stop::usage(e.0))?;
+            let tree = repo.tree(commit).map_err(|e| Stop::usage(e.0))?;
+            catalog::load_from(root, &tree).map_err(|f| Stop::usage(format!("at `{rev}`: {}", f.0)))
+        }
+    }
 }
 
 /// A catalog that is never dropped: the process ends right after the command, and

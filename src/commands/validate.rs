@@ -3,7 +3,6 @@
 use std::path::{Path, PathBuf};
 
 use super::{Io, Outcome, Stop};
-use crate::catalog;
 use crate::cli::{CatalogArgs, ValidateArgs};
 use crate::diag::{Code, Diag, Loc, Severity};
 use crate::render::diagnostics::{render, Report, Style};
@@ -31,14 +30,33 @@ pub fn run(
     }
     let root = workspace::find_root(&start).map_err(Stop::usage)?;
     let filters = filters(&root, &cwd, &args.paths)?;
-    let catalog = catalog::load_with_cache(&root, crate::cache::user_cache(&root))
-        .map(super::Loaded::new)
-        .map_err(|f| Stop::usage(f.0))?;
+    let (catalog, since) = match &args.changed_since {
+        None => (super::load_at(&root, catalog_args.rev.as_deref())?, None),
+        Some(rev) => {
+            if catalog_args.rev.is_some() {
+                return Err(Stop::usage(
+                    "--changed-since compares the working tree with a revision; drop --rev",
+                ));
+            }
+            let (catalog, base) =
+                rayon::join(|| super::load_at(&root, None), || changed::base(&root, rev));
+            let catalog = catalog?;
+            let base = base?;
+            let since = changed::Since::new(&base, &catalog);
+            (catalog, Some(since))
+        }
+    };
+    let catalog = super::Loaded::new(catalog);
 
     let shown: Vec<&Diag> = catalog
         .problems
         .iter()
         .filter(|d| in_scope(&catalog.sources, d, &filters))
+        .filter(|d| {
+            since
+                .as_ref()
+                .is_none_or(|s| s.reports(&catalog.sources, d))
+        })
         .collect();
     let errors = shown
         .iter()
@@ -66,6 +84,95 @@ pub fn run(
     } else {
         Outcome::Failed
     })
+}
+
+/// `--changed-since`: which problems a change is responsible for.
+mod changed {
+    use std::collections::HashSet;
+    use std::path::Path;
+
+    use rayon::prelude::*;
+
+    use super::Stop;
+    use crate::catalog::{self, Catalog};
+    use crate::diag::{Code, Diag, Loc};
+    use crate::history::{self, GitTree};
+    use crate::source::{FileId, SourceMap};
+
+    /// The catalog at the merge base of REV and HEAD.
+    pub struct Base {
+        tree: GitTree,
+        /// `None` when the catalog could not be loaded there at all.
+        catalog: Option<Catalog>,
+    }
+
+    pub fn base(root: &Path, rev: &str) -> Result<Base, Stop> {
+        let repo = history::open(root).map_err(|e| Stop::usage(e.0))?;
+        let since = repo.resolve(rev).map_err(|e| Stop::usage(e.0))?;
+        let head = repo.head().ok_or_else(|| {
+            Stop::usage(
+                "the repository has no commit yet; commit the catalog, or drop --changed-since",
+            )
+        })?;
+        let base = repo.merge_base(since, head).map_err(|e| Stop::usage(e.0))?;
+        let tree = repo.tree(base).map_err(|e| Stop::usage(e.0))?;
+        let catalog = catalog::load_from(root, &tree).ok();
+        Ok(Base { tree, catalog })
+    }
+
+    /// Where problems count.
+    pub struct Since {
+        changed: HashSet<FileId>,
+        /// Problems that were already there at the base: (file, code, span).
+        old: Option<HashSet<Key>>,
+    }
+
+    type Key = (String, Code, usize, usize);
+
+    fn key(sources: &SourceMap, d: &Diag) -> Option<Key> {
+        match &d.loc {
+            Loc::Span(f, s) => Some((sources.display_path(*f), d.code, s.start, s.end)),
+            Loc::File(f) | Loc::Pointer { file: f, .. } => {
+                Some((sources.display_path(*f), d.code, 0, 0))
+            }
+            Loc::None => None,
+        }
+    }
+
+    impl Since {
+        pub fn new(base: &Base, now: &Catalog) -> Since {
+            let changed = (0..now.sources.len())
+                .into_par_iter()
+                .map(|i| FileId(i as u32))
+                .filter(|&f| {
+                    let file = now.sources.get(f);
+                    !base.tree.holds(&file.path, file.text.as_bytes())
+                })
+                .collect();
+            let old = base.catalog.as_ref().map(|c| {
+                c.problems
+                    .iter()
+                    .filter_map(|d| key(&c.sources, d))
+                    .collect()
+            });
+            Since { changed, old }
+        }
+
+        /// A problem in a changed file, or one that was not there before the change.
+        pub fn reports(&self, sources: &SourceMap, d: &Diag) -> bool {
+            let file = match &d.loc {
+                Loc::Span(f, _) | Loc::File(f) | Loc::Pointer { file: f, .. } => *f,
+                Loc::None => return true,
+            };
+            if self.changed.contains(&file) {
+                return true;
+            }
+            match (&self.old, key(sources, d)) {
+                (Some(old), Some(k)) => !old.contains(&k),
+                _ => true,
+            }
+        }
+    }
 }
 
 /// Root-relative prefixes to report on; empty means everything.

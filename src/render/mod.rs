@@ -4,9 +4,11 @@
 //! and column through [`crate::source`], so all formats agree on every position.
 
 pub mod browse;
+pub mod changes;
 pub mod diagnostics;
 pub mod query;
 pub mod route;
+pub mod stale;
 pub mod text;
 
 use std::path::{Path, PathBuf};

@@ -15,7 +15,7 @@ use super::text::{aligned, clean, md_cell, one_line, table, table_lines, thousan
 use crate::catalog::{Catalog, EntryId};
 use crate::query::{explain, ImpactSet, Impacted, Owner};
 
-/// Output formats of `owners`, `impact` and `list`.
+/// Output formats of `owners`, `impact`, `list`, `diff` and `stale`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ReportFormat {
     /// Aligned text, for people.

@@ -1,6 +1,7 @@
 //! Whole-binary tests: small catalog repositories in, exit status and output checked.
 //! One integration-test binary (STYLE.md §9).
 
+mod git;
 mod init;
 mod queries;
 mod route;

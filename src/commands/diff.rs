@@ -1,0 +1,27 @@
+//! `lore diff BASE [HEAD]`: load the catalog at both sides, compare, render.
+
+use super::{load_at, Io, Outcome, Stop};
+use crate::cli::{CatalogArgs, DiffArgs};
+use crate::render::changes::{render, Sides};
+use crate::{diff, workspace};
+
+pub fn run(args: &DiffArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Stop> {
+    if catalog_args.rev.is_some() {
+        return Err(Stop::usage(
+            "`diff` takes its revisions as arguments: `lore diff BASE [HEAD]`, not `--rev`",
+        ));
+    }
+    let root = workspace::find_root(&super::start_dir(catalog_args)?).map_err(Stop::usage)?;
+    let (base, head) = rayon::join(
+        || load_at(&root, Some(&args.base)),
+        || load_at(&root, args.head.as_deref()),
+    );
+    let (base, head) = (base?, head?);
+    let changes = diff::diff(&base, &head);
+    let sides = Sides {
+        base: &args.base,
+        head: args.head.as_deref().unwrap_or("working tree"),
+    };
+    render(io.out, &changes, &sides, args.format, io.color)?;
+    Ok(Outcome::Ok)
+}

@@ -1,0 +1,221 @@
+//! Which entries nobody has touched for too long: every line of every entry attributed to
+//! the commit that last changed it ([`crate::history::Repo::blame`], so each entry of a
+//! multi-document file has its own age), the newest of those per entry compared with a
+//! maximum age, and the stale entries grouped by owner with how to reach them.
+//! Uncommitted lines count as fresh; lines older than a shallow clone's history give an
+//! unknown age, never a wrong one.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+use crate::catalog::{Catalog, EntryId};
+use crate::history::{BlameFile, Change, Newest, Repo};
+use crate::query;
+use crate::source::{FileId, LineIndex};
+
+const DAY: i64 = 86_400;
+
+/// A maximum age such as `180d`, `26w`, `6m` (30 days each) or `1y` (365 days), in days.
+pub fn parse_age(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    let bad = || {
+        format!("`{text}` is not an age; write a number and a unit: `180d`, `26w`, `6m` or `1y`")
+    };
+    let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+    let (n, unit) = text.split_at(split);
+    let n: i64 = n.parse().map_err(|_| bad())?;
+    let per = match unit {
+        "d" => 1,
+        "w" => 7,
+        "m" => 30,
+        "y" => 365,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(per).ok_or_else(bad)
+}
+
+/// Unix time of a `YYYY-MM-DD` date (UTC midnight), or of a number of seconds.
+pub fn parse_now(text: &str) -> Option<i64> {
+    if let Ok(s) = text.parse::<i64>() {
+        return Some(s);
+    }
+    let mut parts = text.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Civil date to days (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some((era * 146_097 + doe - 719_468) * DAY)
+}
+
+/// One stale entry.
+#[derive(Debug, Clone)]
+pub struct StaleEntry {
+    pub entry: EntryId,
+    /// 1-based first line.
+    pub line: usize,
+    pub age_days: i64,
+    pub last_change: Change,
+}
+
+/// The stale entries of one owner (`None`: entries nobody owns).
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub owner: Option<EntryId>,
+    pub entries: Vec<StaleEntry>,
+}
+
+/// The answer of `stale`.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub max_age_days: i64,
+    pub now: i64,
+    /// Entries looked at.
+    pub checked: usize,
+    /// Distinct stale entries (an entry with two owners is in two groups).
+    pub stale: usize,
+    pub groups: Vec<Group>,
+    /// Entries whose age the history cannot tell (shallow clone).
+    pub unknown: Vec<EntryId>,
+    /// The clone's history is cut short.
+    pub truncated: bool,
+}
+
+/// Lines (0-based, end exclusive) that entry `e` spans.
+pub fn entry_lines(c: &Catalog, lines: &mut LineIndex, e: EntryId) -> std::ops::Range<usize> {
+    let entry = &c.entries[e];
+    let start = lines.line(&c.sources, entry.file, entry.span.start);
+    let last = entry.span.end.saturating_sub(1).max(entry.span.start);
+    let end = lines.line(&c.sources, entry.file, last);
+    start - 1..end.max(start)
+}
+
+/// Entries of `c` last changed more than `max_age_days` before `now`.
+pub fn stale(c: &Catalog, repo: &Repo, max_age_days: i64, now: i64) -> Result<Report, String> {
+    let mut files: Vec<FileId> = c.entries.iter().map(|e| e.file).collect();
+    files.sort();
+    files.dedup();
+    let slot: BTreeMap<FileId, usize> = files.iter().enumerate().map(|(i, f)| (*f, i)).collect();
+    let inputs: Vec<BlameFile<'_>> = files
+        .iter()
+        .map(|&f| {
+            let file = c.sources.get(f);
+            BlameFile {
+                path: &file.path,
+                text: file.text.as_bytes(),
+                only: None,
+            }
+        })
+        .collect();
+    let blame = repo.blame(&inputs).map_err(|e| e.0)?;
+
+    let mut by_owner: BTreeMap<(bool, String), Group> = BTreeMap::new();
+    let mut unknown = Vec::new();
+    let mut stale = 0;
+    let mut lines = LineIndex::default();
+    for e in 0..c.entries.len() {
+        let span = entry_lines(c, &mut lines, e);
+        let change = match blame.newest(slot[&c.entries[e].file], span.clone()) {
+            Newest::Uncommitted => continue,
+            Newest::Unknown => {
+                unknown.push(e);
+                continue;
+            }
+            Newest::Commit(change) => change,
+        };
+        let age_days = (now - change.time).div_euclid(DAY);
+        if age_days <= max_age_days {
+            continue;
+        }
+        stale += 1;
+        let owners: Vec<Option<EntryId>> = {
+            let o: Vec<Option<EntryId>> =
+                query::owners(c, e).iter().map(|o| Some(o.owner)).collect();
+            if o.is_empty() {
+                vec![None]
+            } else {
+                o
+            }
+        };
+        for owner in owners {
+            // Owned groups sort by key; the unowned group comes last.
+            let key = (owner.is_none(), owner.map(|o| c.key(o)).unwrap_or_default());
+            by_owner
+                .entry(key)
+                .or_insert_with(|| Group {
+                    owner,
+                    entries: Vec::new(),
+                })
+                .entries
+                .push(StaleEntry {
+                    entry: e,
+                    line: span.start + 1,
+                    age_days,
+                    last_change: change.clone(),
+                });
+        }
+    }
+    let mut groups: Vec<Group> = by_owner.into_values().collect();
+    for g in &mut groups {
+        g.entries
+            .sort_by_cached_key(|s| (std::cmp::Reverse(s.age_days), c.key(s.entry)));
+    }
+    unknown.sort_by_key(|&e| c.key(e));
+    Ok(Report {
+        max_age_days,
+        now,
+        checked: c.entries.len(),
+        stale,
+        groups,
+        unknown,
+        truncated: blame.truncated,
+    })
+}
+
+/// The owner's `summary` fields: how to reach them.
+pub fn summary(c: &Catalog, owner: EntryId) -> Map<String, Value> {
+    let entry = &c.entries[owner];
+    c.types[entry.type_id]
+        .summary
+        .iter()
+        .filter_map(|f| entry.value.get(f).map(|v| (f.clone(), v.clone())))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ages_have_units() {
+        assert_eq!(parse_age("180d"), Ok(180));
+        assert_eq!(parse_age("2w"), Ok(14));
+        assert_eq!(parse_age("6m"), Ok(180));
+        assert_eq!(parse_age("1y"), Ok(365));
+        assert!(parse_age("180").unwrap_err().contains("`180d`"));
+        assert!(parse_age("d").is_err());
+        assert!(parse_age("3x").is_err());
+        assert!(parse_age("99999999999999999999d").is_err());
+    }
+
+    #[test]
+    fn now_is_a_date_or_seconds() {
+        assert_eq!(parse_now("2024-01-01"), Some(1_704_067_200));
+        assert_eq!(parse_now("1970-01-01"), Some(0));
+        assert_eq!(parse_now("2000-03-01"), Some(951_868_800));
+        assert_eq!(parse_now("12"), Some(12));
+        assert_eq!(parse_now("2024-13-01"), None);
+        assert_eq!(parse_now("soon"), None);
+        assert_eq!(
+            crate::history::date(parse_now("2024-02-29").unwrap()),
+            "2024-02-29"
+        );
+    }
+}
