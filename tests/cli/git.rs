@@ -582,3 +582,29 @@ fn stale_rejects_a_bad_age() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("`180d`"), "{}", stderr(&out));
 }
+
+#[test]
+fn show_names_the_last_change_of_the_entry_itself() {
+    let repo = aged_repo();
+    let show = |r: &str| -> serde_json::Value {
+        let out = lore(repo.path())
+            .args(["show", r, "--format", "json"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    // Two entries of one file: each has its own last change.
+    let payments = show("Team:payments");
+    assert_eq!(
+        payments["last_change"]["summary"],
+        "Rename the payments channel"
+    );
+    assert_eq!(payments["last_change"]["author"], "Ada Author");
+    assert_eq!(payments["last_change"]["date"], "2024-02-20");
+    let web = show("Team:web");
+    assert_eq!(web["last_change"]["summary"], "Start the catalog");
+    // An uncommitted edit has no last change yet.
+    repo.write("catalog/teams.yaml", &TEAMS.replace("#web", "#web-team"));
+    assert_eq!(show("Team:web")["last_change"], serde_json::Value::Null);
+}
