@@ -258,13 +258,23 @@ fn an_unknown_ref_exits_1_suggesting_the_closest() {
 fn show_has_fields_relations_both_ways_owners_and_place() {
     let (code, out, err) = run(&["show", "ledger"]);
     assert_eq!(code, 0, "{err}");
+    // The last change comes from this repository's own history, which every commit
+    // moves; tests/cli/git.rs checks it in a repository with fixed dates.
+    let out: String = out
+        .lines()
+        .filter(|l| !l.starts_with("last change "))
+        .map(|l| format!("{l}\n"))
+        .collect();
     insta::assert_snapshot!(out);
 
     let doc = json(&["show", "Team:payments"]);
     assert_eq!(doc["type"], "Team");
     assert_eq!(doc["file"], "catalog/teams.yaml");
     assert_eq!(doc["line"], 20);
-    assert_eq!(doc["last_change"], Value::Null);
+    assert!(
+        doc.get("last_change").is_some(),
+        "the field is always there (null outside git)"
+    );
     assert_eq!(doc["fields"]["oncall"], "PPAY7QZ");
     assert!(
         doc["fields"].get("parent").is_none(),
