@@ -943,9 +943,10 @@ fn build_index(c: &mut Catalog) {
 
 /// Resolve every relation value into an edge; report the ones that do not resolve.
 fn resolve(c: &mut Catalog) {
+    let suggestions = Suggestions::default();
     let results: Vec<(Vec<Edge>, Vec<Diag>)> = (0..c.entries.len())
         .into_par_iter()
-        .map(|e| resolve_entry(c, e))
+        .map(|e| resolve_entry(c, &suggestions, e))
         .collect();
     let mut edges = Vec::new();
     for (mut es, ds) in results {
@@ -963,7 +964,7 @@ fn resolve(c: &mut Catalog) {
     c.incoming = incoming;
 }
 
-fn resolve_entry(c: &Catalog, e: EntryId) -> (Vec<Edge>, Vec<Diag>) {
+fn resolve_entry(c: &Catalog, s: &Suggestions, e: EntryId) -> (Vec<Edge>, Vec<Diag>) {
     let entry = &c.entries[e];
     let t = &c.types[entry.type_id];
     let mut edges = Vec::new();
@@ -987,7 +988,7 @@ fn resolve_entry(c: &Catalog, e: EntryId) -> (Vec<Edge>, Vec<Diag>) {
                 Some(i) => format!("/{}/{i}", escape(&rel.name)),
                 None => format!("/{}", escape(&rel.name)),
             };
-            match resolve_ref(c, rel, reference) {
+            match resolve_ref(c, s, rel, reference) {
                 Ok(to) => {
                     if seen.insert(to) {
                         edges.push(Edge {
@@ -1022,29 +1023,25 @@ fn type_list(c: &Catalog, ids: &[TypeId]) -> String {
 /// Resolve one reference (`id`, alias, or `Type:id`) of relation `rel`.
 // The error is the rare path; boxing it would only add an allocation per problem.
 #[allow(clippy::result_large_err)]
-fn resolve_ref(c: &Catalog, rel: &model::Relation, reference: &str) -> Result<EntryId, Diag> {
-    let none = Loc::None;
+fn resolve_ref(
+    c: &Catalog,
+    s: &Suggestions,
+    rel: &model::Relation,
+    reference: &str,
+) -> Result<EntryId, Diag> {
     if let Some((prefix, rest)) = reference.split_once(':') {
         if let Some(&t) = c.type_by_name.get(prefix) {
             if !rel.to.contains(&t) {
-                return Err(Diag::error(
-                    Code::WrongTypeRef,
-                    format!(
-                        "`{}` takes {}, not {prefix}",
-                        rel.name,
-                        type_list(c, &rel.to)
-                    ),
-                    none,
-                )
-                .with_help(format!(
-                    "point `{}` at an entry of type {}",
+                let why = format!(
+                    "`{}` takes {}, not {prefix}",
                     rel.name,
                     type_list(c, &rel.to)
-                )));
+                );
+                return Err(wrong_type(c, rel, why));
             }
             return c
                 .lookup(t, rest)
-                .ok_or_else(|| dangling(c, &[t], rest, &rel.name));
+                .ok_or_else(|| dangling(c, s, &[t], rest, &rel.name));
         }
     }
     let found: Vec<EntryId> = rel
@@ -1061,22 +1058,14 @@ fn resolve_ref(c: &Catalog, rel: &model::Relation, reference: &str) -> Result<En
                 .filter_map(|t| c.lookup(t, reference).map(|x| c.key(x)))
                 .collect();
             if let Some(other) = elsewhere.first() {
-                return Err(Diag::error(
-                    Code::WrongTypeRef,
-                    format!(
-                        "`{reference}` is {other}, but `{}` takes {}",
-                        rel.name,
-                        type_list(c, &rel.to)
-                    ),
-                    none,
-                )
-                .with_help(format!(
-                    "point `{}` at an entry of type {}",
+                let why = format!(
+                    "`{reference}` is {other}, but `{}` takes {}",
                     rel.name,
                     type_list(c, &rel.to)
-                )));
+                );
+                return Err(wrong_type(c, rel, why));
             }
-            Err(dangling(c, &rel.to, reference, &rel.name))
+            Err(dangling(c, s, &rel.to, reference, &rel.name))
         }
         _ => {
             let candidates: Vec<String> =
@@ -1087,21 +1076,69 @@ fn resolve_ref(c: &Catalog, rel: &model::Relation, reference: &str) -> Result<En
                     "`{reference}` matches several entries: {}",
                     candidates.join(", ")
                 ),
-                none,
+                Loc::None,
             )
             .with_help(format!("write the type too, e.g. {}", candidates[0])))
         }
     }
 }
 
-fn dangling(c: &Catalog, types: &[TypeId], reference: &str, relation: &str) -> Diag {
-    let mut suggestions: Vec<&str> = Vec::new();
-    for &t in types {
-        suggestions.extend(closest(reference, c.index[t].keys().map(String::as_str)));
+fn wrong_type(c: &Catalog, rel: &model::Relation, why: String) -> Diag {
+    Diag::error(Code::WrongTypeRef, why, Loc::None).with_help(format!(
+        "point `{}` at an entry of type {}",
+        rel.name,
+        type_list(c, &rel.to)
+    ))
+}
+
+/// "Did you mean" for dangling references, computed once per missing value and at most
+/// for [`Suggestions::BUDGET`] values: each costs a scan of every id of the target types,
+/// and a catalog with thousands of dangling references must still load in seconds.
+#[derive(Default)]
+struct Suggestions {
+    memo: std::sync::Mutex<HashMap<SuggestionKey, Vec<String>>>,
+}
+
+/// The target types and the missing value.
+type SuggestionKey = (Vec<TypeId>, String);
+
+impl Suggestions {
+    const BUDGET: usize = 200;
+
+    fn get(&self, c: &Catalog, types: &[TypeId], reference: &str) -> Vec<String> {
+        let key = (types.to_vec(), reference.to_owned());
+        if let Some(found) = self.memo.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return found;
+        }
+        if self.memo.lock().map_or(true, |m| m.len() >= Self::BUDGET) {
+            return Vec::new();
+        }
+        let mut candidates: Vec<&str> = Vec::new();
+        for &t in types {
+            candidates.extend(closest(reference, c.index[t].keys().map(String::as_str)));
+        }
+        candidates.sort();
+        candidates.dedup();
+        let best: Vec<String> = closest(reference, candidates.iter().copied())
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        if let Ok(mut m) = self.memo.lock() {
+            m.insert(key, best.clone());
+        }
+        best
     }
-    suggestions.sort();
-    suggestions.dedup();
-    let best = closest(reference, suggestions.iter().copied());
+}
+
+fn dangling(
+    c: &Catalog,
+    s: &Suggestions,
+    types: &[TypeId],
+    reference: &str,
+    relation: &str,
+) -> Diag {
+    let best = s.get(c, types, reference);
+    let best: Vec<&str> = best.iter().map(String::as_str).collect();
     let help = did_you_mean(&best).unwrap_or_else(|| {
         format!(
             "add an entry of type {} with id `{reference}`, or fix the reference",
@@ -1254,4 +1291,18 @@ fn place(c: &mut Catalog, limits: Limits) {
             resolve(&mut r.loc);
         }
     }
+}
+
+/// A valid catalog made of `(path, content)` files in a temporary folder, for unit tests.
+#[cfg(test)]
+pub(crate) fn test_catalog(files: &[(&str, &str)]) -> (tempfile::TempDir, Catalog) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    for (path, content) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().expect("a parent folder")).expect("created");
+        std::fs::write(p, content).expect("written");
+    }
+    let c = load(dir.path()).expect("the catalog loads");
+    assert_eq!(c.problems.len(), 0, "{:?}", c.problems);
+    (dir, c)
 }

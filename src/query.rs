@@ -365,15 +365,7 @@ mod tests {
     use super::*;
 
     fn load(files: &[(&str, &str)]) -> (tempfile::TempDir, Catalog) {
-        let dir = tempfile::tempdir().unwrap();
-        for (path, content) in files {
-            let p = dir.path().join(path);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, content).unwrap();
-        }
-        let c = crate::catalog::load(dir.path()).unwrap();
-        assert_eq!(c.problems.len(), 0, "{:?}", c.problems);
-        (dir, c)
+        crate::catalog::test_catalog(files)
     }
 
     fn org() -> (tempfile::TempDir, Catalog) {
