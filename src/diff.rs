@@ -67,6 +67,18 @@ pub struct Dangling {
     pub message: String,
 }
 
+/// A routing test case whose result differs between the base and the head.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoutingChange {
+    /// The test file, relative to the catalog root, and the case's line in it.
+    pub file: String,
+    pub line: usize,
+    pub case: String,
+    /// `passed`, or what failed (`owners: -Team:a +Team:b`), at each side.
+    pub base: String,
+    pub head: String,
+}
+
 /// The whole difference between two catalogs, each list sorted by entry.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Changes {
@@ -76,6 +88,7 @@ pub struct Changes {
     pub changed: Vec<Changed>,
     pub ownership: Vec<OwnerMove>,
     pub dangling: Vec<Dangling>,
+    pub routing: Vec<RoutingChange>,
 }
 
 impl Changes {
@@ -86,7 +99,60 @@ impl Changes {
             && self.changed.is_empty()
             && self.ownership.is_empty()
             && self.dangling.is_empty()
+            && self.routing.is_empty()
     }
+}
+
+/// Run the routing tests under `routing/` (as they are in the working tree) against
+/// both catalogs, and keep the cases whose outcome differs: a change that moves a
+/// service to another team shows which alerts now page someone else.
+pub fn routing(base: &Catalog, head: &Catalog) -> Vec<RoutingChange> {
+    let mut out = Vec::new();
+    for path in crate::alert::cases::default_files(head) {
+        let (Ok(before), Ok(after)) = (
+            crate::alert::cases::run_file(base, &path),
+            crate::alert::cases::run_file(head, &path),
+        ) else {
+            continue; // a malformed test file is `lore test`'s to report
+        };
+        let file = path
+            .strip_prefix(&head.root)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        for (b, h) in before.iter().zip(&after) {
+            let (was, now) = (outcome(b), outcome(h));
+            if was != now {
+                out.push(RoutingChange {
+                    file: file.clone(),
+                    line: h.line,
+                    case: h.name.clone(),
+                    base: was,
+                    head: now,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn outcome(r: &crate::alert::cases::CaseResult) -> String {
+    if let Some(e) = &r.error {
+        return format!("error: {e}");
+    }
+    if r.passed() {
+        return "passed".into();
+    }
+    let parts: Vec<String> = r
+        .diffs
+        .iter()
+        .map(|d| {
+            let mut items: Vec<String> = d.missing.iter().map(|m| format!("-{m}")).collect();
+            items.extend(d.unexpected.iter().map(|u| format!("+{u}")));
+            format!("{}: {}", d.field, items.join(" "))
+        })
+        .collect();
+    format!("failed ({})", parts.join("; "))
 }
 
 fn by_key(c: &Catalog) -> BTreeMap<String, EntryId> {
@@ -214,6 +280,7 @@ pub fn diff(base: &Catalog, head: &Catalog) -> Changes {
         changed,
         ownership,
         dangling,
+        routing: Vec::new(),
     };
     changes.renamed.sort_by(|a, b| a.from.cmp(&b.from));
     changes.changed.sort_by(|a, b| a.entry.cmp(&b.entry));

@@ -17,7 +17,8 @@ pub fn run(args: &DiffArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Resu
         || load_at(&root, args.head.as_deref()),
     );
     let (base, head) = (base?, head?);
-    let changes = diff::diff(&base, &head);
+    let mut changes = diff::diff(&base, &head);
+    changes.routing = diff::routing(&base, &head);
     let sides = Sides {
         base: &args.base,
         head: args.head.as_deref().unwrap_or("working tree"),

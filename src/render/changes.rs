@@ -32,6 +32,11 @@ pub fn summary(c: &Changes) -> String {
             "new dangling reference",
             "new dangling references",
         ),
+        (
+            c.routing.len(),
+            "routing test changes result",
+            "routing tests change result",
+        ),
     ];
     for (n, one, many) in counts {
         if n > 0 {
@@ -67,6 +72,7 @@ pub fn render(
                     "changed": c.changed.len(),
                     "ownership": c.ownership.len(),
                     "dangling": c.dangling.len(),
+                    "routing": c.routing.len(),
                 },
                 "added": c.added,
                 "removed": c.removed,
@@ -74,6 +80,7 @@ pub fn render(
                 "changed": c.changed,
                 "ownership": c.ownership,
                 "dangling": c.dangling,
+                "routing": c.routing,
             });
             serde_json::to_writer_pretty(&mut *out, &doc)?;
             writeln!(out)
@@ -141,6 +148,14 @@ fn human(out: &mut dyn Write, c: &Changes, sides: &Sides<'_>, color: bool) -> io
         let tag = paint(color, "31", "dangling");
         writeln!(out, "{tag} {}:{}  {}", d.file, d.line, d.message)?;
     }
+    for r in &c.routing {
+        let tag = paint(color, "35", "routing ");
+        writeln!(
+            out,
+            "{tag} {}:{}  {}: {} → {}",
+            r.file, r.line, r.case, r.base, r.head
+        )?;
+    }
     Ok(())
 }
 
@@ -204,6 +219,25 @@ fn markdown(out: &mut dyn Write, c: &Changes, sides: &Sides<'_>) -> io::Result<(
         ":warning: **References that now dangle**",
         "| Where | Problem |",
         dangling,
+    )?;
+    let routing = c
+        .routing
+        .iter()
+        .map(|r| {
+            format!(
+                "| {} | {} | {} | {} |",
+                cell(&r.case),
+                code(&format!("{}:{}", r.file, r.line)),
+                cell(&r.base),
+                cell(&r.head)
+            )
+        })
+        .collect();
+    table(
+        out,
+        ":rotating_light: **Routing tests that change result**",
+        "| Case | Where | Before | After |",
+        routing,
     )?;
     let moves = c
         .ownership

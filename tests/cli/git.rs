@@ -608,3 +608,59 @@ fn show_names_the_last_change_of_the_entry_itself() {
     repo.write("catalog/teams.yaml", &TEAMS.replace("#web", "#web-team"));
     assert_eq!(show("Team:web")["last_change"], serde_json::Value::Null);
 }
+
+#[test]
+fn diff_shows_routing_tests_that_change_result() {
+    let repo = Repo::new("");
+    repo.write(
+        "routing/cases.yaml",
+        r#"cases:
+  - name: shop is down
+    payload:
+      version: "4"
+      status: firing
+      alerts:
+        - status: firing
+          labels: {alertname: ShopDown, product: shop}
+    expect:
+      matches: [Product:shop]
+      owners: [Team:web]
+"#,
+    );
+    repo.commit("Route shop alerts", 1);
+    let test = lore(repo.path()).arg("test").output().unwrap();
+    assert_eq!(
+        test.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&test),
+        stderr(&test)
+    );
+    repo.write(
+        "catalog/shop.yaml",
+        &SHOP.replace("owner: web", "owner: payments"),
+    );
+    let out = lore(repo.path())
+        .args(["diff", "HEAD", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["summary"]["routing"], 1);
+    let r = &doc["routing"][0];
+    assert_eq!(r["case"], "shop is down");
+    assert_eq!(r["file"], "routing/cases.yaml");
+    assert_eq!(r["line"], 2);
+    assert_eq!(r["base"], "passed");
+    assert_eq!(r["head"], "failed (owners: -Team:web +Team:payments)");
+    let md = lore(repo.path())
+        .args(["diff", "HEAD", "--format", "markdown"])
+        .output()
+        .unwrap();
+    let text = stdout(&md);
+    assert!(text.contains("1 routing test changes result"), "{text}");
+    assert!(
+        text.contains("| shop is down | `routing/cases.yaml:2` | passed | failed (owners: -Team:web +Team:payments) |"),
+        "{text}"
+    );
+}
