@@ -37,6 +37,8 @@ pub enum PayloadError {
     Invalid(String),
     /// Valid JSON but not an object or array.
     NotAnObject,
+    /// Nothing but whitespace.
+    Empty,
 }
 
 impl PayloadError {
@@ -56,6 +58,9 @@ impl PayloadError {
             }
             PayloadError::NotAnObject => {
                 "the alert payload is JSON but not an object: pass the webhook body as it was sent".into()
+            }
+            PayloadError::Empty => {
+                "the alert payload is empty: pass the webhook body as a file, or pipe it into `lore route`".into()
             }
         }
     }
@@ -95,6 +100,9 @@ pub fn load_payload_file(path: &std::path::Path) -> Result<Value, String> {
 pub fn parse_payload(bytes: &[u8]) -> Result<Value, PayloadError> {
     if bytes.len() > MAX_PAYLOAD_BYTES {
         return Err(PayloadError::TooLarge { size: bytes.len() });
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(PayloadError::Empty);
     }
     check_depth(bytes)?;
     let value: Value =

@@ -279,8 +279,13 @@ fn hostile_payloads_are_refused_with_exit_2() {
         stderr(&out)
     );
 
-    let out = route_stdin("", &[]);
+    let out = route_stdin(" \n", &[]);
     assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("the alert payload is empty"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
