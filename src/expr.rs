@@ -395,7 +395,7 @@ fn parse_error(src: &str, errors: &ParseErrors) -> ExprError {
     let message = errors
         .errors
         .iter()
-        .map(|e| e.msg.as_str())
+        .map(|e| readable(&e.msg))
         .collect::<Vec<_>>()
         .join("; ");
     let offset = errors
@@ -403,6 +403,12 @@ fn parse_error(src: &str, errors: &ParseErrors) -> ExprError {
         .first()
         .and_then(|e| byte_offset(src, e.pos.0, e.pos.1));
     ExprError::new(message, offset)
+}
+
+/// cel's parser lists every token it expected; people need the first half.
+fn readable(message: &str) -> String {
+    let short = message.split(" expecting {").next().unwrap_or(message);
+    short.replace("mismatched input '<EOF>'", "the expression ends too early")
 }
 
 /// The byte offset of a 1-based line and 1-based column (counted in

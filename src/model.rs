@@ -452,10 +452,7 @@ fn compile_expr(
             out.push(
                 Diag::error(
                     Code::InvalidExpr,
-                    format!(
-                        "invalid CEL expression `{src}`: {}",
-                        cel_message(&e.message)
-                    ),
+                    format!("invalid CEL expression `{src}`: {}", e.message),
                     d.loc_in_string(pointer, e.offset),
                 )
                 .with_help(
@@ -760,12 +757,6 @@ pub fn load_types(docs: &[SpannedDoc<'_>], out: &mut Vec<Diag>) -> Vec<TypeDef> 
         });
     }
     types
-}
-
-/// cel's parser lists every token it expected; people need the first half.
-fn cel_message(message: &str) -> String {
-    let short = message.split(" expecting {").next().unwrap_or(message);
-    short.replace("mismatched input '<EOF>'", "the expression ends too early")
 }
 
 /// `Some(None)` when absent, `Some(Some(x))` when it compiled, `None` when it failed.
