@@ -147,7 +147,7 @@ fn run_case(c: &Catalog, base: &Path, case: &CaseRaw, line: usize) -> CaseResult
     };
     let expect = &case.expect;
     if let Some(want) = &expect.source {
-        let got = r.source.clone().unwrap_or_else(|| "(scan)".into());
+        let got = r.found.source.clone().unwrap_or_else(|| "(scan)".into());
         if &got != want {
             result.diffs.push(Diff {
                 field: "source",
@@ -157,7 +157,7 @@ fn run_case(c: &Catalog, base: &Path, case: &CaseRaw, line: usize) -> CaseResult
         }
     }
     if let Some(want) = &expect.matches {
-        let got: Vec<String> = r.matches.iter().map(|m| c.key(m.entry)).collect();
+        let got: Vec<String> = r.found.matches.iter().map(|m| c.key(m.entry)).collect();
         push_diff(c, &mut result, "matches", want, got);
     }
     if let Some(want) = &expect.owners {

@@ -6,7 +6,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::{extract, sources, AlertInfo, Ambiguous, Match, SourceError, Unmatched};
+use super::{extract, sources, Extracted, SourceError};
 use crate::catalog::{self, Catalog, EntryId};
 use crate::expr::{Expr, Scope, Template};
 use crate::query::{self, ImpactSet, Owner};
@@ -22,12 +22,8 @@ pub struct RouteNote {
 /// Everything `lore route` answers.
 #[derive(Debug, Clone)]
 pub struct Route {
-    pub source: Option<String>,
-    pub scanned: bool,
-    pub alerts: Vec<AlertInfo>,
-    pub matches: Vec<Match>,
-    pub ambiguous: Vec<Ambiguous>,
-    pub unmatched: Vec<Unmatched>,
+    /// What the payload names: its source, alerts, matches and the values that matched nothing.
+    pub found: Extracted,
     /// Owners of each match, in match order.
     pub owners: Vec<Owner>,
     pub impact: ImpactSet,
@@ -45,18 +41,13 @@ pub fn route(c: &Catalog, payload: &Value, forced: Option<&str>) -> Result<Route
     let owners: Vec<Owner> = roots.iter().flat_map(|&e| query::owners(c, e)).collect();
     let impact = query::impact(c, &roots, None);
     let mut route = Route {
-        source: found.source,
-        scanned: found.scanned,
-        alerts: found.alerts,
-        matches: found.matches,
-        ambiguous: found.ambiguous,
-        unmatched: found.unmatched,
+        found,
         owners,
         impact,
         notes: Vec::new(),
         warnings: Vec::new(),
     };
-    if !route.matches.is_empty() {
+    if !route.found.matches.is_empty() {
         global_notes(c, &mut route);
         entry_notes(c, &mut route);
     }
@@ -65,6 +56,7 @@ pub fn route(c: &Catalog, payload: &Value, forced: Option<&str>) -> Result<Route
 
 fn entry_notes(c: &Catalog, route: &mut Route) {
     let involved: Vec<EntryId> = route
+        .found
         .matches
         .iter()
         .map(|m| m.entry)
@@ -118,6 +110,7 @@ pub fn note_variables(c: &Catalog, route: &Route) -> Vec<(&'static str, Value)> 
         v
     };
     let matches: Vec<Value> = route
+        .found
         .matches
         .iter()
         .map(|m| {
@@ -155,7 +148,7 @@ pub fn note_variables(c: &Catalog, route: &Route) -> Vec<(&'static str, Value)> 
             (t.clone(), Value::Object(m))
         })
         .collect();
-    let first = route.alerts.first().cloned().unwrap_or_default();
+    let first = route.found.alerts.first().cloned().unwrap_or_default();
     let alert = json!({"title": first.title, "severity": first.severity, "status": first.status});
     vec![
         ("totals", Value::Object(totals)),

@@ -49,7 +49,7 @@ pub fn run(args: &RouteArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Res
         }
         RouteFormat::Markdown => draw::markdown(&c, &r, io.out)?,
     }
-    Ok(if r.matches.is_empty() {
+    Ok(if r.found.matches.is_empty() {
         Outcome::Failed
     } else {
         Outcome::Ok

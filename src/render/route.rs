@@ -52,20 +52,20 @@ pub fn escape_terminal(s: &str) -> Cow<'_, str> {
 pub fn json(c: &Catalog, r: &Route) -> Value {
     json!({
         "version": 1,
-        "source": r.source,
-        "scanned": r.scanned,
-        "alerts": r.alerts.iter().map(|a| json!({
+        "source": r.found.source,
+        "scanned": r.found.scanned,
+        "alerts": r.found.alerts.iter().map(|a| json!({
             "title": a.title, "status": a.status, "severity": a.severity,
         })).collect::<Vec<_>>(),
-        "matches": r.matches.iter().map(|m| json!({
+        "matches": r.found.matches.iter().map(|m| json!({
             "entry": c.key(m.entry), "value": m.value, "path": m.path,
             "via": m.via.as_str(), "key": m.key,
         })).collect::<Vec<_>>(),
-        "ambiguous": r.ambiguous.iter().map(|a| json!({
+        "ambiguous": r.found.ambiguous.iter().map(|a| json!({
             "value": a.value, "path": a.path, "key": a.key,
             "candidates": a.candidates.iter().map(|&e| c.key(e)).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
-        "unmatched": r.unmatched.iter().map(|u| json!({
+        "unmatched": r.found.unmatched.iter().map(|u| json!({
             "value": u.value, "path": u.path, "key": u.key,
         })).collect::<Vec<_>>(),
         "owners": r.owners.iter().map(|o| owner_json(c, o)).collect::<Vec<_>>(),
@@ -137,6 +137,7 @@ fn type_and_id(c: &Catalog, e: EntryId) -> String {
 fn links(c: &Catalog, r: &Route) -> Vec<(EntryId, String, String)> {
     let mut out: Vec<(EntryId, String, String)> = Vec::new();
     let entries = r
+        .found
         .matches
         .iter()
         .map(|m| m.entry)
@@ -188,12 +189,12 @@ fn totals_text(r: &Route) -> Vec<String> {
 
 fn alert_line(r: &Route) -> String {
     let mut parts = Vec::new();
-    match &r.source {
+    match &r.found.source {
         Some(s) => parts.push(s.clone()),
         None => parts.push("no known source: scanned every value".into()),
     }
-    if r.alerts.len() > 1 {
-        parts.push(format!("{} alerts", r.alerts.len()));
+    if r.found.alerts.len() > 1 {
+        parts.push(format!("{} alerts", r.found.alerts.len()));
     }
     parts.join(", ")
 }
@@ -240,7 +241,7 @@ pub fn human(c: &Catalog, r: &Route, out: &mut dyn Write, color: bool) -> io::Re
     let st = Style { color };
     let e = |s: &str| escape_terminal(s).into_owned();
     writeln!(out, "{}  ({})", st.head("Alert"), e(&alert_line(r)))?;
-    for a in &r.alerts {
+    for a in &r.found.alerts {
         let mut bits = vec![e(a.title.as_deref().unwrap_or("(untitled)"))];
         bits.extend(a.status.as_deref().map(e));
         bits.extend(a.severity.as_deref().map(e));
@@ -248,7 +249,7 @@ pub fn human(c: &Catalog, r: &Route, out: &mut dyn Write, color: bool) -> io::Re
     }
     writeln!(out)?;
 
-    if r.matches.is_empty() {
+    if r.found.matches.is_empty() {
         writeln!(
             out,
             "{}",
@@ -257,12 +258,13 @@ pub fn human(c: &Catalog, r: &Route, out: &mut dyn Write, color: bool) -> io::Re
     } else {
         writeln!(out, "{}", st.head("Matched"))?;
         let w = r
+            .found
             .matches
             .iter()
             .map(|m| type_and_id(c, m.entry).chars().count())
             .max()
             .unwrap_or(0);
-        for m in &r.matches {
+        for m in &r.found.matches {
             let named = match &m.key {
                 Some(k) => format!("{}={}", e(k), e(&m.value)),
                 None => e(&m.value),
@@ -277,7 +279,7 @@ pub fn human(c: &Catalog, r: &Route, out: &mut dyn Write, color: bool) -> io::Re
             )?;
         }
     }
-    for a in &r.ambiguous {
+    for a in &r.found.ambiguous {
         let cands: Vec<String> = a.candidates.iter().map(|&x| c.key(x)).collect();
         writeln!(
             out,
@@ -288,14 +290,19 @@ pub fn human(c: &Catalog, r: &Route, out: &mut dyn Write, color: bool) -> io::Re
             cands.join(", ")
         )?;
     }
-    let typed_misses: Vec<_> = r.unmatched.iter().filter(|u| !u.types.is_empty()).collect();
-    let shown: Vec<_> = if r.matches.is_empty() {
-        r.unmatched.iter().collect()
+    let typed_misses: Vec<_> = r
+        .found
+        .unmatched
+        .iter()
+        .filter(|u| !u.types.is_empty())
+        .collect();
+    let shown: Vec<_> = if r.found.matches.is_empty() {
+        r.found.unmatched.iter().collect()
     } else {
         typed_misses
     };
     if !shown.is_empty() {
-        let title = if r.matches.is_empty() {
+        let title = if r.found.matches.is_empty() {
             "Values tried"
         } else {
             "Not in the catalog"
@@ -322,7 +329,7 @@ pub fn human(c: &Catalog, r: &Route, out: &mut dyn Write, color: bool) -> io::Re
             )?;
         }
     }
-    if r.matches.is_empty() {
+    if r.found.matches.is_empty() {
         return Ok(());
     }
     writeln!(out)?;
@@ -389,7 +396,7 @@ pub fn human(c: &Catalog, r: &Route, out: &mut dyn Write, color: bool) -> io::Re
         writeln!(out, "{}", st.head("Notes"))?;
         // Global notes and those of matched entries in full; of impacted ones, the first
         // few: they are in the JSON and markdown, and the screen is for deciding.
-        let matched: Vec<EntryId> = r.matches.iter().map(|m| m.entry).collect();
+        let matched: Vec<EntryId> = r.found.matches.iter().map(|m| m.entry).collect();
         let mut hidden = 0;
         let mut impacted_shown = 0;
         for n in &r.notes {
@@ -451,7 +458,7 @@ fn code(s: &str) -> String {
 /// Markdown for a chat channel: the alert, matches, owners with how to reach them,
 /// impact and notes.
 pub fn markdown(c: &Catalog, r: &Route, out: &mut dyn Write) -> io::Result<()> {
-    let first = r.alerts.first();
+    let first = r.found.alerts.first();
     let title = first
         .and_then(|a| a.title.as_deref())
         .unwrap_or("(untitled alert)");
@@ -463,7 +470,7 @@ pub fn markdown(c: &Catalog, r: &Route, out: &mut dyn Write) -> io::Result<()> {
     meta.push(md(&alert_line(r)));
     writeln!(out, "### {}", md(title))?;
     writeln!(out, "_{}_", meta.join(" · "))?;
-    for a in r.alerts.iter().skip(1) {
+    for a in r.found.alerts.iter().skip(1) {
         writeln!(
             out,
             "- also: {}",
@@ -471,18 +478,18 @@ pub fn markdown(c: &Catalog, r: &Route, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     writeln!(out)?;
-    if r.matches.is_empty() {
+    if r.found.matches.is_empty() {
         writeln!(
             out,
             "**Nothing in the catalog matches this alert.** Values tried:"
         )?;
-        for u in r.unmatched.iter().take(20) {
+        for u in r.found.unmatched.iter().take(20) {
             writeln!(out, "- {} at {}", code(&u.value), code(&u.path))?;
         }
         return Ok(());
     }
     writeln!(out, "**Matched**")?;
-    for m in &r.matches {
+    for m in &r.found.matches {
         writeln!(
             out,
             "- {} ← {} at {}",
