@@ -30,6 +30,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     template!("catalog/services.yaml"),
     template!("catalog/teams.yaml"),
     template!("lore.yaml"),
+    template!("routing/alerts.yaml"),
     template!("schemas/customer.yaml"),
     template!("schemas/feature.yaml"),
     template!("schemas/service.yaml"),
@@ -52,6 +53,15 @@ pub fn files() -> Result<Vec<(String, String)>, String> {
             loaded.problems.len(),
             p.message
         ));
+    }
+    for file in crate::alert::cases::default_files(&loaded) {
+        let results = crate::alert::cases::run_file(&loaded, &file)?;
+        if let Some(failed) = results.iter().find(|r| !r.passed()) {
+            return Err(format!(
+                "internal: the starter routing test `{}` fails; please report this",
+                failed.name
+            ));
+        }
     }
     let (schemas, _) = editor::generate(&loaded)?;
     let mut out: Vec<(String, String)> = TEMPLATES

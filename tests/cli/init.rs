@@ -89,6 +89,21 @@ fn init_creates_a_catalog_that_validates_without_warnings() {
     assert_eq!(report["problems"], json!([]), "no errors and no warnings");
     assert!(report["entries"].as_u64().unwrap() >= 8, "{report}");
 
+    // The workflow runs `lore test`: the starter's routing tests pass out of the box.
+    let test = lore(&root).arg("test").output().unwrap();
+    assert_eq!(
+        test.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&test),
+        stderr(&test)
+    );
+    assert!(
+        stdout(&test).contains("2 cases: 2 passed, 0 failed"),
+        "{}",
+        stdout(&test)
+    );
+
     let files = files_under(&root);
     for f in [
         "lore.yaml",
