@@ -334,12 +334,8 @@ pub fn graph(c: &Catalog, root: Option<EntryId>, depth: usize) -> Graph {
 mod tests {
     use super::*;
 
-    fn load(files: &[(&str, &str)]) -> (tempfile::TempDir, Catalog) {
-        crate::catalog::test_catalog(files)
-    }
-
     fn org() -> (tempfile::TempDir, Catalog) {
-        load(&[
+        crate::catalog::test_catalog(&[
             ("schemas/team.yaml", "type: Team\n"),
             (
                 "schemas/service.yaml",

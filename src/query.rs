@@ -364,12 +364,8 @@ pub fn totals(
 mod tests {
     use super::*;
 
-    fn load(files: &[(&str, &str)]) -> (tempfile::TempDir, Catalog) {
-        crate::catalog::test_catalog(files)
-    }
-
     fn org() -> (tempfile::TempDir, Catalog) {
-        load(&[
+        crate::catalog::test_catalog(&[
             ("schemas/team.yaml", "type: Team\n"),
             ("schemas/product.yaml", "type: Product\nrelations:\n  owner: {to: Team, owner: true}\n"),
             ("schemas/feature.yaml", "type: Feature\nrelations:\n  product: {to: Product, parent: true, impact: target}\n"),
