@@ -426,3 +426,30 @@ fn readme_lists_every_problem_code() {
         assert!(readme.contains(&row), "README.md lacks the row {row}");
     }
 }
+
+/// The repository's own workflows are valid YAML and run the catalog loop.
+#[test]
+fn the_repository_workflows_parse_and_run_the_loop() {
+    for (file, needs) in [
+        (
+            ".github/workflows/ci.yml",
+            &["bash .ci/run", "validate --format github"][..],
+        ),
+        (
+            ".github/workflows/catalog.yml",
+            &[
+                "validate --changed-since",
+                "lore test",
+                "lore diff",
+                "stale --format markdown",
+            ][..],
+        ),
+    ] {
+        let text = std::fs::read_to_string(repo().join(file)).unwrap();
+        let parsed = lore::yaml::parse(&text, lore::yaml::Limits::default(), false);
+        assert!(parsed.errors.is_empty(), "{file}: {:?}", parsed.errors);
+        for n in needs {
+            assert!(text.contains(n), "{file} lacks `{n}`");
+        }
+    }
+}
