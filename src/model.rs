@@ -436,32 +436,12 @@ fn compile_expr(
     allowed: &[&str],
     out: &mut Vec<Diag>,
 ) -> Option<Expr> {
-    match Expr::compile(src) {
-        Ok(e) => {
-            if let Some(msg) = unknown_variables(e.variables(), allowed) {
-                out.push(Diag::error(
-                    Code::InvalidExpr,
-                    msg,
-                    d.loc_in_string(pointer, None),
-                ));
-                return None;
-            }
-            Some(e)
-        }
-        Err(e) => {
-            out.push(
-                Diag::error(
-                    Code::InvalidExpr,
-                    format!("invalid CEL expression `{src}`: {}", e.message),
-                    d.loc_in_string(pointer, e.offset),
-                )
-                .with_help(
-                    "fix the expression; the entry is `self`, and `has(self.field)` tests a field",
-                ),
-            );
-            None
-        }
-    }
+    let compiled = Expr::compile(src).map_err(|e| {
+        let message = format!("invalid CEL expression `{src}`: {}", e.message);
+        (message, e.offset)
+    });
+    let help = "fix the expression; the entry is `self`, and `has(self.field)` tests a field";
+    checked(d, pointer, compiled, Expr::variables, allowed, help, out)
 }
 
 fn compile_template(
@@ -471,30 +451,44 @@ fn compile_template(
     allowed: &[&str],
     out: &mut Vec<Diag>,
 ) -> Option<Template> {
-    match Template::compile(src) {
-        Ok(t) => {
-            if let Some(msg) = unknown_variables(t.variables(), allowed) {
-                out.push(Diag::error(
-                    Code::InvalidExpr,
-                    msg,
-                    d.loc_in_string(pointer, None),
-                ));
-                return None;
-            }
-            Some(t)
-        }
-        Err(e) => {
-            out.push(
-                Diag::error(
-                    Code::InvalidExpr,
-                    format!("invalid template: {}", e.message),
-                    d.loc_in_string(pointer, e.offset),
-                )
-                .with_help("placeholders are `{{ CEL }}`, e.g. `{{ self.name }}`"),
-            );
-            None
-        }
+    let compiled =
+        Template::compile(src).map_err(|e| (format!("invalid template: {}", e.message), e.offset));
+    let help = "placeholders are `{{ CEL }}`, e.g. `{{ self.name }}`";
+    checked(
+        d,
+        pointer,
+        compiled,
+        Template::variables,
+        allowed,
+        help,
+        out,
+    )
+}
+
+/// A compiled expression or template whose variables are all `allowed`, or a problem at
+/// the string at `pointer` (at the failing byte when the compiler says where).
+fn checked<T>(
+    d: &SpannedDoc<'_>,
+    pointer: &str,
+    compiled: Result<T, (String, Option<usize>)>,
+    variables: impl Fn(&T) -> Vec<String>,
+    allowed: &[&str],
+    help: &str,
+    out: &mut Vec<Diag>,
+) -> Option<T> {
+    let (message, offset, help) = match compiled {
+        Ok(t) => match unknown_variables(variables(&t), allowed) {
+            None => return Some(t),
+            Some(message) => (message, None, None),
+        },
+        Err((message, offset)) => (message, offset, Some(help)),
+    };
+    let mut diag = Diag::error(Code::InvalidExpr, message, d.loc_in_string(pointer, offset));
+    if let Some(help) = help {
+        diag = diag.with_help(help);
     }
+    out.push(diag);
+    None
 }
 
 /// Check every type definition. Returns the types (sorted by name) and their schemas for
