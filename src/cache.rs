@@ -18,10 +18,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use crate::catalog::Entry;
 use crate::diag::{Code, Diag, Loc, Related, Severity};
+use crate::model::entry::Entry;
 use crate::model::TypeId;
-use crate::source::FileId;
+use crate::span::FileId;
 
 const FORMAT: u32 = 1;
 
@@ -280,7 +280,7 @@ fn decode_diag(v: &Value, file: FileId) -> Option<Diag> {
 
 #[cfg(test)]
 mod tests {
-    use crate::catalog;
+    use crate::graph;
 
     fn write(dir: &std::path::Path, files: &[(&str, &str)]) {
         for (path, content) in files {
@@ -290,7 +290,7 @@ mod tests {
         }
     }
 
-    fn summary(c: &catalog::Catalog) -> Vec<String> {
+    fn summary(c: &graph::Catalog) -> Vec<String> {
         let mut out: Vec<String> = c
             .entries
             .iter()
@@ -327,16 +327,16 @@ mod tests {
             let location = cache_dir.path().join("c.jsonl");
             super::Cache::open(location, 7)
         };
-        let first = catalog::load_with_cache(&path, Some(open())).unwrap();
+        let first = crate::load::load_with_cache(&path, Some(open())).unwrap();
         assert_eq!(first.cache_hits, 0);
         assert_eq!(first.problems.len(), 2);
-        let second = catalog::load_with_cache(&path, Some(open())).unwrap();
+        let second = crate::load::load_with_cache(&path, Some(open())).unwrap();
         assert_eq!(second.cache_hits, 2);
         assert_eq!(summary(&first), summary(&second));
 
         // A changed file is checked again; the other still comes from the cache.
         write(repo.path(), &[("catalog/b.yaml", "type: Team\nid: c\n")]);
-        let third = catalog::load_with_cache(&path, Some(open())).unwrap();
+        let third = crate::load::load_with_cache(&path, Some(open())).unwrap();
         assert_eq!(third.cache_hits, 1);
         assert_eq!(third.problems.len(), 1);
 
@@ -345,7 +345,7 @@ mod tests {
             repo.path(),
             &[("schemas/team.yaml", "type: Team\nadditional_fields: true\n")],
         );
-        let fourth = catalog::load_with_cache(&path, Some(open())).unwrap();
+        let fourth = crate::load::load_with_cache(&path, Some(open())).unwrap();
         assert_eq!(fourth.cache_hits, 0);
         assert_eq!(fourth.problems.len(), 0);
     }
@@ -362,6 +362,6 @@ mod tests {
         let cache = super::Cache::open(path, 7);
         assert!(cache.is_empty());
         let types = std::collections::HashMap::new();
-        assert!(super::decode("{\"e\": 5}", crate::source::FileId(0), &types).is_none());
+        assert!(super::decode("{\"e\": 5}", crate::span::FileId(0), &types).is_none());
     }
 }

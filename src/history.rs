@@ -18,7 +18,7 @@ use std::sync::Mutex;
 use gix::ObjectId;
 use imara_diff::{Algorithm, Diff, InternedInput};
 
-use crate::files::FileSource;
+use crate::source::FileSource;
 
 /// A git failure, with a message that says what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]

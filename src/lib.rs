@@ -2,25 +2,43 @@
 //! graph, and brought to incident responders.
 //!
 //! The library never prints: commands write to the `Write` they are handed.
+//!
+//! Modules, from the bottom layer up (a module uses only modules of lower layers; the
+//! test `tests::layers` keeps it so):
+//!
+//! - `fsutil`, `span`, `term`: atomic writes; files, spans, line:col; terminal text.
+//! - `yaml`: YAML to JSON values, with spans on demand.
+//! - `diag`: problem codes and the problems themselves.
+//! - `expr`, `schema`: CEL expressions and templates; JSON Schema.
+//! - `source`, `workspace`: where files come from; finding the root.
+//! - `model`, `config`: type definitions; lore.yaml.
+//! - `check`, `cache`: checking one entry file; per-file results across runs.
+//! - `graph`: the resolved catalog, edges both ways.
+//! - `load`: the pipeline that makes a graph from a folder or a git tree.
+//! - `history`: git.
+//! - `query`, `alert`: owners, impact, browsing, diff, stale; alert payloads and routing.
+//! - `render`: one renderer per format.
+//! - `cli`, `commands`: the command line, and one glue file per verb.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod alert;
-pub mod browse;
 pub mod cache;
-pub mod catalog;
+pub mod check;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod diag;
-pub mod diff;
 pub mod expr;
-pub mod files;
 pub mod fsutil;
+pub mod graph;
 pub mod history;
+mod layers;
+pub mod load;
 pub mod model;
 pub mod query;
 pub mod render;
 pub mod schema;
 pub mod source;
-pub mod stale;
+pub mod span;
 pub mod workspace;
 pub mod yaml;

@@ -12,8 +12,9 @@ use serde_json::Value;
 
 use super::load_payload_file;
 use super::route::route;
-use crate::catalog::Catalog;
+use crate::graph::Catalog;
 use crate::query;
+use crate::query::diff::RoutingChange;
 use crate::yaml::{self, Limits};
 
 /// Where `lore test` looks when given no file, under the catalog root.
@@ -193,4 +194,53 @@ fn push_diff(
             unexpected,
         });
     }
+}
+
+/// Run the routing tests under `routing/` (as they are in the working tree) against
+/// both catalogs, and keep the cases whose outcome differs: a change that moves a
+/// service to another team shows which alerts now page someone else.
+pub fn routing(base: &Catalog, head: &Catalog) -> Vec<RoutingChange> {
+    let mut out = Vec::new();
+    for path in default_files(head) {
+        let (Ok(before), Ok(after)) = (run_file(base, &path), run_file(head, &path)) else {
+            continue; // a malformed test file is `lore test`'s to report
+        };
+        let file = path
+            .strip_prefix(&head.root)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        for (b, h) in before.iter().zip(&after) {
+            let (was, now) = (outcome(b), outcome(h));
+            if was != now {
+                out.push(RoutingChange {
+                    file: file.clone(),
+                    line: h.line,
+                    case: h.name.clone(),
+                    base: was,
+                    head: now,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn outcome(r: &CaseResult) -> String {
+    if let Some(e) = &r.error {
+        return format!("error: {e}");
+    }
+    if r.passed() {
+        return "passed".into();
+    }
+    let parts: Vec<String> = r
+        .diffs
+        .iter()
+        .map(|d| {
+            let mut items: Vec<String> = d.missing.iter().map(|m| format!("-{m}")).collect();
+            items.extend(d.unexpected.iter().map(|u| format!("+{u}")));
+            format!("{}: {}", d.field, items.join(" "))
+        })
+        .collect();
+    format!("failed ({})", parts.join("; "))
 }

@@ -17,7 +17,7 @@ use std::collections::{HashMap, HashSet};
 use serde_json::Value;
 use serde_json_path::{JsonPath, NormalizedPath, PathElement};
 
-use crate::catalog::{Catalog, EntryId};
+use crate::graph::{Catalog, EntryId};
 use crate::model::TypeId;
 pub use sources::{Shape, Source};
 

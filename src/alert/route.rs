@@ -7,8 +7,8 @@
 use serde_json::{json, Map, Value};
 
 use super::{extract, sources, Extracted, SourceError};
-use crate::catalog::{self, Catalog, EntryId};
 use crate::expr::{Expr, Scope, Template};
+use crate::graph::{Catalog, EntryId};
 use crate::query::{self, ImpactSet, Owner};
 
 /// A note that holds.
@@ -68,7 +68,7 @@ fn entry_notes(c: &Catalog, route: &mut Route) {
         if t.notes.is_empty() {
             continue;
         }
-        let this = catalog::self_value(&entry.id, &entry.value);
+        let this = crate::model::entry::self_value(&entry.id, &entry.value);
         let scope = Scope::new(&[("self", &*this)]);
         for note in &t.notes {
             let holds = match &note.when {

@@ -12,7 +12,7 @@ use serde_json::Value;
 use serde_json_path::JsonPath;
 
 use super::{parse_payload, path_string, scalar, AlertInfo};
-use crate::catalog::Catalog;
+use crate::graph::Catalog;
 use crate::model::TypeId;
 
 /// How the identifiers at a path are laid out.

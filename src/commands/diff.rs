@@ -2,8 +2,9 @@
 
 use super::{load_at, Io, Outcome, Stop};
 use crate::cli::{CatalogArgs, DiffArgs};
+use crate::query::diff;
 use crate::render::changes::{render, Sides};
-use crate::{diff, workspace};
+use crate::workspace;
 
 pub fn run(args: &DiffArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Stop> {
     if catalog_args.rev.is_some() {
@@ -18,7 +19,7 @@ pub fn run(args: &DiffArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Resu
     );
     let (base, head) = (base?, head?);
     let mut changes = diff::diff(&base, &head);
-    changes.routing = diff::routing(&base, &head);
+    changes.routing = crate::alert::cases::routing(&base, &head);
     let sides = Sides {
         base: &args.base,
         head: args.head.as_deref().unwrap_or("working tree"),

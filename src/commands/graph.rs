@@ -2,8 +2,8 @@
 //! as Graphviz dot, Mermaid or JSON.
 
 use super::{refs, Io, Outcome, Stop};
-use crate::browse;
 use crate::cli::{CatalogArgs, GraphArgs};
+use crate::query::browse;
 use crate::render::browse as draw;
 
 pub fn run(args: &GraphArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Stop> {

@@ -10,10 +10,9 @@
 use std::path::Path;
 
 use super::{Io, Outcome, Stop};
-use crate::catalog;
 use crate::cli::{CatalogArgs, InitArgs};
 use crate::fsutil;
-use crate::schema::editor;
+use crate::render::editor;
 
 macro_rules! template {
     ($path:literal) => {
@@ -46,7 +45,7 @@ pub fn files() -> Result<Vec<(String, String)>, String> {
         fsutil::write_atomic(&scratch.path().join(path), text.as_bytes())
             .map_err(|e| format!("cannot write the starter catalog to a scratch folder: {e}"))?;
     }
-    let loaded = catalog::load(scratch.path()).map_err(|f| f.0)?;
+    let loaded = crate::load::load(scratch.path()).map_err(|f| f.0)?;
     if let Some(p) = loaded.problems.first() {
         return Err(format!(
             "internal: the starter catalog does not validate ({} problems, the first: {}); please report this",

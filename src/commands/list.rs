@@ -1,10 +1,10 @@
 //! `lore list TYPE [--where EXPR]`: the entries of a type as a table.
 
 use super::{refs, Io, Outcome, Stop};
-use crate::browse;
 use crate::cli::{CatalogArgs, ListArgs};
 use crate::diag::closest;
 use crate::expr::Expr;
+use crate::query::browse;
 use crate::render::browse as draw;
 use crate::render::query::Style;
 

@@ -18,8 +18,8 @@ pub mod validate;
 use std::io::Write;
 use std::path::PathBuf;
 
-use crate::catalog::{self, Catalog};
 use crate::cli::{CatalogArgs, Cli, ColorChoice, Command};
+use crate::graph::Catalog;
 use crate::{history, workspace};
 
 /// How a command ended, mapped to the exit status by `main`.
@@ -114,13 +114,14 @@ pub fn load_catalog(args: &CatalogArgs) -> Result<Loaded, Stop> {
 /// at `rev` (without: a revision's results would evict the working tree's).
 pub fn load_at(root: &std::path::Path, rev: Option<&str>) -> Result<Catalog, Stop> {
     match rev {
-        None => catalog::load_with_cache(root, crate::cache::user_cache(root))
+        None => crate::load::load_with_cache(root, crate::cache::user_cache(root))
             .map_err(|f| Stop::usage(f.0)),
         Some(rev) => {
             let repo = history::open(root).map_err(|e| Stop::usage(e.0))?;
             let commit = repo.resolve(rev).map_err(|e| Stop::usage(e.0))?;
             let tree = repo.tree(commit).map_err(|e| Stop::usage(e.0))?;
-            catalog::load_from(root, &tree).map_err(|f| Stop::usage(format!("at `{rev}`: {}", f.0)))
+            crate::load::load_from(root, &tree)
+                .map_err(|f| Stop::usage(format!("at `{rev}`: {}", f.0)))
         }
     }
 }

@@ -1,8 +1,8 @@
 //! `lore owners REF…`: who owns each entry, how to reach them, and why.
 
 use super::{refs, Io, Outcome, Stop};
-use crate::catalog::{Catalog, EntryId};
 use crate::cli::{CatalogArgs, OwnersArgs};
+use crate::graph::{Catalog, EntryId};
 use crate::query;
 use crate::render::query::{self as draw, Style};
 

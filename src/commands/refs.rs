@@ -3,8 +3,8 @@
 //! exit status (1 for an unknown REF, 2 for an ambiguous one).
 
 use super::{Io, Outcome, Stop};
-use crate::catalog::{Catalog, EntryId};
 use crate::cli::CatalogArgs;
+use crate::graph::{Catalog, EntryId};
 use crate::query::{self, RefError};
 
 /// Load the catalog for a query. A catalog with error-level problems still answers; one

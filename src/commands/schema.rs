@@ -1,4 +1,4 @@
-//! `lore schema`: write the editor schemas of the catalog (see [`crate::schema::editor`])
+//! `lore schema`: write the editor schemas of the catalog (see [`crate::render::editor`])
 //! into `.lore/schemas/` of the catalog root, or `--out DIR`; `--check` compares instead.
 //!
 //! lore owns a file in that folder only if it carries [`editor::MARKER`]: it writes no
@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use super::{Io, Outcome, Stop};
 use crate::cli::{CatalogArgs, SchemaArgs};
 use crate::fsutil;
-use crate::schema::editor::{self, SchemaFile};
+use crate::render::editor::{self, SchemaFile};
 
 /// Where `lore schema` writes without `--out`, relative to the catalog root.
 pub const DEFAULT_DIR: &str = ".lore/schemas";

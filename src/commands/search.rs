@@ -1,8 +1,8 @@
 //! `lore search TEXT`: fuzzy find by id, alias or name across every type.
 
 use super::{refs, Io, Outcome, Stop};
-use crate::browse;
 use crate::cli::{CatalogArgs, SearchArgs};
+use crate::query::browse;
 use crate::render::browse as draw;
 use crate::render::query::Style;
 

@@ -1,8 +1,8 @@
 //! `lore show REF`: one entry in full.
 
 use super::{refs, Io, Outcome, Stop};
-use crate::browse;
 use crate::cli::{CatalogArgs, ShowArgs};
+use crate::query::browse;
 use crate::render::browse as draw;
 use crate::render::query::Style;
 use crate::render::Paths;
@@ -22,10 +22,7 @@ pub fn run(args: &ShowArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Ou
 }
 
 /// The last commit that touched the entry's lines, if the catalog is in git.
-fn last_change(
-    c: &crate::catalog::Catalog,
-    e: crate::catalog::EntryId,
-) -> Option<browse::LastChange> {
+fn last_change(c: &crate::graph::Catalog, e: crate::graph::EntryId) -> Option<browse::LastChange> {
     let entry = &c.entries[e];
     let file = c.sources.get(entry.file);
     let first = c.sources.line_col(entry.file, entry.span.start).0 - 1;

@@ -2,8 +2,9 @@
 
 use super::{Io, Outcome, Stop};
 use crate::cli::{CatalogArgs, StaleArgs};
+use crate::query::stale;
 use crate::render::stale::render;
-use crate::{catalog, history, stale, workspace};
+use crate::{history, workspace};
 
 /// Environment variable that fixes "now" (`YYYY-MM-DD` or Unix seconds), for tests and
 /// reproducible reports.
@@ -17,7 +18,7 @@ pub fn run(args: &StaleArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Res
     }
     let root = workspace::find_root(&super::start_dir(catalog_args)?).map_err(Stop::usage)?;
     let repo = history::open(&root).map_err(|e| Stop::usage(e.0))?;
-    let catalog = catalog::load(&root).map_err(|f| Stop::usage(f.0))?;
+    let catalog = crate::load::load(&root).map_err(|f| Stop::usage(f.0))?;
     let max_age = args
         .max_age
         .as_deref()

@@ -94,10 +94,10 @@ mod changed {
     use rayon::prelude::*;
 
     use super::Stop;
-    use crate::catalog::{self, Catalog};
     use crate::diag::{Code, Diag, Loc};
+    use crate::graph::Catalog;
     use crate::history::{self, GitTree};
-    use crate::source::{FileId, SourceMap};
+    use crate::span::{FileId, SourceMap};
 
     /// The catalog at the merge base of REV and HEAD.
     pub struct Base {
@@ -116,7 +116,7 @@ mod changed {
         })?;
         let base = repo.merge_base(since, head).map_err(|e| Stop::usage(e.0))?;
         let tree = repo.tree(base).map_err(|e| Stop::usage(e.0))?;
-        let catalog = catalog::load_from(root, &tree).ok();
+        let catalog = crate::load::load_from(root, &tree).ok();
         Ok(Base { tree, catalog })
     }
 
@@ -198,7 +198,7 @@ fn filters(root: &Path, cwd: &Path, paths: &[PathBuf]) -> Result<Vec<PathBuf>, S
     Ok(out)
 }
 
-fn in_scope(sources: &crate::source::SourceMap, d: &Diag, filters: &[PathBuf]) -> bool {
+fn in_scope(sources: &crate::span::SourceMap, d: &Diag, filters: &[PathBuf]) -> bool {
     if filters.is_empty() {
         return true;
     }

@@ -1,7 +1,7 @@
 //! Drawing the answers of `lore show`, `lore list`, `lore search` and `lore graph`: text
 //! for people, markdown, JSON for scripts, and Graphviz dot or Mermaid for diagrams.
 //!
-//! Input: the plain data of `crate::browse`. Output: text on the writer handed in. Every
+//! Input: the plain data of `crate::query::browse`. Output: text on the writer handed in. Every
 //! JSON document is one object with `"version": 1`, described by the serde types below;
 //! their field names are stable.
 
@@ -16,9 +16,9 @@ use super::query::{
 };
 use super::text::{clean, keep_whole, md_cell, one_line, table, table_lines};
 use super::Paths;
-use crate::browse::{Graph, Hit, LastChange, Link, Shown};
-use crate::catalog::{Catalog, EntryId};
+use crate::graph::{Catalog, EntryId};
 use crate::query;
+use crate::query::browse::{Graph, Hit, LastChange, Link, Shown};
 
 /// `lore show --format json`.
 #[derive(Debug, Serialize)]

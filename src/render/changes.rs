@@ -1,11 +1,11 @@
-//! Drawing a catalog diff ([`crate::diff::Changes`]) for a terminal, for a pull-request
+//! Drawing a catalog diff ([`crate::query::diff::Changes`]) for a terminal, for a pull-request
 //! comment (markdown a reviewer reads in ten seconds) and for bots (JSON).
 
 use std::io::{self, Write};
 
 use serde_json::json;
 
-use crate::diff::{compact, Changes};
+use crate::query::diff::{compact, Changes};
 
 /// `diff` and `stale` take the same formats as the other reports.
 pub use super::query::ReportFormat;

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::{position, Format, Paths};
 use crate::diag::{Code, Diag, Loc, Severity};
-use crate::source::SourceMap;
+use crate::span::SourceMap;
 
 /// What `validate` found.
 pub struct Report<'a> {

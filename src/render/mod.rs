@@ -1,11 +1,12 @@
 //! Drawing problems for people (miette), scripts (JSON), GitHub annotations and SARIF.
 //!
 //! Every renderer reads the same [`Diag`]s and the same source map, and computes line
-//! and column through [`crate::source`], so all formats agree on every position.
+//! and column through [`crate::span`], so all formats agree on every position.
 
 pub mod browse;
 pub mod changes;
 pub mod diagnostics;
+pub mod editor;
 pub mod query;
 pub mod route;
 pub mod stale;
@@ -14,7 +15,7 @@ pub mod text;
 use std::path::{Path, PathBuf};
 
 use crate::diag::{Diag, Loc};
-use crate::source::SourceMap;
+use crate::span::SourceMap;
 
 /// Output formats of `validate`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -60,7 +61,7 @@ impl Paths {
         }
     }
 
-    pub fn show(&self, sources: &SourceMap, file: crate::source::FileId) -> String {
+    pub fn show(&self, sources: &SourceMap, file: crate::span::FileId) -> String {
         self.prefix
             .join(sources.path(file))
             .to_string_lossy()

@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde_json::{Number, Value};
 
 use super::text::{aligned, clean, md_cell, one_line, table, table_lines, thousands};
-use crate::catalog::{Catalog, EntryId};
+use crate::graph::{Catalog, EntryId};
 use crate::query::{explain, ImpactSet, Impacted, Owner};
 
 /// Output formats of `owners`, `impact`, `list`, `diff` and `stale`.

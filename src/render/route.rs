@@ -11,7 +11,7 @@ use std::io::{self, Write};
 use serde_json::{json, Map, Value};
 
 use crate::alert::route::Route;
-use crate::catalog::{Catalog, EntryId};
+use crate::graph::{Catalog, EntryId};
 use crate::query::{self, Owner};
 
 /// Output formats of `route`.

@@ -6,9 +6,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::changes::ReportFormat;
-use crate::catalog::Catalog;
+use crate::graph::Catalog;
 use crate::history::date;
-use crate::stale::{summary, Report};
+use crate::query::stale::{summary, Report};
 
 const TRUNCATED: &str = "history is truncated (shallow clone): ages older than the clone's history are unknown; run `git fetch --unshallow` for all of them";
 

@@ -8,10 +8,10 @@ use std::path::Path;
 use serde_json::{json, Value};
 
 use super::{lore, repo, stderr, stdout, validate_json};
-use lore::schema::editor::{self, SchemaFile};
+use lore::render::editor::{self, SchemaFile};
 
-fn load(root: &Path) -> lore::catalog::Catalog {
-    lore::catalog::load(root).unwrap_or_else(|f| panic!("{}", f.0))
+fn load(root: &Path) -> lore::graph::Catalog {
+    lore::load::load(root).unwrap_or_else(|f| panic!("{}", f.0))
 }
 
 fn generated(root: &Path) -> Vec<SchemaFile> {

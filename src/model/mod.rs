@@ -1,5 +1,4 @@
-//! The configuration and the type definitions, checked and turned into the types later
-//! stages use ([`Config`], [`TypeDef`]).
+//! The type definitions, checked and turned into the [`TypeDef`]s later stages use.
 //!
 //! Each file is parsed with spans, checked against lore's own schema for it (so an
 //! unknown key is labelled where it is written), then deserialized. Semantic checks
@@ -13,68 +12,16 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::diag::{closest, did_you_mean, Code, Diag, Loc};
+use crate::diag::{closest, did_you_mean, Code, Diag};
 use crate::expr::{Expr, Template};
 use crate::schema::{self, escape};
-use crate::source::FileId;
-use crate::yaml::{Document, SpanIndex};
+use crate::span::FileId;
 
-/// `lore.yaml`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Config {
-    pub catalog: Vec<String>,
-    pub schemas: String,
-    pub exclude: Vec<String>,
-    pub freshness: Freshness,
-    pub alerts: Alerts,
-}
+pub mod doc;
+pub mod entry;
 
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            catalog: vec!["catalog".into()],
-            schemas: "schemas".into(),
-            exclude: Vec::new(),
-            freshness: Freshness::default(),
-            alerts: Alerts::default(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Freshness {
-    pub max_age: String,
-}
-
-impl Default for Freshness {
-    fn default() -> Self {
-        Freshness {
-            max_age: "180d".into(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Alerts {
-    pub sources: BTreeMap<String, SourceConfig>,
-    pub notes: Vec<NoteRaw>,
-}
-
-/// A configured alert source (DESIGN.md §5).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SourceConfig {
-    pub detect: String,
-    pub each: Option<String>,
-    pub title: Option<String>,
-    pub severity: Option<String>,
-    pub status: Option<String>,
-    #[serde(default, rename = "match")]
-    pub matches: BTreeMap<String, Vec<String>>,
-}
+pub use doc::SpannedDoc;
+use doc::{check_structure, compile_expr, compile_template, remove_pointer};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -162,7 +109,7 @@ pub enum RuleSeverity {
     Warning,
 }
 
-/// Index of a type in [`crate::catalog::Catalog::types`].
+/// Index of a type in [`crate::graph::Catalog::types`].
 pub type TypeId = usize;
 
 /// A relation, with its target types resolved.
@@ -235,260 +182,6 @@ impl TypeDef {
         out.extend(self.relations.iter().map(|r| r.name.as_str()));
         out
     }
-}
-
-/// A parsed file with spans: enough to point at any node.
-pub struct SpannedDoc<'a> {
-    pub file: FileId,
-    pub doc: &'a Document,
-    pub text: &'a str,
-}
-
-impl SpannedDoc<'_> {
-    fn spans(&self) -> Option<&SpanIndex> {
-        self.doc.spans.as_ref()
-    }
-
-    /// The place of the node at `pointer` (its key when `key` and it has one).
-    pub fn loc(&self, pointer: &str, key: bool) -> Loc {
-        let span = self.spans().and_then(|s| {
-            if key {
-                s.key(pointer).or_else(|| s.nearest(pointer))
-            } else {
-                s.nearest(pointer)
-            }
-        });
-        match span {
-            Some(span) => Loc::Span(self.file, span),
-            None => Loc::File(self.file),
-        }
-    }
-
-    /// The place of a byte offset inside the string value at `pointer` (for expression errors).
-    fn loc_in_string(&self, pointer: &str, offset: Option<usize>) -> Loc {
-        let Some(span) = self.spans().and_then(|s| s.value(pointer)) else {
-            return self.loc(pointer, false);
-        };
-        let Some(offset) = offset else {
-            return Loc::Span(self.file, span);
-        };
-        let quoted = matches!(self.text.as_bytes().get(span.start), Some(b'"' | b'\''));
-        let start = (span.start + offset + usize::from(quoted)).min(span.end);
-        let end = next_char(self.text, start).min(span.end.max(start));
-        Loc::Span(self.file, start..end)
-    }
-}
-
-fn next_char(text: &str, at: usize) -> usize {
-    text.get(at..)
-        .and_then(|s| s.chars().next())
-        .map_or(at, |c| at + c.len_utf8())
-}
-
-/// Check `doc` against one of lore's own schemas: None when it conforms, else the
-/// pointers of its unknown keys (which may be all that is wrong).
-fn check_structure(
-    d: &SpannedDoc<'_>,
-    meta: &Value,
-    code: Code,
-    out: &mut Vec<Diag>,
-) -> Option<Vec<String>> {
-    let validator = match schema::build(meta, schema::TypeFileRetriever::default()) {
-        Ok(v) => v,
-        Err(e) => {
-            out.push(Diag::error(
-                code,
-                format!("internal: lore's own schema does not build: {e}"),
-                Loc::File(d.file),
-            ));
-            return Some(Vec::new());
-        }
-    };
-    let declared = schema::property_names(meta);
-    let found = schema::violations(&validator, &d.doc.value, &declared, true);
-    for v in &found {
-        let message = if v.unknown_field {
-            format!("{} in {}", v.message, what_file(code))
-        } else {
-            v.message.clone()
-        };
-        let mut diag = Diag::error(code, message, d.loc(&v.pointer, v.key));
-        if let Some(help) = &v.help {
-            diag = diag.with_help(help.clone());
-        }
-        out.push(diag);
-    }
-    if found.is_empty() {
-        return None;
-    }
-    if found.iter().all(|v| v.unknown_field) {
-        return Some(found.into_iter().map(|v| v.pointer).collect());
-    }
-    Some(Vec::new())
-}
-
-/// Remove the node at `pointer` (RFC 6901) from `value`, if it is a mapping member.
-fn remove_pointer(value: &mut Value, pointer: &str) {
-    let Some((parent, last)) = pointer.rsplit_once('/') else {
-        return;
-    };
-    let last = last.replace("~1", "/").replace("~0", "~");
-    let target = if parent.is_empty() {
-        Some(value)
-    } else {
-        value.pointer_mut(parent)
-    };
-    if let Some(Value::Object(m)) = target {
-        m.remove(&last);
-    }
-}
-
-fn what_file(code: Code) -> &'static str {
-    if code == Code::Config {
-        "lore.yaml"
-    } else {
-        "a type definition"
-    }
-}
-
-/// Check and read `lore.yaml` (None: absent, defaults apply).
-pub fn load_config(d: Option<&SpannedDoc<'_>>, out: &mut Vec<Diag>) -> Config {
-    let Some(d) = d else {
-        return Config::default();
-    };
-    if d.doc.value.is_null() {
-        return Config::default();
-    }
-    if check_structure(d, &schema::config_schema(), Code::Config, out).is_some() {
-        return Config::default();
-    }
-    let config: Config = match serde_json::from_value(d.doc.value.clone()) {
-        Ok(c) => c,
-        Err(e) => {
-            out.push(Diag::error(
-                Code::Config,
-                format!("lore.yaml: {e}"),
-                d.loc("", false),
-            ));
-            return Config::default();
-        }
-    };
-    for (i, note) in config.alerts.notes.iter().enumerate() {
-        let base = format!("/alerts/notes/{i}");
-        check_expr_fields(
-            d,
-            &base,
-            note.when.as_deref(),
-            Some(&note.say),
-            &["totals", "matches", "owners", "impacted", "alert"],
-            out,
-        );
-    }
-    for pattern in config.catalog.iter().chain(&config.exclude) {
-        if let Err(e) = globset::Glob::new(pattern) {
-            out.push(Diag::error(
-                Code::Config,
-                format!("invalid glob `{pattern}`: {e}"),
-                d.loc("", false),
-            ));
-        }
-    }
-    config
-}
-
-/// Compile a note's or rule's `when` and template only to report problems.
-fn check_expr_fields(
-    d: &SpannedDoc<'_>,
-    base: &str,
-    when: Option<&str>,
-    say: Option<&str>,
-    allowed: &[&str],
-    out: &mut Vec<Diag>,
-) {
-    if let Some(when) = when {
-        compile_expr(d, &format!("{base}/when"), when, allowed, out);
-    }
-    if let Some(say) = say {
-        compile_template(d, &format!("{base}/say"), say, allowed, out);
-    }
-}
-
-fn unknown_variables(found: Vec<String>, allowed: &[&str]) -> Option<String> {
-    let unknown: Vec<String> = found
-        .into_iter()
-        .filter(|v| !allowed.contains(&v.as_str()))
-        .collect();
-    if unknown.is_empty() {
-        return None;
-    }
-    let list: Vec<String> = allowed.iter().map(|a| format!("`{a}`")).collect();
-    Some(format!(
-        "unknown variable `{}`; expressions here can use {}",
-        unknown[0],
-        list.join(", ")
-    ))
-}
-
-fn compile_expr(
-    d: &SpannedDoc<'_>,
-    pointer: &str,
-    src: &str,
-    allowed: &[&str],
-    out: &mut Vec<Diag>,
-) -> Option<Expr> {
-    let compiled = Expr::compile(src).map_err(|e| {
-        let message = format!("invalid CEL expression `{src}`: {}", e.message);
-        (message, e.offset)
-    });
-    let help = "fix the expression; the entry is `self`, and `has(self.field)` tests a field";
-    checked(d, pointer, compiled, Expr::variables, allowed, help, out)
-}
-
-fn compile_template(
-    d: &SpannedDoc<'_>,
-    pointer: &str,
-    src: &str,
-    allowed: &[&str],
-    out: &mut Vec<Diag>,
-) -> Option<Template> {
-    let compiled =
-        Template::compile(src).map_err(|e| (format!("invalid template: {}", e.message), e.offset));
-    let help = "placeholders are `{{ CEL }}`, e.g. `{{ self.name }}`";
-    checked(
-        d,
-        pointer,
-        compiled,
-        Template::variables,
-        allowed,
-        help,
-        out,
-    )
-}
-
-/// A compiled expression or template whose variables are all `allowed`, or a problem at
-/// the string at `pointer` (at the failing byte when the compiler says where).
-fn checked<T>(
-    d: &SpannedDoc<'_>,
-    pointer: &str,
-    compiled: Result<T, (String, Option<usize>)>,
-    variables: impl Fn(&T) -> Vec<String>,
-    allowed: &[&str],
-    help: &str,
-    out: &mut Vec<Diag>,
-) -> Option<T> {
-    let (message, offset, help) = match compiled {
-        Ok(t) => match unknown_variables(variables(&t), allowed) {
-            None => return Some(t),
-            Some(message) => (message, None, None),
-        },
-        Err((message, offset)) => (message, offset, Some(help)),
-    };
-    let mut diag = Diag::error(Code::InvalidExpr, message, d.loc_in_string(pointer, offset));
-    if let Some(help) = help {
-        diag = diag.with_help(help);
-    }
-    out.push(diag);
-    None
 }
 
 /// Check every type definition. Returns the types (sorted by name) and their schemas for

@@ -17,9 +17,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use serde_json::{json, Map, Value};
 
-use super::{compose, escape, RelationField};
-use crate::catalog::Catalog;
+use crate::graph::Catalog;
 use crate::model::TypeDef;
+use crate::schema::{compose, config_schema, escape, typedef_schema, RelationField};
 
 /// Every file `lore schema` writes carries this in its top-level `$comment`; a file
 /// without it is not lore's and is never overwritten.
@@ -66,11 +66,11 @@ pub fn generate(c: &Catalog) -> Result<(Vec<SchemaFile>, Vec<String>), String> {
     let mut files = vec![
         SchemaFile {
             name: CONFIG_FILE.into(),
-            value: marked(super::config_schema(), "lore.yaml"),
+            value: marked(config_schema(), "lore.yaml"),
         },
         SchemaFile {
             name: TYPE_FILE.into(),
-            value: marked(super::typedef_schema(), "type definition files"),
+            value: marked(typedef_schema(), "type definition files"),
         },
     ];
     let docs = type_documents(c);

@@ -8,8 +8,6 @@
 //! never reaches the network or the disk: a retriever serves other type files' schemas
 //! from memory, under `lore:///schemas/<file>`.
 
-pub mod editor;
-
 use std::collections::HashMap;
 use std::sync::Arc;
 

@@ -11,8 +11,8 @@ use std::collections::VecDeque;
 
 use serde_json::Value;
 
-use crate::catalog::{self, Catalog, EntryId};
 use crate::expr::{Expr, ExprError, Scope};
+use crate::graph::{Catalog, EntryId};
 use crate::model::TypeId;
 use crate::query::{self, Owner};
 use crate::schema::ENVELOPE;
@@ -125,7 +125,7 @@ pub fn list(c: &Catalog, t: TypeId, filter: Option<&Expr>) -> Listed {
             out.entries.push(e);
             continue;
         };
-        let this = catalog::self_value(&entry.id, &entry.value);
+        let this = crate::model::entry::self_value(&entry.id, &entry.value);
         let scope = Scope::new(&[("self", &*this)]);
         match filter.eval_bool_in(&scope) {
             Ok(true) => out.entries.push(e),
@@ -335,7 +335,7 @@ mod tests {
     use super::*;
 
     fn org() -> (tempfile::TempDir, Catalog) {
-        crate::catalog::test_catalog(&[
+        crate::load::test_catalog(&[
             ("schemas/team.yaml", "type: Team\n"),
             (
                 "schemas/service.yaml",

@@ -9,7 +9,7 @@ use std::ops::Range;
 
 use serde::Serialize;
 
-use crate::source::FileId;
+use crate::span::FileId;
 
 macro_rules! codes {
     ($($variant:ident => $name:literal, $what:literal;)*) => {
@@ -83,7 +83,7 @@ pub enum Severity {
 }
 
 /// Where a problem is. Checks that run before spans are known name a JSON pointer into a
-/// document; [`crate::catalog`] turns those into byte spans before anything is rendered.
+/// document; [`crate::graph`] turns those into byte spans before anything is rendered.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Loc {
     /// No place in a file (e.g. a missing folder).
@@ -190,6 +190,17 @@ pub fn did_you_mean(suggestions: &[&str]) -> Option<String> {
     }
     let list: Vec<String> = suggestions.iter().map(|s| format!("`{s}`")).collect();
     Some(format!("did you mean {}?", list.join(" or ")))
+}
+
+/// The place of the node at `pointer` in document `doc` of `file`, resolved to a span
+/// later ([`crate::load`]); `key`: the key of that node rather than its value.
+pub fn at(file: FileId, doc: usize, pointer: &str, key: bool) -> Loc {
+    Loc::Pointer {
+        file,
+        doc,
+        pointer: pointer.to_owned(),
+        key,
+    }
 }
 
 #[cfg(test)]

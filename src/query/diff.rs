@@ -8,10 +8,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::catalog::{Catalog, EntryId};
 use crate::diag::{Code, Loc};
+use crate::graph::{Catalog, EntryId};
 use crate::query;
-use crate::source::LineIndex;
+use crate::span::LineIndex;
 
 /// An entry that appeared or went away.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -101,58 +101,6 @@ impl Changes {
             && self.dangling.is_empty()
             && self.routing.is_empty()
     }
-}
-
-/// Run the routing tests under `routing/` (as they are in the working tree) against
-/// both catalogs, and keep the cases whose outcome differs: a change that moves a
-/// service to another team shows which alerts now page someone else.
-pub fn routing(base: &Catalog, head: &Catalog) -> Vec<RoutingChange> {
-    let mut out = Vec::new();
-    for path in crate::alert::cases::default_files(head) {
-        let (Ok(before), Ok(after)) = (
-            crate::alert::cases::run_file(base, &path),
-            crate::alert::cases::run_file(head, &path),
-        ) else {
-            continue; // a malformed test file is `lore test`'s to report
-        };
-        let file = path
-            .strip_prefix(&head.root)
-            .unwrap_or(&path)
-            .to_string_lossy()
-            .replace('\\', "/");
-        for (b, h) in before.iter().zip(&after) {
-            let (was, now) = (outcome(b), outcome(h));
-            if was != now {
-                out.push(RoutingChange {
-                    file: file.clone(),
-                    line: h.line,
-                    case: h.name.clone(),
-                    base: was,
-                    head: now,
-                });
-            }
-        }
-    }
-    out
-}
-
-fn outcome(r: &crate::alert::cases::CaseResult) -> String {
-    if let Some(e) = &r.error {
-        return format!("error: {e}");
-    }
-    if r.passed() {
-        return "passed".into();
-    }
-    let parts: Vec<String> = r
-        .diffs
-        .iter()
-        .map(|d| {
-            let mut items: Vec<String> = d.missing.iter().map(|m| format!("-{m}")).collect();
-            items.extend(d.unexpected.iter().map(|u| format!("+{u}")));
-            format!("{}: {}", d.field, items.join(" "))
-        })
-        .collect();
-    format!("failed ({})", parts.join("; "))
 }
 
 fn by_key(c: &Catalog) -> BTreeMap<String, EntryId> {

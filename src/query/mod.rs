@@ -5,9 +5,13 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use serde_json::{Number, Value};
 
-use crate::catalog::{Catalog, EntryId};
 use crate::diag::closest;
+use crate::graph::{Catalog, EntryId};
 use crate::model::Impact;
+
+pub mod browse;
+pub mod diff;
+pub mod stale;
 
 /// Why a REF names no single entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -365,7 +369,7 @@ mod tests {
     use super::*;
 
     fn org() -> (tempfile::TempDir, Catalog) {
-        crate::catalog::test_catalog(&[
+        crate::load::test_catalog(&[
             ("schemas/team.yaml", "type: Team\n"),
             ("schemas/product.yaml", "type: Product\nrelations:\n  owner: {to: Team, owner: true}\n"),
             ("schemas/feature.yaml", "type: Feature\nrelations:\n  product: {to: Product, parent: true, impact: target}\n"),

@@ -9,10 +9,10 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use crate::catalog::{Catalog, EntryId};
+use crate::graph::{Catalog, EntryId};
 use crate::history::{BlameFile, Change, Newest, Repo};
 use crate::query;
-use crate::source::{FileId, LineIndex};
+use crate::span::{FileId, LineIndex};
 
 const DAY: i64 = 86_400;
 

@@ -1,0 +1,228 @@
+//! References resolved into edges: `id`, alias or `Type:id`, with "did you mean" for
+//! the ones that do not resolve.
+
+use std::collections::{HashMap, HashSet};
+
+use rayon::prelude::*;
+use serde_json::Value;
+
+use crate::diag::{at, closest, did_you_mean, Code, Diag, Loc};
+use crate::graph::{Catalog, Edge, EntryId};
+use crate::model::{self, TypeId};
+use crate::schema::escape;
+
+/// Resolve every relation value into an edge; report the ones that do not resolve.
+pub(super) fn resolve(c: &mut Catalog) {
+    let suggestions = Suggestions::default();
+    let results: Vec<(Vec<Edge>, Vec<Diag>)> = (0..c.entries.len())
+        .into_par_iter()
+        .map(|e| resolve_entry(c, &suggestions, e))
+        .collect();
+    let mut edges = Vec::new();
+    for (mut es, ds) in results {
+        edges.append(&mut es);
+        c.problems.extend(ds);
+    }
+    let mut outgoing = vec![Vec::new(); c.entries.len()];
+    let mut incoming = vec![Vec::new(); c.entries.len()];
+    for (i, edge) in edges.iter().enumerate() {
+        outgoing[edge.from].push(i);
+        incoming[edge.to].push(i);
+    }
+    c.edges = edges;
+    c.outgoing = outgoing;
+    c.incoming = incoming;
+}
+
+fn resolve_entry(c: &Catalog, s: &Suggestions, e: EntryId) -> (Vec<Edge>, Vec<Diag>) {
+    let entry = &c.entries[e];
+    let t = &c.types[entry.type_id];
+    let mut edges = Vec::new();
+    let mut diags = Vec::new();
+    for (r, rel) in t.relations.iter().enumerate() {
+        let Some(value) = entry.value.get(&rel.name) else {
+            continue;
+        };
+        let items: Vec<(Option<u32>, &str)> = match value {
+            Value::String(s) => vec![(None, s.as_str())],
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .filter_map(|(i, v)| v.as_str().map(|s| (Some(i as u32), s)))
+                .collect(),
+            _ => continue, // the schema reported it
+        };
+        let mut seen = HashSet::new();
+        for (item, reference) in items {
+            let pointer = match item {
+                Some(i) => format!("/{}/{i}", escape(&rel.name)),
+                None => format!("/{}", escape(&rel.name)),
+            };
+            match resolve_ref(c, s, rel, reference) {
+                Ok(to) => {
+                    if seen.insert(to) {
+                        edges.push(Edge {
+                            from: e,
+                            to,
+                            relation: r,
+                            item,
+                        });
+                    }
+                }
+                Err(d) => diags.push(Diag {
+                    loc: at(entry.file, entry.doc, &pointer, false),
+                    entry: Some(c.key(e)),
+                    ..d
+                }),
+            }
+        }
+    }
+    (edges, diags)
+}
+
+/// "Team", "Service or Database", "Service, Database or Cluster".
+fn type_list(c: &Catalog, ids: &[TypeId]) -> String {
+    let names: Vec<&str> = ids.iter().map(|&t| c.types[t].name.as_str()).collect();
+    match names.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+/// Resolve one reference (`id`, alias, or `Type:id`) of relation `rel`.
+// The error is the rare path; boxing it would only add an allocation per problem.
+#[allow(clippy::result_large_err)]
+fn resolve_ref(
+    c: &Catalog,
+    s: &Suggestions,
+    rel: &model::Relation,
+    reference: &str,
+) -> Result<EntryId, Diag> {
+    if let Some((prefix, rest)) = reference.split_once(':') {
+        if let Some(&t) = c.type_by_name.get(prefix) {
+            if !rel.to.contains(&t) {
+                let why = format!(
+                    "`{}` takes {}, not {prefix}",
+                    rel.name,
+                    type_list(c, &rel.to)
+                );
+                return Err(wrong_type(c, rel, why));
+            }
+            return c
+                .lookup(t, rest)
+                .ok_or_else(|| dangling(c, s, &[t], rest, &rel.name));
+        }
+    }
+    let found: Vec<EntryId> = rel
+        .to
+        .iter()
+        .filter_map(|&t| c.lookup(t, reference))
+        .collect();
+    match found.len() {
+        1 => Ok(found[0]),
+        0 => {
+            // Exists, but in a type the relation does not allow?
+            let elsewhere: Vec<String> = (0..c.types.len())
+                .filter(|t| !rel.to.contains(t))
+                .filter_map(|t| c.lookup(t, reference).map(|x| c.key(x)))
+                .collect();
+            if let Some(other) = elsewhere.first() {
+                let why = format!(
+                    "`{reference}` is {other}, but `{}` takes {}",
+                    rel.name,
+                    type_list(c, &rel.to)
+                );
+                return Err(wrong_type(c, rel, why));
+            }
+            Err(dangling(c, s, &rel.to, reference, &rel.name))
+        }
+        _ => {
+            let candidates: Vec<String> =
+                found.iter().map(|&x| format!("`{}`", c.key(x))).collect();
+            Err(Diag::error(
+                Code::AmbiguousRef,
+                format!(
+                    "`{reference}` matches several entries: {}",
+                    candidates.join(", ")
+                ),
+                Loc::None,
+            )
+            .with_help(format!("write the type too, e.g. {}", candidates[0])))
+        }
+    }
+}
+
+fn wrong_type(c: &Catalog, rel: &model::Relation, why: String) -> Diag {
+    Diag::error(Code::WrongTypeRef, why, Loc::None).with_help(format!(
+        "point `{}` at an entry of type {}",
+        rel.name,
+        type_list(c, &rel.to)
+    ))
+}
+
+/// "Did you mean" for dangling references, computed once per missing value and at most
+/// for [`Suggestions::BUDGET`] values: each costs a scan of every id of the target types,
+/// and a catalog with thousands of dangling references must still load in seconds.
+#[derive(Default)]
+struct Suggestions {
+    memo: std::sync::Mutex<HashMap<SuggestionKey, Vec<String>>>,
+}
+
+/// The target types and the missing value.
+type SuggestionKey = (Vec<TypeId>, String);
+
+impl Suggestions {
+    const BUDGET: usize = 200;
+
+    fn get(&self, c: &Catalog, types: &[TypeId], reference: &str) -> Vec<String> {
+        let key = (types.to_vec(), reference.to_owned());
+        if let Some(found) = self.memo.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return found;
+        }
+        if self.memo.lock().map_or(true, |m| m.len() >= Self::BUDGET) {
+            return Vec::new();
+        }
+        let mut candidates: Vec<&str> = Vec::new();
+        for &t in types {
+            candidates.extend(closest(reference, c.index[t].keys().map(String::as_str)));
+        }
+        candidates.sort();
+        candidates.dedup();
+        let best: Vec<String> = closest(reference, candidates.iter().copied())
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        if let Ok(mut m) = self.memo.lock() {
+            m.insert(key, best.clone());
+        }
+        best
+    }
+}
+
+fn dangling(
+    c: &Catalog,
+    s: &Suggestions,
+    types: &[TypeId],
+    reference: &str,
+    relation: &str,
+) -> Diag {
+    let best = s.get(c, types, reference);
+    let best: Vec<&str> = best.iter().map(String::as_str).collect();
+    let help = did_you_mean(&best).unwrap_or_else(|| {
+        format!(
+            "add an entry of type {} with id `{reference}`, or fix the reference",
+            type_list(c, types)
+        )
+    });
+    Diag::error(
+        Code::DanglingRef,
+        format!(
+            "`{relation}` refers to `{reference}`, but no {} has that id or alias",
+            type_list(c, types)
+        ),
+        Loc::None,
+    )
+    .with_label("not found")
+    .with_help(help)
+}

@@ -1,0 +1,473 @@
+//! The pipeline: discover files, read lore.yaml and the type definitions, check every
+//! entry file (in parallel, through the cache), link the graph, place every problem.
+//!
+//! Input: a root folder and a [`FileSource`]. Output: a [`Catalog`], or a [`Fatal`]
+//! error when there is nothing to load. Files are parsed and checked in parallel; the
+//! first pass keeps no node spans (the fast path) and only files with problems are
+//! parsed again with spans to place them exactly.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde_json::Value;
+
+use crate::cache::{self, Cache};
+use crate::check::{check_text, decode, encoding_diag, parse_reporting, CheckContext, FileResult};
+use crate::config::{self, Config};
+use crate::diag::{Code, Diag, Loc};
+use crate::graph::{self, Catalog};
+use crate::model::{self, SpannedDoc, TypeId};
+use crate::schema::{self, RelationField, TypeFileRetriever};
+use crate::source::{FileSource, WorkTree};
+use crate::span::{FileId, SourceMap};
+use crate::workspace::CONFIG_FILE;
+use crate::yaml::{self, Limits};
+
+/// Failures that stop loading altogether (exit 2).
+#[derive(Debug)]
+pub struct Fatal(pub String);
+
+/// Load and check the catalog under `root`, from the files on disk.
+pub fn load(root: &Path) -> Result<Catalog, Fatal> {
+    load_with(root, &WorkTree::new(root), None)
+}
+
+/// Load and check the catalog whose files `files` gives (the working tree, or a git
+/// revision); `root` is where it lives on disk, for showing paths.
+pub fn load_from(root: &Path, files: &dyn FileSource) -> Result<Catalog, Fatal> {
+    load_with(root, files, None)
+}
+
+/// Load from the working tree with a cache of per-file results (see [`crate::cache`]).
+pub fn load_with_cache(root: &Path, cache: Option<Cache>) -> Result<Catalog, Fatal> {
+    load_with(root, &WorkTree::new(root), cache)
+}
+
+/// Load from `files`, with `cache` if any: its key is combined with what the catalog's
+/// results depend on, so a stale cache is only ever a miss.
+pub fn load_with(
+    root: &Path,
+    files: &dyn FileSource,
+    cache: Option<Cache>,
+) -> Result<Catalog, Fatal> {
+    let limits = Limits::default();
+    let mut problems = Vec::new();
+    let mut sources = SourceMap::default();
+
+    // lore.yaml
+    let config = if files.is_file(Path::new(CONFIG_FILE)) {
+        let text = read_text(files, Path::new(CONFIG_FILE), &mut sources, &mut problems);
+        match text {
+            Some((file, text)) => {
+                let parsed = parse_reporting(file, &text, limits, true, &mut problems);
+                let first = parsed.first();
+                let spanned = first.map(|doc| SpannedDoc {
+                    file,
+                    doc,
+                    text: &text,
+                });
+                config::load_config(spanned.as_ref(), &mut problems)
+            }
+            None => Config::default(),
+        }
+    } else {
+        Config::default()
+    };
+
+    // schemas/
+    if !files.is_dir(Path::new(&config.schemas)) {
+        return Err(Fatal(format!(
+            "the schemas folder `{}` does not exist; create it with one type definition per file, or set `schemas:` in lore.yaml",
+            config.schemas
+        )));
+    }
+    let type_paths = discover(
+        files,
+        std::slice::from_ref(&config.schemas),
+        &globset::GlobSet::empty(),
+        &mut problems,
+    )?;
+    let mut type_texts = Vec::new();
+    for rel in &type_paths {
+        if let Some((file, text)) = read_text(files, rel, &mut sources, &mut problems) {
+            let docs = parse_reporting(file, &text, limits, true, &mut problems);
+            if docs.len() > 1 {
+                problems.push(Diag::error(Code::Typedef, "a type definition file holds one type; this one has several YAML documents", Loc::Span(file, docs[1].span.clone())).with_help("move each type into its own file under schemas/"));
+            }
+            type_texts.push((file, text, docs));
+        }
+    }
+    let spanned: Vec<SpannedDoc<'_>> = type_texts
+        .iter()
+        .filter_map(|(file, text, docs)| {
+            docs.first().map(|doc| SpannedDoc {
+                file: *file,
+                doc,
+                text,
+            })
+        })
+        .collect();
+    let types = model::load_types(&spanned, &mut problems);
+    let schema_docs: HashMap<String, Value> = type_paths
+        .iter()
+        .zip(&type_texts)
+        .filter_map(|(rel, (_, _, docs))| {
+            let uri = schema_uri(rel, &config.schemas);
+            docs.first()
+                .and_then(|d| d.value.get("schema"))
+                .map(|s| (uri, s.clone()))
+        })
+        .collect();
+    let retriever = TypeFileRetriever {
+        documents: Arc::new(schema_docs),
+    };
+    let type_uri: HashMap<FileId, String> = type_paths
+        .iter()
+        .zip(&type_texts)
+        .map(|(rel, (file, _, _))| (*file, schema_uri(rel, &config.schemas)))
+        .collect();
+    drop(spanned);
+
+    // Compile each type's entry schema once.
+    let validators: Vec<Option<jsonschema::Validator>> = types
+        .iter()
+        .map(|t| {
+            if !t.usable {
+                return None;
+            }
+            let fields: Vec<RelationField<'_>> = t
+                .relations
+                .iter()
+                .map(|r| RelationField { name: &r.name, many: r.many, required: r.required })
+                .collect();
+            let composed = schema::compose(t.schema.as_ref(), &fields, t.additional_fields, &type_uri[&t.file]);
+            match schema::build(&composed, retriever.clone()) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    problems.push(
+                        Diag::error(Code::InvalidSchema, format!("the schema of `{}` does not compile: {e}", t.name), Loc::File(t.file))
+                            .with_help("fix the type's `schema`; `$ref` reaches `#/$defs/...` and other type files only"),
+                    );
+                    None
+                }
+            }
+        })
+        .collect();
+    let type_by_name: HashMap<String, TypeId> = types
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.name.clone(), i))
+        .collect();
+
+    // catalog/
+    let excludes = build_globs(&config.exclude);
+    let entry_paths = discover(files, &config.catalog, &excludes, &mut problems)?;
+    let first_id = sources.len();
+    let ctx = CheckContext {
+        types: &types,
+        validators: &validators,
+        type_by_name: &type_by_name,
+    };
+    let key = cache_key(&sources);
+    let cache = cache.map(|c| Cache::open(c.path, c.key ^ key));
+    let loaded: Vec<(FileResult, u128, Option<String>)> = entry_paths
+        .par_iter()
+        .enumerate()
+        .map(|(i, rel)| {
+            let file = FileId(u32::try_from(first_id + i).expect("fewer than 4G files"));
+            load_file(files, rel, file, limits, &ctx, cache.as_ref())
+        })
+        .collect();
+    let files = loaded.len();
+    let mut cache_hits = 0;
+    if let Some(cache) = &cache {
+        cache_hits = loaded.iter().filter(|(_, _, r)| r.is_none()).count();
+        if cache_hits < files || cache.len() != files {
+            let records: Vec<(u128, String)> = loaded
+                .iter()
+                .filter_map(|(_, hash, record)| {
+                    let record = record
+                        .clone()
+                        .or_else(|| cache.get(*hash).map(str::to_owned))?;
+                    Some((*hash, record))
+                })
+                .collect();
+            cache.save(&records);
+        }
+    }
+    let mut entries = Vec::new();
+    for (rel, (r, _, _)) in entry_paths.into_iter().zip(loaded) {
+        let id = sources.add(rel, r.text);
+        debug_assert_eq!(id, r.file);
+        problems.extend(r.problems);
+        entries.extend(r.entries);
+    }
+
+    let mut catalog = Catalog {
+        root: root.to_path_buf(),
+        config,
+        sources,
+        types,
+        entries,
+        edges: Vec::new(),
+        outgoing: Vec::new(),
+        incoming: Vec::new(),
+        files,
+        cache_hits,
+        problems,
+        index: Vec::new(),
+        type_by_name,
+    };
+    graph::link(&mut catalog);
+    place(&mut catalog, limits);
+    let sources = &catalog.sources;
+    catalog.problems.sort_by_cached_key(|d| order(sources, d));
+    Ok(catalog)
+}
+
+/// What every cached result depends on besides its own file: lore's version and every
+/// file read before the entries (lore.yaml and the type definitions), paths included.
+fn cache_key(config_and_types: &SourceMap) -> u128 {
+    let mut all = format!("lore {}\0", env!("CARGO_PKG_VERSION"));
+    for i in 0..config_and_types.len() {
+        let f = config_and_types.get(FileId(i as u32));
+        all.push_str(&f.path.to_string_lossy());
+        all.push('\0');
+        all.push_str(&f.text);
+        all.push('\0');
+    }
+    cache::content_hash(all.as_bytes())
+}
+
+fn schema_uri(rel: &Path, schemas: &str) -> String {
+    let inner = rel.strip_prefix(schemas).unwrap_or(rel);
+    format!(
+        "{}{}",
+        schema::BASE_URI,
+        inner.to_string_lossy().replace('\\', "/")
+    )
+}
+
+fn order(sources: &SourceMap, d: &Diag) -> (String, usize, Code, String) {
+    let (path, start) = match &d.loc {
+        Loc::Span(f, s) => (sources.display_path(*f), s.start),
+        Loc::File(f) | Loc::Pointer { file: f, .. } => (sources.display_path(*f), 0),
+        Loc::None => (String::new(), 0),
+    };
+    (path, start, d.code, d.message.clone())
+}
+
+fn read_text(
+    files: &dyn FileSource,
+    rel: &Path,
+    sources: &mut SourceMap,
+    problems: &mut Vec<Diag>,
+) -> Option<(FileId, Arc<str>)> {
+    match files.read(rel) {
+        Ok(bytes) => {
+            let (text, bad) = decode(bytes);
+            let file = sources.add(rel.to_path_buf(), text.clone());
+            if let Some(at) = bad {
+                problems.push(encoding_diag(file, at));
+                return None;
+            }
+            Some((file, text))
+        }
+        Err(e) => {
+            problems.push(Diag::error(
+                Code::Io,
+                format!("cannot read `{}`: {e}", rel.display()),
+                Loc::None,
+            ));
+            None
+        }
+    }
+}
+
+/// Catalog entry files under the configured folders or globs, sorted, relative to the root.
+fn discover(
+    files: &dyn FileSource,
+    patterns: &[String],
+    excludes: &globset::GlobSet,
+    problems: &mut Vec<Diag>,
+) -> Result<Vec<PathBuf>, Fatal> {
+    let mut out = Vec::new();
+    let mut globs = Vec::new();
+    for p in patterns {
+        if p.contains(['*', '?', '[', '{']) {
+            globs.push(p.as_str());
+            continue;
+        }
+        let dir = Path::new(p);
+        if files.is_file(dir) {
+            out.push(PathBuf::from(p));
+            continue;
+        }
+        if !files.is_dir(dir) {
+            return Err(Fatal(format!(
+                "the catalog folder `{p}` does not exist; create it or fix `catalog:` in lore.yaml"
+            )));
+        }
+        walk(files, dir, excludes, &mut out, problems);
+    }
+    if !globs.is_empty() {
+        let set = build_globs(&globs.iter().map(|g| g.to_string()).collect::<Vec<_>>());
+        let mut all = Vec::new();
+        walk(files, Path::new(""), excludes, &mut all, problems);
+        out.extend(all.into_iter().filter(|p| set.is_match(p)));
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn walk(
+    files: &dyn FileSource,
+    dir: &Path,
+    excludes: &globset::GlobSet,
+    out: &mut Vec<PathBuf>,
+    problems: &mut Vec<Diag>,
+) {
+    for item in files.walk(dir) {
+        match item {
+            Ok(rel) => {
+                let name = rel
+                    .file_name()
+                    .map(|n| n.to_string_lossy())
+                    .unwrap_or_default();
+                if !(name.ends_with(".yaml") || name.ends_with(".yml")) {
+                    continue;
+                }
+                if !excludes.is_match(&rel) {
+                    out.push(rel);
+                }
+            }
+            Err(message) => problems.push(Diag::error(Code::Io, message, Loc::None)),
+        }
+    }
+}
+
+fn build_globs(patterns: &[String]) -> globset::GlobSet {
+    let mut b = globset::GlobSetBuilder::new();
+    for p in patterns {
+        if let Ok(g) = globset::GlobBuilder::new(p).literal_separator(true).build() {
+            b.add(g);
+        }
+    }
+    b.build().unwrap_or_else(|_| globset::GlobSet::empty())
+}
+
+/// Read one entry file, then check it or take its result from the cache.
+/// Returns the result, the content hash, and the encoded record when it was checked anew.
+fn load_file(
+    files: &dyn FileSource,
+    rel: &Path,
+    file: FileId,
+    limits: Limits,
+    ctx: &CheckContext<'_>,
+    cache: Option<&Cache>,
+) -> (FileResult, u128, Option<String>) {
+    let bytes = match files.read(rel) {
+        Ok(b) => b,
+        Err(e) => {
+            let problem = Diag::error(
+                Code::Io,
+                format!("cannot read `{}`: {e}", rel.display()),
+                Loc::File(file),
+            );
+            let result = FileResult {
+                file,
+                text: Arc::from(""),
+                entries: Vec::new(),
+                problems: vec![problem],
+            };
+            return (result, 0, None);
+        }
+    };
+    let hash = cache::content_hash(&bytes);
+    let (text, bad) = decode(bytes);
+    if let Some((entries, problems)) = cache
+        .and_then(|c| c.get(hash))
+        .and_then(|record| cache::decode(record, file, ctx.type_by_name))
+    {
+        let result = FileResult {
+            file,
+            text,
+            entries,
+            problems,
+        };
+        return (result, hash, None);
+    }
+    let result = check_text(file, text, bad, limits, ctx);
+    let record = cache.map(|_| cache::encode(ctx.types, &result.entries, &result.problems));
+    (result, hash, record)
+}
+
+/// Turn every pointer location into a byte span, parsing with spans only the files that need it.
+fn place(c: &mut Catalog, limits: Limits) {
+    let mut wanted: BTreeMap<FileId, ()> = BTreeMap::new();
+    for d in &c.problems {
+        for loc in std::iter::once(&d.loc).chain(d.related.iter().map(|r| &r.loc)) {
+            if let Loc::Pointer { file, .. } = loc {
+                wanted.insert(*file, ());
+            }
+        }
+    }
+    let files: Vec<FileId> = wanted.into_keys().collect();
+    let parsed: HashMap<FileId, Vec<yaml::Document>> = files
+        .par_iter()
+        .map(|&f| {
+            (
+                f,
+                yaml::parse(&c.sources.get(f).text, limits, true).documents,
+            )
+        })
+        .collect();
+    let resolve = |loc: &mut Loc| {
+        if let Loc::Pointer {
+            file,
+            doc,
+            pointer,
+            key,
+        } = loc
+        {
+            let span = parsed
+                .get(file)
+                .and_then(|docs| docs.get(*doc))
+                .and_then(|d| d.spans.as_ref())
+                .and_then(|s| {
+                    if *key {
+                        s.key(pointer).or_else(|| s.nearest(pointer))
+                    } else {
+                        s.nearest(pointer)
+                    }
+                });
+            *loc = match span {
+                Some(span) => Loc::Span(*file, span),
+                None => Loc::File(*file),
+            };
+        }
+    };
+    for d in &mut c.problems {
+        resolve(&mut d.loc);
+        for r in &mut d.related {
+            resolve(&mut r.loc);
+        }
+    }
+}
+
+/// A valid catalog made of `(path, content)` files in a temporary folder, for unit tests.
+#[cfg(test)]
+pub(crate) fn test_catalog(files: &[(&str, &str)]) -> (tempfile::TempDir, Catalog) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    for (path, content) in files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().expect("a parent folder")).expect("created");
+        std::fs::write(p, content).expect("written");
+    }
+    let c = load(dir.path()).expect("the catalog loads");
+    assert_eq!(c.problems.len(), 0, "{:?}", c.problems);
+    (dir, c)
+}

@@ -1,0 +1,55 @@
+//! One checked catalog entry: its type, id, value and where it was written.
+
+use std::ops::Range;
+
+use serde_json::Value;
+
+use crate::model::TypeId;
+use crate::span::FileId;
+
+/// Index of an entry in [`Catalog::entries`].
+pub type EntryId = usize;
+
+/// One catalog entry.
+#[derive(Debug)]
+pub struct Entry {
+    pub type_id: TypeId,
+    pub id: String,
+    pub value: Value,
+    pub file: FileId,
+    /// Index of the YAML document in its file.
+    pub doc: usize,
+    /// Byte span of the document.
+    pub span: Range<usize>,
+}
+
+impl Entry {
+    /// Display name: `name`, else the id.
+    pub fn name(&self) -> &str {
+        self.value
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or(&self.id)
+    }
+
+    pub fn aliases(&self) -> impl Iterator<Item = &str> {
+        self.value
+            .get("aliases")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+    }
+}
+
+/// `self` as expressions see it: the entry with `name` defaulted to the id.
+pub fn self_value<'a>(id: &str, value: &'a Value) -> std::borrow::Cow<'a, Value> {
+    if value.get("name").is_some() {
+        return std::borrow::Cow::Borrowed(value);
+    }
+    let mut v = value.clone();
+    if let Value::Object(m) = &mut v {
+        m.insert("name".into(), Value::String(id.to_owned()));
+    }
+    std::borrow::Cow::Owned(v)
+}
