@@ -40,5 +40,6 @@ pub mod render;
 pub mod schema;
 pub mod source;
 pub mod span;
+pub mod term;
 pub mod workspace;
 pub mod yaml;

@@ -14,11 +14,12 @@ use serde_json::Value;
 use super::query::{
     label, owner_json, owner_lines, summary, OwnerJson, ReportFormat, Style, ViewFormat,
 };
-use super::text::{clean, keep_whole, md_cell, one_line, table, table_lines};
+use super::text::{keep_whole, one_line, table, table_lines};
 use super::Paths;
 use crate::graph::{Catalog, EntryId};
 use crate::query;
 use crate::query::browse::{Graph, Hit, LastChange, Link, Shown};
+use crate::term::{escape as clean, markdown as md_cell};
 
 /// `lore show --format json`.
 #[derive(Debug, Serialize)]

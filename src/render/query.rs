@@ -11,9 +11,10 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::{Number, Value};
 
-use super::text::{aligned, clean, md_cell, one_line, table, table_lines, thousands};
+use super::text::{aligned, one_line, table, table_lines};
 use crate::graph::{Catalog, EntryId};
 use crate::query::{explain, ImpactSet, Impacted, Owner};
+use crate::term::{escape as clean, markdown as md_cell, thousands};
 
 /// Output formats of `owners`, `impact`, `list`, `diff` and `stale`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

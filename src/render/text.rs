@@ -2,63 +2,25 @@
 //! strings made safe for a terminal, values on one line, numbers with thousands
 //! separators, tables sized to the terminal.
 
-use std::borrow::Cow;
-
 use comfy_table::{presets, ColumnConstraint, ContentArrangement, Table};
-use serde_json::{Number, Value};
-use unicode_width::UnicodeWidthStr;
+use serde_json::Value;
 
-/// A user string with control characters escaped (`\n`, `\u{1b}`), so catalog content
-/// cannot move the cursor or change colours.
-pub fn clean(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(char::is_control) {
-        return Cow::Borrowed(s);
-    }
-    Cow::Owned(
-        s.chars()
-            .map(|ch| {
-                if ch.is_control() {
-                    ch.escape_default().to_string()
-                } else {
-                    ch.to_string()
-                }
-            })
-            .collect(),
-    )
-}
+use crate::term::escape;
+use unicode_width::UnicodeWidthStr;
 
 /// A JSON value on one line: strings bare, lists of scalars comma-separated, anything
 /// nested as compact JSON. Control characters escaped.
 pub fn one_line(v: &Value) -> String {
     match v {
-        Value::String(s) => clean(s).into_owned(),
+        Value::String(s) => escape(s).into_owned(),
         Value::Number(n) => n.to_string(),
         Value::Bool(b) => b.to_string(),
         Value::Null => "null".to_owned(),
         Value::Array(items) if items.iter().all(|i| !i.is_array() && !i.is_object()) => {
             items.iter().map(one_line).collect::<Vec<_>>().join(", ")
         }
-        other => clean(&other.to_string()).into_owned(),
+        other => escape(&other.to_string()).into_owned(),
     }
-}
-
-/// `1234567` → `1,234,567`; the fraction of a float is kept as written.
-pub fn thousands(n: &Number) -> String {
-    let text = n.to_string();
-    let (sign, rest) = match text.strip_prefix('-') {
-        Some(r) => ("-", r),
-        None => ("", text.as_str()),
-    };
-    let split = rest.find(['.', 'e', 'E']).unwrap_or(rest.len());
-    let (int, tail) = rest.split_at(split);
-    let mut grouped = String::new();
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    format!("{sign}{grouped}{tail}")
 }
 
 /// A table for a terminal `width` columns wide (no borders but a header rule), or a
@@ -132,35 +94,10 @@ pub fn table_lines(t: &Table) -> Vec<String> {
     t.lines().map(|l| l.trim_end().to_owned()).collect()
 }
 
-/// A markdown table cell: pipes escaped, on one line.
-pub fn md_cell(s: &str) -> String {
-    clean(s).replace('|', "\\|")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn control_characters_are_escaped() {
-        assert_eq!(clean("plain"), "plain");
-        assert_eq!(clean("a\u{1b}[31mb\nc"), "a\\u{1b}[31mb\\nc");
-    }
-
-    #[test]
-    fn numbers_get_thousands_separators() {
-        let n = |v: Value| match v {
-            Value::Number(n) => thousands(&n),
-            _ => unreachable!(),
-        };
-        assert_eq!(n(json!(0)), "0");
-        assert_eq!(n(json!(999)), "999");
-        assert_eq!(n(json!(1000)), "1,000");
-        assert_eq!(n(json!(1234567)), "1,234,567");
-        assert_eq!(n(json!(-1234567)), "-1,234,567");
-        assert_eq!(n(json!(12345.5)), "12,345.5");
-    }
 
     #[test]
     fn aligned_columns_wrap_only_the_last_one() {

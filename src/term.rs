@@ -1,0 +1,93 @@
+//! Text for a terminal or a markdown reader: every string that came from a catalog, an
+//! alert or git passes through [`escape`] (or [`markdown`]) before it is shown, so
+//! hostile content cannot move the cursor, change colours, retitle the window or
+//! reorder what a reader sees. Numbers get thousands separators through [`thousands`].
+
+use std::borrow::Cow;
+
+use serde_json::Number;
+
+/// Characters that must never reach a terminal as they are: C0 and C1 controls
+/// (ESC, BEL, CR, …), DEL, and the Unicode bidirectional controls that reorder text
+/// ("Trojan Source").
+fn unsafe_char(ch: char) -> bool {
+    ch.is_control()
+        || matches!(ch, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `s` with every unsafe character written as its Rust escape (`\n`, `\u{1b}`,
+/// `\u{202e}`); borrowed when there is nothing to escape.
+pub fn escape(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(unsafe_char) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for ch in s.chars() {
+        if unsafe_char(ch) {
+            out.extend(ch.escape_default());
+        } else {
+            out.push(ch);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `s` for one markdown table cell or line: unsafe characters escaped as by [`escape`]
+/// (a newline becomes a space first, so text stays on its line), and `|` escaped.
+pub fn markdown(s: &str) -> String {
+    let flat = s.replace(['\n', '\r'], " ");
+    escape(&flat).replace('|', "\\|")
+}
+
+/// `1234567` → `1,234,567`; the fraction of a float is kept as written.
+pub fn thousands(n: &Number) -> String {
+    let text = n.to_string();
+    let (sign, rest) = match text.strip_prefix('-') {
+        Some(r) => ("-", r),
+        None => ("", text.as_str()),
+    };
+    let split = rest.find(['.', 'e', 'E']).unwrap_or(rest.len());
+    let (int, tail) = rest.split_at(split);
+    let mut grouped = String::new();
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    format!("{sign}{grouped}{tail}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    #[test]
+    fn control_and_bidi_characters_are_escaped() {
+        assert_eq!(escape("plain"), "plain");
+        assert_eq!(escape("a\u{1b}[31mb\nc"), "a\\u{1b}[31mb\\nc");
+        assert_eq!(escape("\u{1b}]0;title\u{7}"), "\\u{1b}]0;title\\u{7}");
+        assert_eq!(escape("abc\u{202e}def"), "abc\\u{202e}def");
+        assert_eq!(escape("\u{9b}2J"), "\\u{9b}2J");
+    }
+
+    #[test]
+    fn markdown_keeps_a_cell_on_one_line() {
+        assert_eq!(markdown("a|b\nc\u{1b}"), "a\\|b c\\u{1b}");
+    }
+
+    #[test]
+    fn numbers_get_thousands_separators() {
+        let n = |v: Value| match v {
+            Value::Number(n) => thousands(&n),
+            _ => unreachable!(),
+        };
+        assert_eq!(n(json!(0)), "0");
+        assert_eq!(n(json!(999)), "999");
+        assert_eq!(n(json!(1000)), "1,000");
+        assert_eq!(n(json!(1234567)), "1,234,567");
+        assert_eq!(n(json!(-1234567)), "-1,234,567");
+        assert_eq!(n(json!(12345.5)), "12,345.5");
+    }
+}
