@@ -27,8 +27,9 @@ repo=$dir/history-$entries-$commits
 mkdir -p "$dir"
 [ -f "$src/lore.yaml" ] || python3 "$GEN" "$src" --entries "$entries" --layout multidoc >/dev/null
 
-cargo build --release --locked --quiet
-lore=$PWD/target/release/lore
+# LORE=path times another build (e.g. the previous release) instead of this checkout's.
+if [ -z "${LORE:-}" ]; then cargo build --release --locked --quiet; fi
+lore=${LORE:-$PWD/target/release/lore}
 
 if [ ! -d "$repo/.git" ]; then
   rm -rf "$repo" && mkdir -p "$repo"

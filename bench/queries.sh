@@ -13,8 +13,9 @@ entries=100000
 GEN=${GEN:-../shared/bench/gen_catalog.py}
 dir=${BENCH_DIR:-/tmp/lore-bench}
 mkdir -p "$dir"
-cargo build --release --locked --quiet
-lore=$PWD/target/release/lore
+# LORE=path times another build (e.g. the previous release) instead of this checkout's.
+if [ -z "${LORE:-}" ]; then cargo build --release --locked --quiet; fi
+lore=${LORE:-$PWD/target/release/lore}
 cat=$dir/multidoc-$entries
 [ -f "$cat/lore.yaml" ] || python3 "$GEN" "$cat" --entries "$entries" --layout multidoc >/dev/null
 

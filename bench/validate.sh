@@ -23,8 +23,9 @@ PEERS=${PEERS:-$(dirname "$GEN")/peers.sh}
 dir=${BENCH_DIR:-/tmp/lore-bench}
 mkdir -p "$dir"
 
-cargo build --release --locked --quiet
-lore=$PWD/target/release/lore
+# LORE=path times another build (e.g. the previous release) instead of this checkout's.
+if [ -z "${LORE:-}" ]; then cargo build --release --locked --quiet; fi
+lore=${LORE:-$PWD/target/release/lore}
 
 gen() { # name args...
   local out=$dir/$1; shift
