@@ -17,7 +17,8 @@ use std::collections::{HashMap, HashSet};
 use serde_json::Value;
 use serde_json_path::{JsonPath, NormalizedPath, PathElement};
 
-use crate::graph::{Catalog, EntryId};
+pub use crate::graph::Via;
+use crate::graph::{Catalog, EntryId, Found};
 use crate::model::TypeId;
 pub use sources::{Shape, Source};
 
@@ -144,22 +145,6 @@ fn check_depth(bytes: &[u8]) -> Result<(), PayloadError> {
         }
     }
     Ok(())
-}
-
-/// How a value named its entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Via {
-    Id,
-    Alias,
-}
-
-impl Via {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Via::Id => "id",
-            Via::Alias => "alias",
-        }
-    }
 }
 
 /// A payload value that named an entry.
@@ -350,12 +335,6 @@ fn scalar(v: &Value) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
 
-enum Resolution {
-    One(EntryId, Via),
-    Several(Vec<EntryId>),
-    None,
-}
-
 /// Collects matches, ambiguities and misses; each entry and each missed value once.
 struct Matcher<'c> {
     c: &'c Catalog,
@@ -396,42 +375,6 @@ impl<'c> Matcher<'c> {
             .unwrap_or_default()
     }
 
-    /// Whole-value lookup in `types` (every type when empty); an id wins over aliases.
-    fn resolve(&self, value: &str, types: &[TypeId]) -> Resolution {
-        let found: Vec<EntryId> = if types.is_empty() {
-            (0..self.c.types.len())
-                .filter_map(|t| self.c.lookup(t, value))
-                .collect()
-        } else {
-            types
-                .iter()
-                .filter_map(|&t| self.c.lookup(t, value))
-                .collect()
-        };
-        let by_id: Vec<EntryId> = found
-            .iter()
-            .copied()
-            .filter(|&e| self.c.entries[e].id == value)
-            .collect();
-        let found = if by_id.is_empty() { found } else { by_id };
-        match found.as_slice() {
-            [] => Resolution::None,
-            [one] => {
-                let via = if self.c.entries[*one].id == value {
-                    Via::Id
-                } else {
-                    Via::Alias
-                };
-                Resolution::One(*one, via)
-            }
-            many => {
-                let mut v = many.to_vec();
-                v.sort_by_cached_key(|&e| self.c.key(e));
-                Resolution::Several(v)
-            }
-        }
-    }
-
     /// Try one identifier; true when it named something. Misses are recorded when
     /// `record_miss` is set.
     fn try_value(
@@ -442,8 +385,8 @@ impl<'c> Matcher<'c> {
         types: &[TypeId],
         record_miss: bool,
     ) -> bool {
-        match self.resolve(value, types) {
-            Resolution::One(e, via) => {
+        match self.c.find(value, types) {
+            Found::One(e, via) => {
                 if self.matched.insert(e) {
                     self.matches.push(Match {
                         entry: e,
@@ -456,7 +399,7 @@ impl<'c> Matcher<'c> {
                 }
                 true
             }
-            Resolution::Several(candidates) => {
+            Found::Several(candidates) => {
                 if !self.ambiguous.iter().any(|a| a.value == value) {
                     self.ambiguous.push(Ambiguous {
                         value: value.to_owned(),
@@ -467,7 +410,7 @@ impl<'c> Matcher<'c> {
                 }
                 true
             }
-            Resolution::None => {
+            Found::None => {
                 if record_miss && self.tried.insert(value.to_owned()) {
                     self.unmatched.push(Unmatched {
                         value: value.to_owned(),

@@ -27,6 +27,31 @@ pub struct Edge {
     pub item: Option<u32>,
 }
 
+/// How a name found its entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Id,
+    Alias,
+}
+
+impl Via {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Id => "id",
+            Via::Alias => "alias",
+        }
+    }
+}
+
+/// What [`Catalog::find`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    One(EntryId, Via),
+    /// Several entries answer equally well, sorted by `Type:id`.
+    Several(Vec<EntryId>),
+    None,
+}
+
 /// A loaded catalog.
 pub struct Catalog {
     pub root: PathBuf,
@@ -56,6 +81,44 @@ impl Catalog {
     /// The entry of `type_id` whose id or alias is `key`.
     pub fn lookup(&self, type_id: TypeId, key: &str) -> Option<EntryId> {
         self.index[type_id].get(key).copied()
+    }
+
+    /// `Type:` at the start of `reference`, when it names a type: the type and the rest.
+    pub fn split_type<'r>(&self, reference: &'r str) -> Option<(TypeId, &'r str)> {
+        let (prefix, rest) = reference.split_once(':')?;
+        Some((self.type_id(prefix)?, rest))
+    }
+
+    /// The one lookup of a name (an id or alias, not `Type:id`: see [`Catalog::split_type`])
+    /// among `types`, every type when empty. An id wins over aliases of other entries;
+    /// several entries that answer equally well are [`Found::Several`], sorted by
+    /// `Type:id`. References between entries, REF arguments and alert values all use it.
+    pub fn find(&self, name: &str, types: &[TypeId]) -> Found {
+        let mut found: Vec<EntryId> = if types.is_empty() {
+            (0..self.types.len())
+                .filter_map(|t| self.lookup(t, name))
+                .collect()
+        } else {
+            types.iter().filter_map(|&t| self.lookup(t, name)).collect()
+        };
+        if found.len() > 1 && found.iter().any(|&e| self.entries[e].id == name) {
+            found.retain(|&e| self.entries[e].id == name);
+        }
+        match found.as_slice() {
+            [] => Found::None,
+            [one] => {
+                let via = if self.entries[*one].id == name {
+                    Via::Id
+                } else {
+                    Via::Alias
+                };
+                Found::One(*one, via)
+            }
+            _ => {
+                found.sort_by_cached_key(|&e| self.key(e));
+                Found::Several(found)
+            }
+        }
     }
 
     /// `Type:id` of an entry.

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::diag::{at, closest, did_you_mean, Code, Diag, Loc};
-use crate::graph::{Catalog, Edge, EntryId};
+use crate::graph::{Catalog, Edge, EntryId, Found};
 use crate::model::{self, TypeId};
 use crate::schema::escape;
 
@@ -99,35 +99,30 @@ fn resolve_ref(
     rel: &model::Relation,
     reference: &str,
 ) -> Result<EntryId, Diag> {
-    if let Some((prefix, rest)) = reference.split_once(':') {
-        if let Some(&t) = c.type_by_name.get(prefix) {
-            if !rel.to.contains(&t) {
-                let why = format!(
-                    "`{}` takes {}, not {prefix}",
-                    rel.name,
-                    type_list(c, &rel.to)
-                );
-                return Err(wrong_type(c, rel, why));
-            }
-            return c
-                .lookup(t, rest)
-                .ok_or_else(|| dangling(c, s, &[t], rest, &rel.name));
+    if let Some((t, rest)) = c.split_type(reference) {
+        if !rel.to.contains(&t) {
+            let why = format!(
+                "`{}` takes {}, not {}",
+                rel.name,
+                type_list(c, &rel.to),
+                c.types[t].name
+            );
+            return Err(wrong_type(c, rel, why));
         }
+        return c
+            .lookup(t, rest)
+            .ok_or_else(|| dangling(c, s, &[t], rest, &rel.name));
     }
-    let found: Vec<EntryId> = rel
-        .to
-        .iter()
-        .filter_map(|&t| c.lookup(t, reference))
-        .collect();
-    match found.len() {
-        1 => Ok(found[0]),
-        0 => {
+    match c.find(reference, &rel.to) {
+        Found::One(e, _) => Ok(e),
+        Found::None => {
             // Exists, but in a type the relation does not allow?
-            let elsewhere: Vec<String> = (0..c.types.len())
-                .filter(|t| !rel.to.contains(t))
-                .filter_map(|t| c.lookup(t, reference).map(|x| c.key(x)))
-                .collect();
-            if let Some(other) = elsewhere.first() {
+            let elsewhere = match c.find(reference, &[]) {
+                Found::One(x, _) => Some(x),
+                Found::Several(xs) => xs.first().copied(),
+                Found::None => None,
+            };
+            if let Some(other) = elsewhere.map(|x| c.key(x)) {
                 let why = format!(
                     "`{reference}` is {other}, but `{}` takes {}",
                     rel.name,
@@ -137,7 +132,7 @@ fn resolve_ref(
             }
             Err(dangling(c, s, &rel.to, reference, &rel.name))
         }
-        _ => {
+        Found::Several(found) => {
             let candidates: Vec<String> =
                 found.iter().map(|&x| format!("`{}`", c.key(x))).collect();
             Err(Diag::error(

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use serde_json::{Number, Value};
 
 use crate::diag::closest;
-use crate::graph::{Catalog, EntryId};
+use crate::graph::{Catalog, EntryId, Found};
 use crate::model::Impact;
 
 pub mod browse;
@@ -60,12 +60,12 @@ fn quote(items: &[String]) -> Vec<String> {
 /// The entry a REF names: `Type:id`, an id, or an alias, in any type. An id wins over
 /// an alias of another entry.
 pub fn find(c: &Catalog, reference: &str) -> Result<EntryId, RefError> {
+    if let Some((t, rest)) = c.split_type(reference) {
+        return c.lookup(t, rest).ok_or_else(|| RefError::Unknown {
+            suggestions: suggest(c, rest, Some(t)),
+        });
+    }
     if let Some((prefix, rest)) = reference.split_once(':') {
-        if let Some(t) = c.type_id(prefix) {
-            return c.lookup(t, rest).ok_or_else(|| RefError::Unknown {
-                suggestions: suggest(c, rest, Some(t)),
-            });
-        }
         if prefix.chars().next().is_some_and(char::is_uppercase) && !rest.is_empty() {
             let names: Vec<&str> = c.types.iter().map(|t| t.name.as_str()).collect();
             return Err(RefError::UnknownType {
@@ -77,25 +77,14 @@ pub fn find(c: &Catalog, reference: &str) -> Result<EntryId, RefError> {
             });
         }
     }
-    let found: Vec<EntryId> = (0..c.types.len())
-        .filter_map(|t| c.lookup(t, reference))
-        .collect();
-    let by_id: Vec<EntryId> = found
-        .iter()
-        .copied()
-        .filter(|&e| c.entries[e].id == reference)
-        .collect();
-    let found = if by_id.is_empty() { found } else { by_id };
-    match found.as_slice() {
-        [one] => Ok(*one),
-        [] => Err(RefError::Unknown {
+    match c.find(reference, &[]) {
+        Found::One(e, _) => Ok(e),
+        Found::None => Err(RefError::Unknown {
             suggestions: suggest(c, reference, None),
         }),
-        many => {
-            let mut candidates: Vec<String> = many.iter().map(|&e| c.key(e)).collect();
-            candidates.sort();
-            Err(RefError::Ambiguous { candidates })
-        }
+        Found::Several(many) => Err(RefError::Ambiguous {
+            candidates: many.iter().map(|&e| c.key(e)).collect(),
+        }),
     }
 }
 
