@@ -6,9 +6,8 @@ use std::sync::Arc;
 
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 use serde::Serialize;
-use serde_json::json;
 
-use super::{position, Format, Paths};
+use super::{position, sarif, Format, Paths};
 use crate::diag::{Code, Diag, Loc, Severity};
 use crate::span::SourceMap;
 
@@ -245,6 +244,16 @@ struct JsonProblem<'a> {
     help: Option<&'a str>,
 }
 
+/// `validate --format json` (DESIGN.md §10).
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    version: u32,
+    ok: bool,
+    entries: usize,
+    files: usize,
+    problems: Vec<JsonProblem<'a>>,
+}
+
 fn json(out: &mut dyn Write, report: &Report<'_>, paths: &Paths) -> io::Result<()> {
     let problems: Vec<JsonProblem<'_>> = report
         .problems
@@ -265,13 +274,13 @@ fn json(out: &mut dyn Write, report: &Report<'_>, paths: &Paths) -> io::Result<(
             }
         })
         .collect();
-    let doc = json!({
-        "version": 1,
-        "ok": report.ok,
-        "entries": report.entries,
-        "files": report.files,
-        "problems": problems,
-    });
+    let doc = JsonReport {
+        version: 1,
+        ok: report.ok,
+        entries: report.entries,
+        files: report.files,
+        problems,
+    };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
 }
@@ -336,11 +345,16 @@ fn sarif(out: &mut dyn Write, report: &Report<'_>, paths: &Paths) -> io::Result<
     let mut used: Vec<Code> = report.problems.iter().map(|d| d.code).collect();
     used.sort();
     used.dedup();
-    let rules: Vec<serde_json::Value> = used
+    let rules = used
         .iter()
-        .map(|c| json!({"id": c.name(), "shortDescription": {"text": c.description()}}))
+        .map(|c| sarif::Rule {
+            id: c.name(),
+            short_description: sarif::Message {
+                text: c.description().to_owned(),
+            },
+        })
         .collect();
-    let results: Vec<serde_json::Value> = report
+    let results = report
         .problems
         .iter()
         .map(|d| {
@@ -349,34 +363,47 @@ fn sarif(out: &mut dyn Write, report: &Report<'_>, paths: &Paths) -> io::Result<
                 text.push_str("\nhelp: ");
                 text.push_str(help);
             }
-            let mut r = json!({
-                "ruleId": d.code.name(),
-                "ruleIndex": used.iter().position(|c| *c == d.code),
-                "level": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
-                "message": {"text": text},
-            });
-            if let Some(p) = position(report.sources, paths, &d.loc) {
-                r["locations"] = json!([{"physicalLocation": {
-                    "artifactLocation": {"uri": p.file},
-                    "region": {"startLine": p.line, "startColumn": p.column, "endLine": p.end_line, "endColumn": p.end_column}
-                }}]);
+            let locations = position(report.sources, paths, &d.loc)
+                .map(|p| sarif::Location {
+                    physical_location: sarif::PhysicalLocation {
+                        artifact_location: sarif::ArtifactLocation { uri: p.file },
+                        region: sarif::Region {
+                            start_line: p.line,
+                            start_column: p.column,
+                            end_line: p.end_line,
+                            end_column: p.end_column,
+                        },
+                    },
+                })
+                .into_iter()
+                .collect();
+            sarif::ResultItem {
+                rule_id: d.code.name(),
+                rule_index: used.iter().position(|c| *c == d.code).unwrap_or(0),
+                level: match d.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                },
+                message: sarif::Message { text },
+                locations,
             }
-            r
         })
         .collect();
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "lore",
-                "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/lore-catalog/lore",
-                "rules": rules
-            }},
-            "results": results
-        }]
-    });
+    let doc = sarif::Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: vec![sarif::Run {
+            tool: sarif::Tool {
+                driver: sarif::Driver {
+                    name: "lore",
+                    version: env!("CARGO_PKG_VERSION"),
+                    information_uri: "https://github.com/lore-catalog/lore",
+                    rules,
+                },
+            },
+            results,
+        }],
+    };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
 }

@@ -9,6 +9,7 @@ pub mod diagnostics;
 pub mod editor;
 pub mod query;
 pub mod route;
+pub mod sarif;
 pub mod stale;
 pub mod text;
 
