@@ -715,6 +715,11 @@ impl FileSource for GitTree {
     }
 }
 
+/// The tests' hermetic git, shared with the whole-binary tests.
+#[cfg(test)]
+#[path = "../tests/cli/hermetic_git.rs"]
+mod hermetic_git;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -745,52 +750,24 @@ mod tests {
         assert_eq!(kept, vec![(7, 2)]);
     }
 
-    /// Run git in `dir` with a fixed author and date (`day` days after 2024-01-01).
-    fn git(dir: &Path, args: &[&str], day: i64) {
-        let date = format!("@{} +0000", 1_704_067_200 + day * 86_400);
-        let out = std::process::Command::new("git")
-            .current_dir(dir)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", dir)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_AUTHOR_NAME", "Bo Builder")
-            .env("GIT_AUTHOR_EMAIL", "bo@example.com")
-            .env("GIT_COMMITTER_NAME", "Bo Builder")
-            .env("GIT_COMMITTER_EMAIL", "bo@example.com")
-            .env("GIT_AUTHOR_DATE", &date)
-            .env("GIT_COMMITTER_DATE", &date)
-            .args(["-c", "init.defaultBranch=main"])
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
     #[test]
     fn last_change_names_the_newest_commit_of_the_lines_asked_for() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("cat");
         std::fs::create_dir_all(&root).unwrap();
         let file = root.join("teams.yaml");
-        git(dir.path(), &["init", "-q"], 0);
         std::fs::write(&file, "id: a\nx: 1\n---\nid: b\nx: 1\n").unwrap();
-        git(dir.path(), &["add", "-A"], 0);
-        git(dir.path(), &["commit", "-q", "-m", "Add a and b"], 0);
+        hermetic_git::init_and_commit(dir.path(), "Add a and b", 0);
         std::fs::write(&file, "id: a\nx: 1\n---\nid: b\nx: 2\n").unwrap();
-        git(dir.path(), &["commit", "-q", "-am", "Change b\n\nbody"], 10);
+        hermetic_git::commit_all(dir.path(), "Change b\n\nbody", 10);
 
         let repo = open(&root).unwrap();
         let path = Path::new("teams.yaml");
         let text = std::fs::read(&file).unwrap();
         let a = repo.last_change(path, &text, 0..2).unwrap().unwrap();
         assert_eq!(a.summary, "Add a and b");
-        assert_eq!(a.author, "Bo Builder");
-        assert_eq!(a.email, "bo@example.com");
+        assert_eq!(a.author, hermetic_git::AUTHOR);
+        assert_eq!(a.email, hermetic_git::EMAIL);
         assert_eq!(a.date(), "2024-01-01");
         assert_eq!(a.commit.len(), 40);
         let b = repo.last_change(path, &text, 3..5).unwrap().unwrap();

@@ -2,49 +2,13 @@
 //! repositories with fixed authors and dates and a cleared environment.
 
 use std::path::Path;
-use std::process::Command;
 
+use crate::hermetic_git::{self, git};
 use crate::{lore, stderr, stdout, validate_json};
-
-/// 2024-01-01T00:00:00Z; test commits are dated in days after it.
-const EPOCH: i64 = 1_704_067_200;
-const DAY: i64 = 86_400;
 
 /// A temporary git repository holding a small catalog.
 pub struct Repo {
     pub dir: tempfile::TempDir,
-}
-
-/// `git` in `dir` with nothing from the caller's environment but PATH.
-pub fn git(dir: &Path, args: &[&str], day: i64) -> String {
-    let date = format!("@{} +0000", EPOCH + day * DAY);
-    let out = Command::new("git")
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_NAME", "Ada Author")
-        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
-        .env("GIT_COMMITTER_NAME", "Ada Author")
-        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
-        .env("GIT_AUTHOR_DATE", &date)
-        .env("GIT_COMMITTER_DATE", &date)
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "protocol.file.allow=always",
-        ])
-        .args(args)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
 const TEAM: &str = "type: Team
@@ -91,9 +55,9 @@ tier: 1
 impl Repo {
     /// A repository whose catalog lives in `sub` (empty for the top), committed on day 0.
     pub fn new(sub: &str) -> Repo {
-        let dir = tempfile::tempdir().expect("a temporary folder");
-        git(dir.path(), &["init", "-q"], 0);
-        let repo = Repo { dir };
+        let repo = Repo {
+            dir: tempfile::tempdir().expect("a temporary folder"),
+        };
         let p = |f: &str| {
             if sub.is_empty() {
                 f.to_owned()
@@ -108,7 +72,7 @@ impl Repo {
         repo.write(&p("catalog/teams.yaml"), TEAMS);
         repo.write(&p("catalog/shop.yaml"), SHOP);
         repo.write(&p("catalog/checkout.yaml"), CHECKOUT);
-        repo.commit("Start the catalog", 0);
+        hermetic_git::init_and_commit(repo.path(), "Start the catalog", 0);
         repo
     }
 
@@ -128,9 +92,7 @@ impl Repo {
 
     /// Commit everything, dated `day` days after 2024-01-01; returns the commit id.
     pub fn commit(&self, message: &str, day: i64) -> String {
-        git(self.path(), &["add", "-A"], day);
-        git(self.path(), &["commit", "-q", "-m", message], day);
-        git(self.path(), &["rev-parse", "HEAD"], day)
+        hermetic_git::commit_all(self.path(), message, day)
     }
 }
 
@@ -479,7 +441,7 @@ fn stale_ages_each_entry_by_its_own_lines() {
     let g = &doc["owners"][1];
     assert_eq!(g["summary"]["slack_channel"], "#web");
     let e = &g["entries"][0]["last_change"];
-    assert_eq!(e["author"], "Ada Author");
+    assert_eq!(e["author"], hermetic_git::AUTHOR);
     assert_eq!(e["date"], "2024-01-01");
     assert_eq!(e["summary"], "Start the catalog");
     // --max-age wins over lore.yaml.
@@ -600,7 +562,7 @@ fn show_names_the_last_change_of_the_entry_itself() {
         payments["last_change"]["summary"],
         "Rename the payments channel"
     );
-    assert_eq!(payments["last_change"]["author"], "Ada Author");
+    assert_eq!(payments["last_change"]["author"], hermetic_git::AUTHOR);
     assert_eq!(payments["last_change"]["date"], "2024-02-20");
     let web = show("Team:web");
     assert_eq!(web["last_change"]["summary"], "Start the catalog");

@@ -195,14 +195,6 @@ fn init_refuses_to_overwrite_and_writes_nothing() {
 }
 
 #[test]
-fn init_into_a_file_is_a_usage_error() {
-    let dir = super::catalog(&[("taken", "x")]);
-    let out = lore(dir.path()).args(["init", "taken"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("is a file"), "{}", stderr(&out));
-}
-
-#[test]
 fn workflow_template_parses_and_uses_the_ci_commands() {
     let path = repo().join("templates/init/.github/workflows/lore.yml");
     let docs = yaml_docs(&path);

@@ -1,7 +1,13 @@
 //! Whole-binary tests: small catalog repositories in, exit status and output checked.
 //! One integration-test binary (STYLE.md §9).
+//!
+//! Cases whose essence is "this catalog in, this output and status out" are data, in
+//! `tests/cmd/` (see `cmd.rs`); the modules here keep what needs logic: JSON checked
+//! structurally, git histories, files written, timing.
 
+mod cmd;
 mod git;
+mod hermetic_git;
 mod init;
 mod queries;
 mod route;

@@ -1,15 +1,22 @@
-//! Query commands on the example catalog: show, owners, impact, list, search, graph.
-//! JSON shapes against DESIGN.md §10; human output as snapshots.
+//! Query commands (show, owners, impact, list, search, graph) on the frozen fixture
+//! catalog `tests/fixtures/shop`: JSON shapes against DESIGN.md §10, checked
+//! structurally. Their human and markdown output, and their errors, are the
+//! `tests/cmd/query-*` cases.
 
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::{catalog, lore, repo, stderr, stdout};
+use crate::{lore, repo, stderr, stdout};
 
-/// Run lore in the example catalog; (exit code, stdout, stderr).
+fn fixture() -> PathBuf {
+    repo().join("tests/fixtures/shop")
+}
+
+/// Run lore in the fixture catalog; (exit code, stdout, stderr).
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out = lore(&repo()).args(args).output().unwrap();
+    let out = lore(&fixture()).args(args).output().unwrap();
     (out.status.code().unwrap_or(-1), stdout(&out), stderr(&out))
 }
 
@@ -32,6 +39,12 @@ fn strings(v: &Value) -> Vec<&str> {
         .iter()
         .map(|s| s.as_str().unwrap())
         .collect()
+}
+
+#[test]
+fn the_fixture_is_a_valid_catalog() {
+    let (code, report) = crate::validate_json(&fixture(), &["--strict"]);
+    assert_eq!(code, 0, "{report}");
 }
 
 #[test]
@@ -72,52 +85,18 @@ fn owners_of_several_refs_each_with_their_answer() {
     assert_eq!(
         got,
         [
-            ("Feature:checkout", "Team:checkout-web"),
+            ("Feature:checkout", "Team:web"),
             ("Service:payments-api", "Team:payments"),
-            ("Database:inventory", "Team:merchant-tools"),
+            ("Database:inventory", "Team:web"),
         ]
     );
-    let (code, out, _) = run(&["owners", "checkout", "cart", "stock"]);
-    assert_eq!(code, 0);
-    insta::assert_snapshot!(out);
-}
-
-#[test]
-fn owners_of_an_entry_without_one_exit_1_and_say_which() {
-    let (code, out, err) = run(&["owners", "cart", "Customer:fabrikam-retail"]);
-    assert_eq!(code, 1, "{out}{err}");
-    assert!(
-        out.contains("Team:commerce"),
-        "the other answers still show: {out}"
-    );
-    assert!(
-        err.contains("Customer:fabrikam-retail has no owner"),
-        "{err}"
-    );
-    assert!(err.contains("parent"), "says what to set: {err}");
 }
 
 #[test]
 fn a_team_owns_itself() {
-    let (code, out, err) = run(&["owners", "Team:engineering", "--format", "json"]);
-    assert_eq!(code, 0, "{out}{err}");
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["owners"][0]["of"], "Team:engineering");
-    assert_eq!(v["owners"][0]["owner"], "Team:engineering");
-}
-
-#[test]
-fn owners_markdown_is_a_list_per_ref() {
-    let (code, out, _) = run(&["owners", "cart", "--format", "markdown"]);
-    assert_eq!(code, 0);
-    assert!(
-        out.starts_with("### Owners of `Feature:cart` (Shopping cart)\n"),
-        "{out}"
-    );
-    assert!(
-        out.contains("- **`Team:commerce` (Commerce group)**: slack_channel `#commerce`"),
-        "{out}"
-    );
+    let doc = json(&["owners", "Team:engineering"]);
+    assert_eq!(doc["owners"][0]["of"], "Team:engineering");
+    assert_eq!(doc["owners"][0]["owner"], "Team:engineering");
 }
 
 #[test]
@@ -151,22 +130,22 @@ fn impact_of_a_database_reaches_customers_with_arr_totals() {
         .filter(|e| e.starts_with("Customer:"))
         .collect();
     assert_eq!(
-        customers.len(),
-        8,
-        "every Commerce Cloud customer: {customers:?}"
+        customers,
+        ["Customer:acme", "Customer:globex", "Customer:umbrella"],
+        "every customer of the store, and only those"
     );
-    let wide = impacted
+    let acme = impacted
         .iter()
-        .find(|i| i["entry"] == "Customer:wide-world-importers")
+        .find(|i| i["entry"] == "Customer:acme")
         .unwrap();
     assert_eq!(
-        strings(&wide["chain"]),
+        strings(&acme["chain"]),
         [
             "Database:inventory",
             "Service:inventory",
-            "Feature:storefront-builder",
-            "Product:commerce-cloud",
-            "Customer:wide-world-importers"
+            "Feature:cart",
+            "Product:store",
+            "Customer:acme"
         ]
     );
 
@@ -179,13 +158,8 @@ fn impact_of_a_database_reaches_customers_with_arr_totals() {
         .filter(|e| seen.contains(e["entry"].as_str().unwrap()))
         .map(|e| e["summary"]["arr"].as_i64().unwrap())
         .sum();
-    assert_eq!(expected, 2_272_400);
+    assert_eq!(expected, 2_400_000);
     assert_eq!(doc["totals"]["Customer"]["arr"], expected);
-
-    let (code, out, _) = run(&["impact", "Database:inventory"]);
-    assert_eq!(code, 0);
-    assert!(out.contains("Customer  arr  2,272,400"), "{out}");
-    insta::assert_snapshot!(out);
 }
 
 #[test]
@@ -197,32 +171,8 @@ fn impact_depth_stops_early_and_totals_stay_declared() {
         .iter()
         .map(|i| i["entry"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        entries,
-        [
-            "Service:inventory",
-            "Feature:checkout",
-            "Feature:storefront-builder",
-            "Service:checkout-api"
-        ]
-    );
+    assert_eq!(entries, ["Service:inventory", "Feature:cart"]);
     assert_eq!(doc["totals"]["Customer"]["arr"], 0);
-}
-
-#[test]
-fn impact_of_an_entry_nothing_depends_on_is_an_answer() {
-    let (code, out, _) = run(&["impact", "Customer:lamna-healthcare"]);
-    assert_eq!(code, 0);
-    assert!(
-        out.starts_with(
-            "Nothing else is impacted by Customer:lamna-healthcare (Lamna Healthcare)."
-        ),
-        "{out}"
-    );
-    assert!(
-        out.contains("Customer  arr  180,000"),
-        "roots count in totals: {out}"
-    );
 }
 
 #[test]
@@ -245,32 +195,11 @@ fn an_ambiguous_ref_exits_2_listing_the_candidates() {
 }
 
 #[test]
-fn an_unknown_ref_exits_1_suggesting_the_closest() {
-    let (code, _, err) = run(&["owners", "ledgr"]);
-    assert_eq!(code, 1);
-    assert!(err.contains("did you mean `Service:ledger`"), "{err}");
-    let (code, _, err) = run(&["show", "Servce:ledger"]);
-    assert_eq!(code, 2);
-    assert!(err.contains("did you mean `Service`"), "{err}");
-}
-
-#[test]
 fn show_has_fields_relations_both_ways_owners_and_place() {
-    let (code, out, err) = run(&["show", "ledger"]);
-    assert_eq!(code, 0, "{err}");
-    // The last change comes from this repository's own history, which every commit
-    // moves; tests/cli/git.rs checks it in a repository with fixed dates.
-    let out: String = out
-        .lines()
-        .filter(|l| !l.starts_with("last change "))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    insta::assert_snapshot!(out);
-
     let doc = json(&["show", "Team:payments"]);
     assert_eq!(doc["type"], "Team");
     assert_eq!(doc["file"], "catalog/teams.yaml");
-    assert_eq!(doc["line"], 20);
+    assert_eq!(doc["line"], 13);
     assert!(
         doc.get("last_change").is_some(),
         "the field is always there (null outside git)"
@@ -293,7 +222,7 @@ fn show_has_fields_relations_both_ways_owners_and_place() {
         .collect();
     assert!(inverse.contains(&("owns", "Service:ledger")), "{inverse:?}");
     assert!(
-        inverse.contains(&("led_incidents", "Incident:INC-1042")),
+        inverse.contains(&("led_incidents", "Incident:INC-0001")),
         "{inverse:?}"
     );
     assert_eq!(doc["relations"][0]["relation"], "parent");
@@ -305,7 +234,7 @@ fn show_has_fields_relations_both_ways_owners_and_place() {
 }
 
 #[test]
-fn list_filters_with_where_and_reports_bad_input() {
+fn list_filters_with_where() {
     let doc = json(&["list", "Customer", "--where", "self.arr >= 800000"]);
     assert_eq!(doc["type"], "Customer");
     assert_eq!(doc["where"], "self.arr >= 800000");
@@ -315,37 +244,7 @@ fn list_filters_with_where_and_reports_bad_input() {
         .iter()
         .map(|e| e["id"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        ids,
-        ["contoso-telecom", "fabrikam-retail", "woodgrove-bank"]
-    );
-
-    let (code, out, _) = run(&["list", "Device", "--where", "!self.in_sla"]);
-    assert_eq!(code, 0);
-    insta::assert_snapshot!(out);
-
-    let (code, _, err) = run(&["list", "Customer", "--where", "self.arr >="]);
-    assert_eq!(code, 2);
-    assert!(err.contains("invalid --where expression"), "{err}");
-    let (code, _, err) = run(&["list", "Custmer"]);
-    assert_eq!(code, 2);
-    assert!(err.contains("did you mean `Customer`"), "{err}");
-    let (code, out, err) = run(&["list", "Customer", "--where", "self.arr > 100000000"]);
-    assert_eq!(code, 1);
-    assert!(out.is_empty());
-    assert!(err.contains("no Customer entry matches"), "{err}");
-}
-
-#[test]
-fn list_leaves_out_entries_the_filter_cannot_evaluate_with_a_warning() {
-    let (code, out, err) = run(&["list", "Team", "--where", "self.oncall.startsWith('PP')"]);
-    assert_eq!(code, 0, "{err}");
-    assert!(out.contains("payments"), "{out}");
-    assert!(!out.contains("engineering"), "{out}");
-    assert!(
-        err.starts_with("warning: --where could not be evaluated on 1 entry"),
-        "{err}"
-    );
+    assert_eq!(ids, ["acme", "globex"]);
 }
 
 #[test]
@@ -381,24 +280,10 @@ fn search_ranks_exact_prefix_substring_fuzzy() {
     let doc = json(&["search", "ledgr"]);
     assert_eq!(doc["results"][0]["entry"], "Service:ledger");
     assert_eq!(doc["results"][0]["rank"], "fuzzy");
-
-    let (code, _, err) = run(&["search", "qqqqqq"]);
-    assert_eq!(code, 1);
-    assert!(
-        err.contains("nothing has an id, alias or name like `qqqqqq`"),
-        "{err}"
-    );
 }
 
 #[test]
-fn graph_of_a_neighbourhood_as_dot_and_mermaid() {
-    let (code, dot, _) = run(&["graph", "ledger"]);
-    assert_eq!(code, 0);
-    insta::assert_snapshot!("graph_dot", dot);
-    let (code, mermaid, _) = run(&["graph", "ledger", "--format", "mermaid"]);
-    assert_eq!(code, 0);
-    insta::assert_snapshot!("graph_mermaid", mermaid);
-
+fn graph_of_a_neighbourhood_as_json() {
     let doc = json(&["graph", "ledger", "--depth", "2"]);
     assert_eq!(doc["root"], "Service:ledger");
     assert_eq!(doc["depth"], 2);
@@ -417,32 +302,4 @@ fn graph_of_a_neighbourhood_as_dot_and_mermaid() {
     let whole = json(&["graph"]);
     assert_eq!(whole["root"], Value::Null);
     assert!(whole["nodes"].as_array().unwrap().len() > nodes.len());
-}
-
-#[test]
-fn queries_answer_on_a_broken_catalog_with_one_warning_and_escape_names() {
-    let dir = catalog(&[
-        ("schemas/team.yaml", "type: Team\nschema:\n  properties:\n    slack: {type: string}\nsummary: [slack]\n"),
-        (
-            "schemas/service.yaml",
-            "type: Service\nrelations:\n  owner: {to: Team, owner: true}\n  depends_on: {to: Service, many: true, impact: source}\n",
-        ),
-        (
-            "catalog/all.yaml",
-            "type: Team\nid: web\nname: \"Web\\e[31m team\"\nslack: \"#web\\nnext\"\n---\ntype: Service\nid: api\nowner: web\ndepends_on: [nowhere]\n",
-        ),
-    ]);
-    let out = lore(dir.path()).args(["owners", "api"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(
-        stderr(&out),
-        "warning: the catalog has 1 problem; run lore validate\n"
-    );
-    let text = stdout(&out);
-    assert!(
-        !text.contains('\u{1b}'),
-        "control characters escaped: {text:?}"
-    );
-    assert!(text.contains("Web\\u{1b}[31m team"), "{text}");
-    assert!(text.contains("#web\\nnext"), "{text}");
 }
