@@ -467,7 +467,8 @@ mod tests {
     #[test]
     fn every_kind_of_nesting_is_refused_before_it_can_overflow_a_rayon_stack() {
         let entry = json!({"a": {"a": {"a": 1}}, "ok": true});
-        let forms: Vec<(&str, Box<dyn Fn(usize) -> String + Sync>)> = vec![
+        type Form = Box<dyn Fn(usize) -> String + Sync>;
+        let forms: Vec<(&str, Form)> = vec![
             (
                 "+ chain",
                 Box::new(|n| format!("{} > 0", vec!["1"; n].join("+"))),
