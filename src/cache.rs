@@ -10,10 +10,19 @@
 //! One file per catalog root in `$LORE_CACHE_DIR`, else `$XDG_CACHE_HOME/lore`, else
 //! `$HOME/.cache/lore`; `LORE_NO_CACHE=1` turns it off. The file is JSON lines (a header,
 //! then one record per entry file), read and decoded in parallel, written atomically.
+//!
+//! The cache is never trusted, since anything can be at its path:
+//! - only a regular file is read (not a symlink, FIFO or device; on unix it is opened
+//!   with `O_NONBLOCK | O_NOFOLLOW`, so a FIFO swapped in after the check cannot block),
+//!   and at most [`MAX_BYTES`] of it: a larger one is ignored, and not written either;
+//! - each record carries a checksum keyed by the cache key and the file's content hash,
+//!   so an edited record, or one copied from another catalog's cache, is a miss;
+//! - whatever is wrong, the result is a miss, and the file is then rewritten.
 
 use std::collections::HashMap;
 use std::hash::Hasher;
-use std::io::Write;
+use std::io::Read;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
@@ -23,7 +32,10 @@ use crate::model::entry::Entry;
 use crate::model::TypeId;
 use crate::span::FileId;
 
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
+
+/// The largest cache read or written, in bytes.
+pub const MAX_BYTES: u64 = 256 << 20;
 
 /// A content hash: SipHash-1-3 of the bytes, with their length in the high bits (one
 /// pass over the text; a collision needs equal lengths and a 64-bit clash).
@@ -32,6 +44,16 @@ pub fn content_hash(bytes: &[u8]) -> u128 {
     let mut h = std::hash::SipHasher::new_with_keys(0x6c6f7265, 0x6361636865);
     h.write(bytes);
     (u128::from(bytes.len() as u64) << 64) | u128::from(h.finish())
+}
+
+/// The checksum of a record: keyed by the cache key and the file's content hash, so it
+/// only matches that record, under that key, for that content.
+fn seal(key: u128, hash: u128, record: &str) -> u128 {
+    #[allow(deprecated)]
+    let mut h = std::hash::SipHasher::new_with_keys(key as u64, (key >> 64) as u64);
+    h.write_u128(hash);
+    h.write(record.as_bytes());
+    (u128::from(record.len() as u64) << 64) | u128::from(h.finish())
 }
 
 /// Where the cache of the catalog at `root` lives, if caching is on.
@@ -65,16 +87,18 @@ pub fn user_cache(root: &Path) -> Option<Cache> {
     })
 }
 
-/// A loaded cache: content hash -> where its encoded record is in `text` (decoded on use).
+/// A loaded cache: content hash -> its record's checksum and where the encoded record
+/// is in `text` (checked and decoded on use).
 pub struct Cache {
     pub path: PathBuf,
     pub key: u128,
     text: String,
-    records: HashMap<u128, std::ops::Range<usize>>,
+    records: HashMap<u128, (u128, Range<usize>)>,
 }
 
 impl Cache {
-    /// Open the cache at `path`; an absent, stale or unreadable one is empty.
+    /// Open the cache at `path`; an absent, stale, unreadable, oversized or irregular
+    /// one is empty.
     pub fn open(path: PathBuf, key: u128) -> Cache {
         let mut cache = Cache {
             path,
@@ -82,7 +106,7 @@ impl Cache {
             text: String::new(),
             records: HashMap::new(),
         };
-        let Ok(text) = std::fs::read_to_string(&cache.path) else {
+        let Some(text) = read_regular(&cache.path) else {
             return cache;
         };
         let Some((header, body)) = text.split_once('\n') else {
@@ -101,12 +125,18 @@ impl Cache {
             let start = at;
             at += line.len();
             let line = line.trim_end_matches('\n');
-            // `<32 hex digits> <record>`
-            let Some((hash, _)) = line.split_once(' ') else {
+            // `<32 hex digits: content hash> <32 hex digits: checksum> <record>`
+            let (Some(hash), Some(sum)) = (line.get(..32), line.get(33..65)) else {
                 continue;
             };
-            if let (32, Ok(value)) = (hash.len(), u128::from_str_radix(hash, 16)) {
-                records.insert(value, start + 33..start + line.len());
+            if line.get(32..33) != Some(" ") || line.get(65..66) != Some(" ") {
+                continue;
+            }
+            if let (Ok(hash), Ok(sum)) = (
+                u128::from_str_radix(hash, 16),
+                u128::from_str_radix(sum, 16),
+            ) {
+                records.insert(hash, (sum, start + 66..start + line.len()));
             }
         }
         cache.records = records;
@@ -114,10 +144,11 @@ impl Cache {
         cache
     }
 
+    /// The record for content hash `hash`, if there is one and its checksum holds.
     pub fn get(&self, hash: u128) -> Option<&str> {
-        self.records
-            .get(&hash)
-            .and_then(|r| self.text.get(r.clone()))
+        let (sum, range) = self.records.get(&hash)?;
+        let record = self.text.get(range.clone())?;
+        (seal(self.key, hash, record) == *sum).then_some(record)
     }
 
     pub fn len(&self) -> usize {
@@ -131,29 +162,40 @@ impl Cache {
     /// Write `records` (content hash, encoded record) as the new cache, atomically.
     /// Failure to write a cache is not worth an error: the next run is just slower.
     pub fn save(&self, records: &[(u128, String)]) {
-        let Some(dir) = self.path.parent() else {
-            return;
-        };
-        if std::fs::create_dir_all(dir).is_err() {
-            return;
-        }
-        let tmp = self
-            .path
-            .with_extension(format!("tmp{}", std::process::id()));
-        let write = || -> std::io::Result<()> {
-            let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-            let header = json!({"format": FORMAT, "key": format!("{:032x}", self.key), "lore": env!("CARGO_PKG_VERSION")});
-            writeln!(f, "{header}")?;
-            for (hash, record) in records {
-                writeln!(f, "{hash:032x} {record}")?;
+        let header = json!({"format": FORMAT, "key": format!("{:032x}", self.key), "lore": env!("CARGO_PKG_VERSION")});
+        let mut text = format!("{header}\n");
+        for (hash, record) in records {
+            let sum = seal(self.key, *hash, record);
+            text.push_str(&format!("{hash:032x} {sum:032x} {record}\n"));
+            if text.len() as u64 > MAX_BYTES {
+                return; // it would not be read
             }
-            f.into_inner().map_err(|e| e.into_error())?;
-            std::fs::rename(&tmp, &self.path)
-        };
-        if write().is_err() {
-            let _ = std::fs::remove_file(&tmp);
         }
+        let _ = crate::fsutil::write_atomic(&self.path, text.as_bytes());
     }
+}
+
+/// The text of the regular file at `path`, if it is one of at most [`MAX_BYTES`] of UTF-8.
+fn read_regular(path: &Path) -> Option<String> {
+    let regular = |m: &std::fs::Metadata| m.is_file() && m.len() <= MAX_BYTES;
+    if !regular(&std::fs::symlink_metadata(path).ok()?) {
+        return None;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW);
+    }
+    let file = options.open(path).ok()?;
+    // What was opened, which may not be what was checked.
+    if !regular(&file.metadata().ok()?) {
+        return None;
+    }
+    let mut text = String::new();
+    file.take(MAX_BYTES + 1).read_to_string(&mut text).ok()?;
+    (text.len() as u64 <= MAX_BYTES).then_some(text)
 }
 
 /// Encode one file's check result. Every location in it is in that file.
@@ -356,12 +398,120 @@ mod tests {
         let path = dir.path().join("c.jsonl");
         std::fs::write(
             &path,
-            "{\"format\":1,\"key\":\"00000000000000000000000000000007\"}\nzz not a record\n",
+            "{\"format\":2,\"key\":\"00000000000000000000000000000007\"}\nzz not a record\n",
         )
         .unwrap();
         let cache = super::Cache::open(path, 7);
         assert!(cache.is_empty());
         let types = std::collections::HashMap::new();
         assert!(super::decode("{\"e\": 5}", crate::span::FileId(0), &types).is_none());
+    }
+
+    /// A catalog with one invalid entry, its cache folder, and where its cache is.
+    fn invalid_catalog() -> (tempfile::TempDir, tempfile::TempDir, std::path::PathBuf) {
+        let repo = tempfile::tempdir().unwrap();
+        write(
+            repo.path(),
+            &[
+                (
+                    "schemas/team.yaml",
+                    "type: Team\nschema:\n  properties:\n    size: {type: integer}\n",
+                ),
+                ("catalog/a.yaml", "type: Team\nid: a\nsize: x\n"),
+            ],
+        );
+        let cache_dir = tempfile::tempdir().unwrap();
+        let location = cache_dir.path().join("c.jsonl");
+        (repo, cache_dir, location)
+    }
+
+    fn load(repo: &std::path::Path, location: &std::path::Path) -> graph::Catalog {
+        let path = repo.canonicalize().unwrap();
+        let cache = super::Cache::open(location.to_path_buf(), 7);
+        crate::load::load_with_cache(&path, Some(cache)).unwrap()
+    }
+
+    #[test]
+    fn an_edited_record_is_a_miss() {
+        let (repo, _dir, location) = invalid_catalog();
+        assert_eq!(load(repo.path(), &location).problems.len(), 1);
+        let good = std::fs::read_to_string(&location).unwrap();
+        assert_eq!(load(repo.path(), &location).cache_hits, 1);
+
+        // Well-formed, its content changed to say the entry is fine: the checksum fails.
+        let (header, line) = good.split_once('\n').unwrap();
+        let start = line.find("\"p\":[").unwrap();
+        let forged = format!("{header}\n{}\"p\":[]}}\n", &line[..start]);
+        std::fs::write(&location, &forged).unwrap();
+        let c = load(repo.path(), &location);
+        assert_eq!(c.cache_hits, 0);
+        assert_eq!(c.problems.len(), 1, "the entry is still invalid");
+        // ... and the cache was rewritten.
+        assert_eq!(std::fs::read_to_string(&location).unwrap(), good);
+
+        // The checksum itself edited.
+        let broken = good.replacen(&line[33..65], &"0".repeat(32), 1);
+        assert_ne!(broken, good);
+        std::fs::write(&location, broken).unwrap();
+        let c = load(repo.path(), &location);
+        assert_eq!((c.cache_hits, c.problems.len()), (0, 1));
+
+        // A record sealed under another key.
+        let other = super::Cache::open(location.clone(), 8);
+        let hash = u128::from_str_radix(&line[..32], 16).unwrap();
+        let record = &line[66..];
+        other.save(&[(hash, record.to_owned())]);
+        let reopened = super::Cache::open(location.clone(), 7);
+        assert!(reopened.get(hash).is_none());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_device_or_symlink_at_the_cache_path_is_a_miss_and_never_blocks() {
+        let (repo, dir, location) = invalid_catalog();
+        let status = std::process::Command::new("mkfifo")
+            .arg(&location)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let (done, finished) = std::sync::mpsc::channel();
+        let repo_path = repo.path().to_path_buf();
+        let at = location.clone();
+        std::thread::spawn(move || {
+            let c = load(&repo_path, &at);
+            done.send((c.cache_hits, c.problems.len())).unwrap();
+        });
+        let got = finished
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("a FIFO at the cache path must not block");
+        assert_eq!(got, (0, 1));
+        // The FIFO was replaced by a real cache.
+        assert!(std::fs::symlink_metadata(&location).unwrap().is_file());
+        assert_eq!(load(repo.path(), &location).cache_hits, 1);
+
+        for target in ["/dev/zero", "/dev/null"] {
+            let link = dir.path().join("link.jsonl");
+            let _ = std::fs::remove_file(&link);
+            std::os::unix::fs::symlink(target, &link).unwrap();
+            assert!(super::Cache::open(link.clone(), 7).is_empty());
+            assert!(super::read_regular(&link).is_none());
+        }
+    }
+
+    #[test]
+    fn an_oversized_cache_is_a_miss_without_being_read() {
+        let (repo, _dir, location) = invalid_catalog();
+        load(repo.path(), &location);
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&location)
+            .unwrap();
+        // Sparse: no disk used, but larger than anything lore would read.
+        file.set_len(super::MAX_BYTES + 1).unwrap();
+        drop(file);
+        assert!(super::read_regular(&location).is_none());
+        let c = load(repo.path(), &location);
+        assert_eq!((c.cache_hits, c.problems.len()), (0, 1));
+        assert!(std::fs::metadata(&location).unwrap().len() < 1 << 20);
     }
 }

@@ -336,15 +336,18 @@ fn check_rules(t: &TypeDef, id: &str, value: &Value, loc: Loc, key: &str, out: &
                 out.push(d);
             }
             Err(e) => {
+                let help = if e.over_budget() {
+                    "simplify the rule in the type file: fewer nested `all`/`exists`/`map`/`filter`"
+                } else {
+                    "guard optional fields with `has(self.field)` in the rule's `when` or `check`"
+                };
                 let mut d = Diag::error(
                     Code::RuleError,
                     format!("rule `{}` could not be evaluated: {}", rule.name, e.message),
                     loc.clone(),
                 )
                 .with_entry(key)
-                .with_help(
-                    "guard optional fields with `has(self.field)` in the rule's `when` or `check`",
-                );
+                .with_help(help);
                 d.severity = severity;
                 out.push(d);
             }

@@ -5,14 +5,20 @@
 //! `totals`, `alert`, ...). Output: JSON values, bools and rendered strings.
 //!
 //! Expressions are compiled once and evaluated many times, from rayon threads:
-//! [`Expr`] and [`Template`] are `Send + Sync`. cel's `Program` is plain AST
-//! data and is `Send + Sync` itself; the `Context` it runs against borrows the
+//! [`Expr`] and [`Template`] are `Send + Sync`. The parsed AST is plain
+//! data, `Send + Sync` itself; the `Context` it runs against borrows the
 //! variables, so one is built per evaluation over a shared standard `Env`,
 //! or once per entry in a [`Scope`] reused by all of its type's rules and notes.
 //!
 //! Variables are converted straight from `serde_json::Value` to cel's values,
 //! borrowing strings and map keys from the JSON instead of copying them or
 //! going through serde.
+//!
+//! Hostile expressions are normal input: [`guard`] bounds what compiling and
+//! evaluating may cost (length, nesting, comprehension depth, an evaluation
+//! budget, cached `matches` patterns) and says why it refused.
+
+mod guard;
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
@@ -25,11 +31,16 @@ use cel::common::types::{
 };
 use cel::common::value::Val;
 use cel::objects::{Key, OptionalValue};
-use cel::{Context, Env, ExecutionError, ParseErrors, Program, Value};
+use cel::{Context, Env, ExecutionError, ParseErrors, Value};
 use serde_json::Value as Json;
 
-/// The standard CEL environment (functions, macros), built once and shared.
-static ENV: LazyLock<Arc<Env>> = LazyLock::new(|| Arc::new(Env::stdlib()));
+/// The standard CEL environment (functions, macros) and the functions [`guard`]
+/// rewrites calls to, built once and shared.
+static ENV: LazyLock<Arc<Env>> = LazyLock::new(|| {
+    let mut env = Env::stdlib();
+    guard::register(&mut env);
+    Arc::new(env)
+});
 
 /// A problem compiling or evaluating an expression or a template.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +50,7 @@ pub struct ExprError {
     /// Byte offset of the problem inside the expression (or template) source,
     /// when known.
     pub offset: Option<usize>,
+    over_budget: bool,
 }
 
 impl ExprError {
@@ -46,7 +58,14 @@ impl ExprError {
         ExprError {
             message: message.into(),
             offset,
+            over_budget: false,
         }
+    }
+
+    /// Whether evaluation stopped because it ran out of its budget (the
+    /// expression, not the entry, needs changing).
+    pub fn over_budget(&self) -> bool {
+        self.over_budget
     }
 }
 
@@ -63,7 +82,8 @@ impl std::error::Error for ExprError {}
 #[derive(Clone)]
 pub struct Expr {
     source: String,
-    program: Arc<Program>,
+    /// The parsed AST as [`guard`] rewrote it.
+    ast: Arc<IdedExpr>,
     variables: Vec<String>,
 }
 
@@ -83,16 +103,24 @@ const _: fn() = || {
 
 impl Expr {
     /// Parses `src`, expanding the standard macros (`has`, `all`, `exists`,
-    /// `exists_one`, `map`, `filter`).
+    /// `exists_one`, `map`, `filter`), within the limits of [`guard`].
     pub fn compile(src: &str) -> Result<Expr, ExprError> {
         if src.trim().is_empty() {
             return Err(ExprError::new("empty expression", Some(0)));
         }
-        let program = ENV.compile(src).map_err(|e| parse_error(src, &e))?;
-        let variables = free_variables(program.expression());
+        guard::scan(src)?;
+        let ast = guard::on_big_stack(|| {
+            let (mut ast, info) = ENV
+                .parser()
+                .parse_with_source_info(src)
+                .map_err(|e| parse_error(src, &e))?;
+            guard::check_and_rewrite(&mut ast, &info, src)?;
+            Ok(ast)
+        })?;
+        let variables = free_variables(&ast);
         Ok(Expr {
             source: src.to_owned(),
-            program: Arc::new(program),
+            ast: Arc::new(ast),
             variables,
         })
     }
@@ -141,9 +169,15 @@ impl Expr {
     }
 
     fn eval_value(&self, scope: &Scope<'_>) -> Result<Value, ExprError> {
-        self.program
-            .execute(&scope.ctx)
-            .map_err(|e| runtime_error(&e))
+        guard::start_budget();
+        let value = Value::resolve(&self.ast, &scope.ctx);
+        if guard::over_budget() {
+            return Err(ExprError {
+                over_budget: true,
+                ..ExprError::new(guard::budget_message(), None)
+            });
+        }
+        value.map_err(|e| runtime_error(&e))
     }
 }
 
@@ -207,7 +241,7 @@ impl Template {
             }
             let expr = Expr::compile(inner).map_err(|e| ExprError {
                 offset: Some(start + e.offset.unwrap_or(0)),
-                message: e.message,
+                ..e
             })?;
             parts.push(Part::Expr {
                 expr,
@@ -239,6 +273,7 @@ impl Template {
                     let value = expr.eval_value(scope).map_err(|e| ExprError {
                         message: format!("in `{{{{{}}}}}`: {}", expr.source(), e.message),
                         offset: Some(*offset),
+                        ..e
                     })?;
                     write_text(&mut out, &value);
                 }
@@ -370,11 +405,16 @@ fn type_name(value: &Value) -> &'static str {
 
 /// Compact JSON, cut to a readable length for messages.
 fn short_json(json: &Json) -> String {
+    excerpt(&json.to_string()).into_owned()
+}
+
+/// `text` cut to a readable length for messages (an expression quoted in its
+/// own error, a value), with `…` where it was cut.
+pub fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
     const MAX: usize = 60;
-    let text = json.to_string();
     match text.char_indices().nth(MAX) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text,
+        Some((cut, _)) => format!("{}…", &text[..cut]).into(),
+        None => text.into(),
     }
 }
 
@@ -386,7 +426,8 @@ fn runtime_error(error: &ExecutionError) -> ExprError {
         ExecutionError::UndeclaredReference(name) => {
             format!("undeclared reference to '{name}'")
         }
-        other => other.to_string(),
+        // `matches` runs as guard's function: name it as the user wrote it.
+        other => other.to_string().replace(guard::MATCHES, "matches"),
     };
     ExprError::new(message, None)
 }

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::diag::{Code, Diag, Loc};
-use crate::expr::{Expr, Template};
+use crate::expr::{excerpt, Expr, Template};
 use crate::schema;
 use crate::span::FileId;
 use crate::yaml::{Document, SpanIndex};
@@ -165,7 +165,7 @@ pub(crate) fn compile_expr(
     out: &mut Vec<Diag>,
 ) -> Option<Expr> {
     let compiled = Expr::compile(src).map_err(|e| {
-        let message = format!("invalid CEL expression `{src}`: {}", e.message);
+        let message = format!("invalid CEL expression `{}`: {}", excerpt(src), e.message);
         (message, e.offset)
     });
     let help = "fix the expression; the entry is `self`, and `has(self.field)` tests a field";

@@ -8,6 +8,7 @@
 mod cmd;
 mod git;
 mod hermetic_git;
+mod hostile_expr_cache;
 mod init;
 mod queries;
 mod route;
