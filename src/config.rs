@@ -1,17 +1,119 @@
-//! `lore.yaml`: parsed, checked against lore's own schema, and turned into a [`Config`].
+//! `lore.yaml`: parsed into raw serde structs, then validated into a [`Config`] whose
+//! alert sources and global notes are compiled once (STYLE.md §3, §14; cargo-deny's
+//! `ValidationContext`).
+//!
+//! Two steps, because lore.yaml says where the type definitions are and its `match`
+//! names types: [`parse`] checks the file against the schema derived from [`ConfigRaw`]
+//! (so an unknown key is labelled where it is written) and gives the folders to read;
+//! once the types are loaded, [`ConfigRaw::validate`] compiles the JSONPaths of each
+//! source (RFC 9535), resolves the types its `match` names, and compiles each note's
+//! CEL `when` and `say` template. Every problem is reported at its place in lore.yaml;
+//! a source or note with a problem is left out of the [`Config`], the rest is kept.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
+use serde_json::Value;
+use serde_json_path::JsonPath;
 
-use crate::diag::{Code, Diag};
-use crate::model::doc::{check_expr_fields, check_structure, SpannedDoc};
-use crate::model::NoteRaw;
-use crate::schema;
+use crate::diag::{closest, did_you_mean, Code, Diag, Loc};
+use crate::model::doc::{check_structure, compile_expr, compile_template, remove_pointer};
+use crate::model::{Note, NoteRaw, SpannedDoc, TypeId};
+use crate::schema::{self, escape};
+use crate::span::SourceMap;
+use crate::workspace::CONFIG_FILE;
 
-/// `lore.yaml`.
-#[derive(Debug, Clone, Deserialize)]
+/// The variables lore.yaml's global notes see (DESIGN.md §3).
+pub const NOTE_VARIABLES: &[&str] = &["totals", "matches", "owners", "impacted", "alert"];
+
+/// Configuration of a lore catalog repository (`lore.yaml`). Every key is optional.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
+#[schemars(title = "lore.yaml")]
+pub struct ConfigRaw {
+    /// Folders or globs of entry files, relative to the repository root.
+    #[schemars(inner(length(min = 1)))]
+    pub catalog: Vec<String>,
+    /// Folder of type definition files.
+    #[schemars(length(min = 1))]
+    pub schemas: String,
+    /// Globs of files to skip, relative to the root.
+    #[schemars(inner(length(min = 1)))]
+    pub exclude: Vec<String>,
+    /// When an entry counts as stale (`lore stale`).
+    pub freshness: FreshnessRaw,
+    /// Alert sources and notes for `lore route`.
+    pub alerts: AlertsRaw,
+}
+
+impl Default for ConfigRaw {
+    fn default() -> Self {
+        ConfigRaw {
+            catalog: vec!["catalog".into()],
+            schemas: "schemas".into(),
+            exclude: Vec::new(),
+            freshness: FreshnessRaw::default(),
+            alerts: AlertsRaw::default(),
+        }
+    }
+}
+
+/// When an entry counts as stale.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+#[schemars(rename = "freshness")]
+pub struct FreshnessRaw {
+    /// Entries untouched in git for longer than this are stale: days, weeks, months or
+    /// years, e.g. `180d`, `26w`, `6m`, `1y`.
+    #[schemars(pattern(r"^[0-9]+[dwmy]$"))]
+    pub max_age: String,
+}
+
+impl Default for FreshnessRaw {
+    fn default() -> Self {
+        FreshnessRaw {
+            max_age: "180d".into(),
+        }
+    }
+}
+
+/// Alert sources and notes for `lore route`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+#[schemars(rename = "alerts")]
+pub struct AlertsRaw {
+    /// Alert payload formats, by name; one with a built-in's name replaces it.
+    pub sources: BTreeMap<String, SourceRaw>,
+    /// Notes evaluated over the whole route result; they see `totals`, `matches`,
+    /// `owners`, `impacted` and `alert`.
+    pub notes: Vec<NoteRaw>,
+}
+
+/// An alert source: how to recognize a payload format and where it keeps its alerts
+/// and identifiers, as JSONPath (RFC 9535) expressions.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "source")]
+pub struct SourceRaw {
+    /// JSONPath that, when present in the payload, selects this source.
+    pub detect: String,
+    /// JSONPath of the alerts in the payload (default: the payload is one alert).
+    pub each: Option<String>,
+    /// JSONPath of an alert's title.
+    pub title: Option<String>,
+    /// JSONPath of an alert's severity.
+    pub severity: Option<String>,
+    /// JSONPath of an alert's status.
+    pub status: Option<String>,
+    /// Type name → JSONPaths whose values name entries of that type, tried in order.
+    #[serde(default, rename = "match")]
+    pub matches: BTreeMap<String, Vec<String>>,
+}
+
+/// `lore.yaml`, checked: what later stages use.
+#[derive(Debug, Clone)]
 pub struct Config {
     pub catalog: Vec<String>,
     pub schemas: String,
@@ -20,93 +122,519 @@ pub struct Config {
     pub alerts: Alerts,
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            catalog: vec!["catalog".into()],
-            schemas: "schemas".into(),
-            exclude: Vec::new(),
-            freshness: Freshness::default(),
-            alerts: Alerts::default(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone)]
 pub struct Freshness {
     pub max_age: String,
 }
 
-impl Default for Freshness {
-    fn default() -> Self {
-        Freshness {
-            max_age: "180d".into(),
-        }
+#[derive(Debug, Clone, Default)]
+pub struct Alerts {
+    /// The configured sources that compiled, by name.
+    pub sources: Vec<ConfiguredSource>,
+    /// Configured sources left out for their problems (`lore validate` reports them);
+    /// they still replace the built-in of the same name.
+    pub broken: Vec<String>,
+    /// The global notes that compiled, in order, each with its index in lore.yaml's
+    /// `alerts.notes` (for messages).
+    pub notes: Vec<(usize, Note)>,
+}
+
+impl Alerts {
+    /// Whether lore.yaml configures a source of this name (compiled or not).
+    pub fn configures(&self, name: &str) -> bool {
+        self.sources.iter().any(|s| s.name == name) || self.broken.iter().any(|b| b == name)
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Alerts {
-    pub sources: BTreeMap<String, SourceConfig>,
-    pub notes: Vec<NoteRaw>,
+/// A source configured in lore.yaml, its paths compiled and its types resolved.
+#[derive(Debug, Clone)]
+pub struct ConfiguredSource {
+    pub name: String,
+    pub detect: JsonPath,
+    pub each: Option<JsonPath>,
+    pub title: Option<JsonPath>,
+    pub severity: Option<JsonPath>,
+    pub status: Option<JsonPath>,
+    /// Per type: paths tried in order until one names an entry.
+    pub matches: Vec<(TypeId, Vec<JsonPath>)>,
 }
 
-/// A configured alert source (DESIGN.md §5).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SourceConfig {
-    pub detect: String,
-    pub each: Option<String>,
-    pub title: Option<String>,
-    pub severity: Option<String>,
-    pub status: Option<String>,
-    #[serde(default, rename = "match")]
-    pub matches: BTreeMap<String, Vec<String>>,
+/// What validating lore.yaml needs: the file with spans, to place problems, and the
+/// loaded types, for `match`.
+pub struct ValidationContext<'a> {
+    /// `None` without a lore.yaml (the defaults have nothing to report).
+    pub doc: Option<&'a SpannedDoc<'a>>,
+    pub types: &'a HashMap<String, TypeId>,
 }
 
-/// Check and read `lore.yaml` (None: absent, defaults apply).
-pub fn load_config(d: Option<&SpannedDoc<'_>>, out: &mut Vec<Diag>) -> Config {
+/// Check `lore.yaml` against its schema and read it (None: absent, defaults apply). A
+/// key with a problem is reported and left out, so the rest still applies.
+pub fn parse(d: Option<&SpannedDoc<'_>>, out: &mut Vec<Diag>) -> ConfigRaw {
     let Some(d) = d else {
-        return Config::default();
+        return ConfigRaw::default();
     };
     if d.doc.value.is_null() {
-        return Config::default();
+        return ConfigRaw::default();
     }
-    if check_structure(d, &schema::config_schema(), Code::Config, out).is_some() {
-        return Config::default();
+    let mut value = d.doc.value.clone();
+    let bad = check_structure(d, &schema(), Code::Config, out);
+    for (pointer, _) in bad.iter().flatten() {
+        remove_pointer(&mut value, pointer);
     }
-    let config: Config = match serde_json::from_value(d.doc.value.clone()) {
+    match serde_json::from_value(value) {
         Ok(c) => c,
+        // The root is not a mapping: reported by the structural check.
+        Err(_) if bad.is_some() => ConfigRaw::default(),
         Err(e) => {
             out.push(Diag::error(
                 Code::Config,
-                format!("lore.yaml: {e}"),
+                format!("internal: lore.yaml conforms to its schema but does not read: {e}"),
                 d.loc("", false),
             ));
-            return Config::default();
+            ConfigRaw::default()
         }
+    }
+}
+
+/// The JSON Schema of lore.yaml, derived from [`ConfigRaw`].
+pub fn schema() -> Value {
+    schema::derived::<ConfigRaw>()
+}
+
+impl ConfigRaw {
+    /// Compile what lore.yaml configures, reporting every problem into `out`.
+    pub fn validate(self, ctx: &ValidationContext<'_>, out: &mut Vec<Diag>) -> Config {
+        for (key, patterns) in [("catalog", &self.catalog), ("exclude", &self.exclude)] {
+            for (i, pattern) in patterns.iter().enumerate() {
+                if let Err(e) = globset::Glob::new(pattern) {
+                    out.push(
+                        Diag::error(
+                            Code::Config,
+                            format!("`{pattern}` is not a valid glob: {}", e.kind()),
+                            at_doc(ctx.doc, &format!("/{key}/{i}"), false),
+                        )
+                        .with_help("write a folder, or a glob like `catalog/**/*.yaml`"),
+                    );
+                }
+            }
+        }
+        let mut alerts = Alerts::default();
+        for (name, raw) in self.alerts.sources {
+            let base = format!("/alerts/sources/{}", escape(&name));
+            match raw.compile(&name, &base, ctx, out) {
+                Some(s) => alerts.sources.push(s),
+                None => alerts.broken.push(name),
+            }
+        }
+        if let Some(d) = ctx.doc {
+            for (i, note) in self.alerts.notes.iter().enumerate() {
+                let base = format!("/alerts/notes/{i}");
+                let when = note
+                    .when
+                    .as_ref()
+                    .map(|w| compile_expr(d, &format!("{base}/when"), w, NOTE_VARIABLES, out));
+                let say =
+                    compile_template(d, &format!("{base}/say"), &note.say, NOTE_VARIABLES, out);
+                match (when, say) {
+                    (None, Some(say)) => alerts.notes.push((i, Note { when: None, say })),
+                    (Some(Some(when)), Some(say)) => alerts.notes.push((
+                        i,
+                        Note {
+                            when: Some(when),
+                            say,
+                        },
+                    )),
+                    _ => {}
+                }
+            }
+        }
+        Config {
+            catalog: self.catalog,
+            schemas: self.schemas,
+            exclude: self.exclude,
+            freshness: Freshness {
+                max_age: self.freshness.max_age,
+            },
+            alerts,
+        }
+    }
+}
+
+impl SourceRaw {
+    /// The compiled source, or None (with every problem reported) when a path does not
+    /// compile or `match` names an unknown type.
+    fn compile(
+        &self,
+        name: &str,
+        base: &str,
+        ctx: &ValidationContext<'_>,
+        out: &mut Vec<Diag>,
+    ) -> Option<ConfiguredSource> {
+        let path = |field: &str, p: &str, out: &mut Vec<Diag>| {
+            compile_path(ctx.doc, &format!("{base}/{field}"), p, out)
+        };
+        let opt = |field: &str, p: &Option<String>, out: &mut Vec<Diag>| match p {
+            None => Some(None),
+            Some(p) => path(field, p, out).map(Some),
+        };
+        let detect = path("detect", &self.detect, out);
+        let each = opt("each", &self.each, out);
+        let title = opt("title", &self.title, out);
+        let severity = opt("severity", &self.severity, out);
+        let status = opt("status", &self.status, out);
+        let mut matches = Vec::new();
+        let mut ok = true;
+        for (type_name, paths) in &self.matches {
+            let at = format!("{base}/match/{}", escape(type_name));
+            let compiled: Vec<Option<JsonPath>> = paths
+                .iter()
+                .enumerate()
+                .map(|(i, p)| compile_path(ctx.doc, &format!("{at}/{i}"), p, out))
+                .collect();
+            let Some(&t) = ctx.types.get(type_name) else {
+                ok = false;
+                let mut names: Vec<&str> = ctx.types.keys().map(String::as_str).collect();
+                names.sort_unstable();
+                let help =
+                    did_you_mean(&closest(type_name, names.iter().copied())).unwrap_or_else(|| {
+                        match names.as_slice() {
+                            [] => "define the type in a file under schemas/".to_owned(),
+                            _ => format!(
+                                "define it in a file under schemas/, or match one of: {}",
+                                names.join(", ")
+                            ),
+                        }
+                    });
+                out.push(
+                    Diag::error(
+                        Code::Config,
+                        format!("alert source `{name}` matches type `{type_name}`, which is not defined"),
+                        at_doc(ctx.doc, &at, true),
+                    )
+                    .with_help(help),
+                );
+                continue;
+            };
+            match compiled.into_iter().collect::<Option<Vec<_>>>() {
+                Some(paths) => matches.push((t, paths)),
+                None => ok = false,
+            }
+        }
+        Some(ConfiguredSource {
+            name: name.to_owned(),
+            detect: detect?,
+            each: each?,
+            title: title?,
+            severity: severity?,
+            status: status?,
+            matches: ok.then_some(matches)?,
+        })
+    }
+}
+
+/// Whether a problem is in lore.yaml (any problem there makes the configuration invalid).
+pub fn is_in_config(sources: &SourceMap, d: &Diag) -> bool {
+    match &d.loc {
+        Loc::Span(f, _) | Loc::File(f) | Loc::Pointer { file: f, .. } => {
+            sources.path(*f) == Path::new(CONFIG_FILE)
+        }
+        Loc::None => false,
+    }
+}
+
+fn at_doc(doc: Option<&SpannedDoc<'_>>, pointer: &str, key: bool) -> Loc {
+    doc.map_or(Loc::None, |d| d.loc(pointer, key))
+}
+
+/// Longest JSONPath accepted: real paths are a few dozen characters.
+const MAX_PATH_LEN: usize = 1024;
+/// Deepest nesting of brackets and parentheses accepted. Real paths nest two or three;
+/// the parser recurses on each level (about 10 KiB of stack in a debug build) and its
+/// time doubles with each nested filter (`[?@[?…]]`: 12 levels take a second).
+const MAX_PATH_DEPTH: usize = 8;
+
+/// How deeply `[` and `(` nest in a JSONPath, outside its string literals.
+fn nesting(path: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for c in path.chars() {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None => match c {
+                '\'' | '"' => quote = Some(c),
+                '[' | '(' => {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                }
+                ']' | ')' => depth = depth.saturating_sub(1),
+                _ => {}
+            },
+        }
+    }
+    deepest
+}
+
+/// Compile one JSONPath, or report it at the place in lore.yaml where it goes wrong.
+fn compile_path(
+    doc: Option<&SpannedDoc<'_>>,
+    pointer: &str,
+    path: &str,
+    out: &mut Vec<Diag>,
+) -> Option<JsonPath> {
+    let failure = if path.len() > MAX_PATH_LEN {
+        Err((
+            format!(
+                "this JSONPath is {} bytes long; lore accepts up to {MAX_PATH_LEN}",
+                path.len()
+            ),
+            None,
+        ))
+    } else if nesting(path) > MAX_PATH_DEPTH {
+        Err((
+            format!("this JSONPath nests brackets and parentheses more than {MAX_PATH_DEPTH} deep; lore accepts up to {MAX_PATH_DEPTH}"),
+            None,
+        ))
+    } else if !path.trim_start().starts_with('$') {
+        Err((
+            format!("`{path}` is not a JSONPath: it must start with `$`, the payload's root"),
+            Some(0),
+        ))
+    } else {
+        JsonPath::parse(path).map_err(|e| {
+            (
+                format!(
+                    "`{path}` is not a JSONPath (RFC 9535): {}",
+                    e.message().trim()
+                ),
+                Some(e.position()),
+            )
+        })
     };
-    for (i, note) in config.alerts.notes.iter().enumerate() {
-        let base = format!("/alerts/notes/{i}");
-        check_expr_fields(
-            d,
-            &base,
-            note.when.as_deref(),
-            Some(&note.say),
-            &["totals", "matches", "owners", "impacted", "alert"],
-            out,
+    match failure {
+        Ok(p) => Some(p),
+        Err((message, offset)) => {
+            let loc = doc.map_or(Loc::None, |d| d.loc_in_string(pointer, offset));
+            out.push(
+                Diag::error(Code::Config, message, loc).with_help(
+                    "write a JSONPath from the payload's root, like `$.labels.service` or `$.labels['app.kubernetes.io/name']`",
+                ),
+            );
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Severity;
+    use crate::span::FileId;
+    use crate::yaml::{self, Limits};
+
+    /// Parse and validate `text` as lore.yaml with the types `types`: the config and
+    /// `(line, code, message)` of each problem.
+    fn config(text: &str, types: &[&str]) -> (Config, Vec<(usize, Code, String)>) {
+        let docs = yaml::parse(text, Limits::default(), true).documents;
+        let d = SpannedDoc {
+            file: FileId(0),
+            doc: &docs[0],
+            text,
+        };
+        let types: HashMap<String, TypeId> = types
+            .iter()
+            .enumerate()
+            .map(|(i, t)| ((*t).to_owned(), i))
+            .collect();
+        let mut out = Vec::new();
+        let raw = parse(Some(&d), &mut out);
+        let ctx = ValidationContext {
+            doc: Some(&d),
+            types: &types,
+        };
+        let c = raw.validate(&ctx, &mut out);
+        let problems = out
+            .iter()
+            .map(|p| {
+                assert_eq!(p.severity, Severity::Error);
+                let line = match &p.loc {
+                    Loc::Span(_, s) => crate::span::line_col(text, s.start).0,
+                    other => panic!("not placed: {other:?}"),
+                };
+                (line, p.code, p.message.clone())
+            })
+            .collect();
+        (c, problems)
+    }
+
+    #[test]
+    fn sources_and_notes_compile_once() {
+        let (c, problems) = config(
+            "alerts:\n  sources:\n    synthetics:\n      detect: $.check_id\n      title: $.name\n      match:\n        Service: [$.target.service, $.svc]\n  notes:\n    - when: totals.Customer.arr > 1\n      say: \"{{ alert.title }}\"\n",
+            &["Service"],
+        );
+        assert_eq!(problems, []);
+        let s = &c.alerts.sources[0];
+        assert_eq!(s.name, "synthetics");
+        assert_eq!(s.matches.len(), 1);
+        assert_eq!(s.matches[0].1.len(), 2);
+        assert!(s.each.is_none() && s.title.is_some());
+        assert_eq!(c.alerts.notes.len(), 1);
+        assert!(c.alerts.broken.is_empty());
+    }
+
+    #[test]
+    fn every_bad_path_type_and_note_is_reported_where_it_is_written() {
+        let (c, problems) = config(
+            "alerts:\n  sources:\n    a:\n      detect: $.x\n      each: \"$.alerts[*\"\n      title: labels.name\n      match:\n        Servce: [$.s]\n        Team: [\"$..[\"]\n  notes:\n    - when: \"totals >\"\n      say: ok\n    - say: \"{{ nope }}\"\n",
+            &["Service", "Team"],
+        );
+        let got: Vec<(usize, Code)> = problems.iter().map(|(l, c, _)| (*l, *c)).collect();
+        assert_eq!(
+            got,
+            [
+                (5, Code::Config),
+                (6, Code::Config),
+                (8, Code::Config),
+                (9, Code::Config),
+                (11, Code::InvalidExpr),
+                (13, Code::InvalidExpr),
+            ],
+            "{problems:?}"
+        );
+        assert!(problems[2].2.contains("`Servce`"), "{problems:?}");
+        assert!(c.alerts.sources.is_empty());
+        assert_eq!(c.alerts.broken, ["a"]);
+        assert!(c.alerts.notes.is_empty());
+    }
+
+    #[test]
+    fn an_unknown_type_suggests_the_closest() {
+        let mut out = Vec::new();
+        let text =
+            "alerts:\n  sources:\n    a:\n      detect: $.x\n      match:\n        Servce: [$.s]\n";
+        let docs = yaml::parse(text, Limits::default(), true).documents;
+        let d = SpannedDoc {
+            file: FileId(0),
+            doc: &docs[0],
+            text,
+        };
+        let types = HashMap::from([("Service".to_owned(), 0)]);
+        parse(Some(&d), &mut out).validate(
+            &ValidationContext {
+                doc: Some(&d),
+                types: &types,
+            },
+            &mut out,
+        );
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].help.as_deref(), Some("did you mean `Service`?"));
+        // The key is labelled, not its list.
+        let Loc::Span(_, span) = &out[0].loc else {
+            panic!("{:?}", out[0].loc)
+        };
+        assert_eq!(&text[span.clone()], "Servce");
+    }
+
+    #[test]
+    fn a_path_error_points_inside_the_string() {
+        let text = "alerts:\n  sources:\n    a:\n      detect: \"$.ok[?@.x ==]\"\n";
+        let docs = yaml::parse(text, Limits::default(), true).documents;
+        let d = SpannedDoc {
+            file: FileId(0),
+            doc: &docs[0],
+            text,
+        };
+        let mut out = Vec::new();
+        compile_path(
+            Some(&d),
+            "/alerts/sources/a/detect",
+            "$.ok[?@.x ==]",
+            &mut out,
+        );
+        let Loc::Span(_, span) = &out[0].loc else {
+            panic!("{:?}", out[0].loc)
+        };
+        let at = span.start - text.find("\"$.ok").unwrap() - 1;
+        assert!((4..=13).contains(&at), "{at}: {}", out[0].message);
+    }
+
+    #[test]
+    fn hostile_paths_are_refused_without_parsing() {
+        let deep = format!("$[?{}@.a{}]", "(".repeat(100_000), ")".repeat(100_000));
+        let mut out = Vec::new();
+        assert!(compile_path(None, "", &deep, &mut out).is_none());
+        assert!(
+            out[0].message.contains("lore accepts up to"),
+            "{}",
+            out[0].message
+        );
+        // At the limit, parsing is quick and stays well within a test thread's stack.
+        for nested in [
+            format!("$[?{}@.a{}]", "(".repeat(7), ")".repeat(7)),
+            format!("$[?{}@.a{}]", "@[?".repeat(7), "]".repeat(7)),
+        ] {
+            assert_eq!(nesting(&nested), MAX_PATH_DEPTH);
+            out.clear();
+            compile_path(None, "", &nested, &mut out);
+            assert!(
+                out.iter().all(|d| !d.message.contains("lore accepts")),
+                "{out:?}"
+            );
+        }
+        let deeper = format!("$[?{}@.a{}]", "(".repeat(5000), ")".repeat(5000));
+        let deeper = &deeper[..MAX_PATH_LEN];
+        out.clear();
+        assert!(compile_path(None, "", deeper, &mut out).is_none());
+        assert!(out[0].message.contains("more than 8 deep"), "{out:?}");
+        // Brackets inside string literals do not count.
+        assert_eq!(nesting("$.labels['a[[[(']"), 1);
+    }
+
+    #[test]
+    fn an_unknown_key_leaves_the_rest_in_force() {
+        let (c, problems) = config("catalog: [entries]\nschema: types\n", &[]);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].0, 2);
+        assert_eq!(c.catalog, ["entries"]);
+        // A wrong type is dropped too, with the rest kept.
+        let (c, problems) = config("catalog: [entries]\nschemas: 5\n", &[]);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(
+            (c.catalog.as_slice(), c.schemas.as_str()),
+            (&["entries".to_owned()][..], "schemas")
         );
     }
-    for pattern in config.catalog.iter().chain(&config.exclude) {
-        if let Err(e) = globset::Glob::new(pattern) {
-            out.push(Diag::error(
-                Code::Config,
-                format!("invalid glob `{pattern}`: {e}"),
-                d.loc("", false),
-            ));
-        }
+
+    #[test]
+    fn the_schema_is_as_strict_as_the_file_format() {
+        let s = schema();
+        assert!(schema::meta_errors(&s).is_empty(), "{s}");
+        assert_eq!(s["title"], "lore.yaml");
+        assert_eq!(s["additionalProperties"], false);
+        assert_eq!(s["$defs"]["source"]["additionalProperties"], false);
+        assert_eq!(
+            s["$defs"]["source"]["required"],
+            serde_json::json!(["detect"])
+        );
+        assert_eq!(s["$defs"]["note"]["required"], serde_json::json!(["say"]));
+        assert_eq!(s["$defs"]["note"]["additionalProperties"], false);
+        assert_eq!(s["properties"]["catalog"]["items"]["minLength"], 1);
+        assert_eq!(s["properties"]["schemas"]["minLength"], 1);
+        let freshness = &s["$defs"]["freshness"];
+        assert_eq!(freshness["additionalProperties"], false);
+        assert_eq!(
+            freshness["properties"]["max_age"]["pattern"],
+            "^[0-9]+[dwmy]$"
+        );
+        assert_eq!(s["$defs"]["source"]["properties"]["each"]["type"], "string");
     }
-    config
 }

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::cache::{self, Cache};
 use crate::check::{check_text, decode, encoding_diag, parse_reporting, CheckContext, FileResult};
-use crate::config::{self, Config};
+use crate::config;
 use crate::diag::{Code, Diag, Loc};
 use crate::graph::{self, Catalog};
 use crate::model::{self, SpannedDoc, TypeId};
@@ -56,25 +56,48 @@ pub fn load_with(
     let mut problems = Vec::new();
     let mut sources = SourceMap::default();
 
-    // lore.yaml
-    let config = if files.is_file(Path::new(CONFIG_FILE)) {
-        let text = read_text(files, Path::new(CONFIG_FILE), &mut sources, &mut problems);
-        match text {
-            Some((file, text)) => {
-                let parsed = parse_reporting(file, &text, limits, true, &mut problems);
-                let first = parsed.first();
-                let spanned = first.map(|doc| SpannedDoc {
-                    file,
-                    doc,
-                    text: &text,
-                });
-                config::load_config(spanned.as_ref(), &mut problems)
+    // lore.yaml: what it says about folders now, the rest once the types are known.
+    let config_file = if files.is_file(Path::new(CONFIG_FILE)) {
+        let rel = Path::new(CONFIG_FILE);
+        let bytes = files.read(rel).map_err(|e| {
+            Fatal(format!(
+                "cannot read {CONFIG_FILE}: {e}; fix its permissions, or remove it to use the defaults"
+            ))
+        })?;
+        let (text, bad) = decode(bytes);
+        let file = sources.add(rel.to_path_buf(), text.clone());
+        match bad {
+            Some(at) => {
+                problems.push(encoding_diag(file, at));
+                None
             }
-            None => Config::default(),
+            None => {
+                let docs = parse_reporting(file, &text, limits, true, &mut problems);
+                if let Some(second) = docs.get(1) {
+                    problems.push(
+                        Diag::error(
+                            Code::Config,
+                            "lore.yaml holds one YAML document; this one has several",
+                            Loc::Span(file, second.span.clone()),
+                        )
+                        .with_help("merge them into one mapping, or remove the `---` line"),
+                    );
+                }
+                Some((file, text, docs))
+            }
         }
     } else {
-        Config::default()
+        None
     };
+    let config_doc = config_file.as_ref().and_then(|(file, text, docs)| {
+        docs.first().map(|doc| SpannedDoc {
+            file: *file,
+            doc,
+            text,
+        })
+    });
+    let raw_config = config::parse(config_doc.as_ref(), &mut problems);
+    let config = &raw_config;
 
     // schemas/
     if !files.is_dir(Path::new(&config.schemas)) {
@@ -160,6 +183,13 @@ pub fn load_with(
         .enumerate()
         .map(|(i, t)| (t.name.clone(), i))
         .collect();
+    let config = raw_config.validate(
+        &config::ValidationContext {
+            doc: config_doc.as_ref(),
+            types: &type_by_name,
+        },
+        &mut problems,
+    );
 
     // catalog/
     let excludes = build_globs(&config.exclude);

@@ -218,6 +218,11 @@ pub fn extract(
     let source = match forced {
         Some(name) => {
             let Some(s) = all.iter().find(|s| s.name == name) else {
+                if c.config.alerts.broken.iter().any(|b| b == name) {
+                    return Err(SourceError(format!(
+                        "the alert source `{name}` in lore.yaml has problems and was left out; run `lore validate` to see them"
+                    )));
+                }
                 let names: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
                 let close = crate::diag::closest(name, names.iter().copied());
                 let hint = match close.first() {

@@ -7,7 +7,7 @@
 use serde_json::{json, Map, Value};
 
 use super::{extract, sources, Extracted, SourceError};
-use crate::expr::{Expr, Scope, Template};
+use crate::expr::Scope;
 use crate::graph::{Catalog, EntryId};
 use crate::query::{self, ImpactSet, Owner};
 
@@ -35,7 +35,7 @@ pub struct Route {
 
 /// Route a parsed payload. `forced` names the source (`--source`).
 pub fn route(c: &Catalog, payload: &Value, forced: Option<&str>) -> Result<Route, SourceError> {
-    let all = sources::all(c).map_err(SourceError)?;
+    let all = sources::all(c);
     let found = extract(c, &all, payload, forced)?;
     let roots: Vec<EntryId> = found.matches.iter().map(|m| m.entry).collect();
     let owners: Vec<Owner> = roots.iter().flat_map(|&e| query::owners(c, e)).collect();
@@ -71,11 +71,7 @@ fn entry_notes(c: &Catalog, route: &mut Route) {
         let this = crate::model::entry::self_value(&entry.id, &entry.value);
         let scope = Scope::new(&[("self", &*this)]);
         for note in &t.notes {
-            let holds = match &note.when {
-                None => Ok(true),
-                Some(when) => when.eval_bool_in(&scope),
-            };
-            match holds.and_then(|yes| yes.then(|| note.say.render_in(&scope)).transpose()) {
+            match note.text_in(&scope) {
                 Ok(Some(text)) => route.notes.push(RouteNote {
                     entry: Some(e),
                     text,
@@ -166,22 +162,12 @@ fn global_notes(c: &Catalog, route: &mut Route) {
     let vars = note_variables(c, route);
     let refs: Vec<(&str, &Value)> = vars.iter().map(|(k, v)| (*k, v)).collect();
     let scope = Scope::new(&refs);
-    for (i, raw) in c.config.alerts.notes.iter().enumerate() {
-        let result = (|| {
-            let holds = match &raw.when {
-                None => true,
-                Some(w) => Expr::compile(w)?.eval_bool_in(&scope)?,
-            };
-            if !holds {
-                return Ok(None);
-            }
-            Template::compile(&raw.say)?.render_in(&scope).map(Some)
-        })();
-        match result {
+    for (i, note) in &c.config.alerts.notes {
+        match note.text_in(&scope) {
             Ok(Some(text)) => route.notes.push(RouteNote { entry: None, text }),
             Ok(None) => {}
             Err(e) => route.warnings.push(format!(
-                "lore.yaml alerts.notes[{i}] failed: {}; run `lore validate`",
+                "lore.yaml alerts.notes[{i}] failed: {}; check the values it uses",
                 e.message
             )),
         }

@@ -7,11 +7,13 @@
 //! built-in's name replaces it.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use serde_json::Value;
 use serde_json_path::JsonPath;
 
 use super::{parse_payload, path_string, scalar, AlertInfo};
+use crate::config::ConfiguredSource;
 use crate::graph::Catalog;
 use crate::model::TypeId;
 
@@ -29,7 +31,7 @@ pub enum Shape {
 }
 
 /// A condition on the payload for detection.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum Cond {
     /// The path selects a non-null value.
     Present(JsonPath),
@@ -51,7 +53,7 @@ impl Cond {
 }
 
 /// One alert source, built in or configured.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Source {
     pub name: String,
     pub builtin: bool,
@@ -137,69 +139,34 @@ impl Source {
     }
 }
 
-/// Every source, configured ones first; a configured source replaces the built-in of
-/// the same name. An invalid configured path or type is an error naming it.
-pub fn all(c: &Catalog) -> Result<Vec<Source>, String> {
-    let mut out = Vec::new();
-    for (name, cfg) in &c.config.alerts.sources {
-        let at = |field: &str| format!("lore.yaml alerts.sources.{name}.{field}");
-        let compile = |field: &str, p: &str| {
-            JsonPath::parse(p).map_err(|e| {
-                format!(
-                    "{}: `{p}` is not a JSONPath (RFC 9535): {}; write it like `$.labels.service`",
-                    at(field),
-                    e.message()
-                )
-            })
-        };
-        let one = |field: &str, p: &Option<String>| -> Result<Vec<JsonPath>, String> {
-            p.as_deref()
-                .map(|p| compile(field, p))
-                .transpose()
-                .map(|p| p.into_iter().collect())
-        };
-        let mut typed = Vec::new();
-        for (type_name, paths) in &cfg.matches {
-            let Some(t) = c.type_id(type_name) else {
-                let names = c.types.iter().map(|t| t.name.as_str());
-                let hint = crate::diag::did_you_mean(&crate::diag::closest(type_name, names))
-                    .map(|h| format!("; {h}"))
-                    .unwrap_or_default();
-                return Err(format!(
-                    "{}: there is no type `{type_name}`{hint}",
-                    at("match")
-                ));
-            };
-            let compiled = paths
-                .iter()
-                .map(|p| compile(&format!("match.{type_name}"), p))
-                .collect::<Result<Vec<_>, _>>()?;
-            typed.push((t, compiled));
-        }
-        out.push(Source {
-            name: name.clone(),
-            builtin: false,
-            detect: vec![Cond::Present(compile("detect", &cfg.detect)?)],
-            unwrap: None,
-            inner: Vec::new(),
-            each: cfg
-                .each
-                .as_deref()
-                .map(|p| compile("each", p))
-                .transpose()?,
-            title: one("title", &cfg.title)?,
-            severity: one("severity", &cfg.severity)?,
-            status: one("status", &cfg.status)?,
-            typed,
-            keyed: Vec::new(),
-        });
+/// Every source, configured ones first; a source configured in lore.yaml replaces the
+/// built-in of the same name (even one left out for its problems, which `lore validate`
+/// reports). Configured paths were compiled when the catalog loaded, built-in ones on
+/// first use.
+pub fn all(c: &Catalog) -> Vec<Source> {
+    static BUILTIN: LazyLock<Vec<Source>> = LazyLock::new(builtin);
+    let configured = c.config.alerts.sources.iter().map(configured);
+    let builtin = BUILTIN
+        .iter()
+        .filter(|b| !c.config.alerts.configures(&b.name))
+        .cloned();
+    configured.chain(builtin).collect()
+}
+
+fn configured(cfg: &ConfiguredSource) -> Source {
+    Source {
+        name: cfg.name.clone(),
+        builtin: false,
+        detect: vec![Cond::Present(cfg.detect.clone())],
+        unwrap: None,
+        inner: Vec::new(),
+        each: cfg.each.clone(),
+        title: cfg.title.iter().cloned().collect(),
+        severity: cfg.severity.iter().cloned().collect(),
+        status: cfg.status.iter().cloned().collect(),
+        typed: cfg.matches.clone(),
+        keyed: Vec::new(),
     }
-    for b in builtin() {
-        if !c.config.alerts.sources.contains_key(&b.name) {
-            out.push(b);
-        }
-    }
-    Ok(out)
 }
 
 /// A built-in path; the table below is checked by a unit test.

@@ -5,6 +5,8 @@ use std::io::IsTerminal;
 use super::{load_catalog, start_dir, Io, Outcome, Stop};
 use crate::alert::{self, route::route};
 use crate::cli::{CatalogArgs, RouteArgs};
+use crate::config;
+use crate::diag::Severity;
 use crate::render::route::{self as draw, RouteFormat};
 
 pub fn run(args: &RouteArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Stop> {
@@ -29,11 +31,23 @@ pub fn run(args: &RouteArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Res
         }
     };
     let c = load_catalog(catalog_args)?;
-    if c.errors() > 0 {
+    let config_errors = c
+        .problems
+        .iter()
+        .filter(|d| d.severity == Severity::Error && config::is_in_config(&c.sources, d))
+        .count();
+    if config_errors > 0 {
+        writeln!(
+            io.err,
+            "warning: lore.yaml has {config_errors} {}; alert sources or notes with problems are left out (run `lore validate`)",
+            if config_errors == 1 { "error" } else { "errors" }
+        )?;
+    }
+    if c.errors() > config_errors {
         writeln!(
             io.err,
             "warning: the catalog has {} errors; answers may be incomplete (run `lore validate`)",
-            c.errors()
+            c.errors() - config_errors
         )?;
     }
     let r = route(&c, &payload, args.source.as_deref()).map_err(|e| Stop::usage(e.0))?;

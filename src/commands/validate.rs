@@ -7,7 +7,7 @@ use crate::cli::{CatalogArgs, ValidateArgs};
 use crate::diag::{Code, Diag, Loc, Severity};
 use crate::render::diagnostics::{render, Report, Style};
 use crate::render::Paths;
-use crate::workspace;
+use crate::{config, workspace};
 
 pub fn run(
     args: &ValidateArgs,
@@ -63,7 +63,12 @@ pub fn run(
         .filter(|d| d.severity == Severity::Error)
         .count();
     let warnings = shown.len() - errors;
-    let config_broken = shown.iter().any(|d| d.code == Code::Config);
+    // An invalid lore.yaml is a configuration error (exit 2), whatever its problem:
+    // YAML syntax, an unknown key, a JSONPath or a note that does not compile.
+    let config_broken = shown.iter().any(|d| {
+        d.severity == Severity::Error
+            && (d.code == Code::Config || config::is_in_config(&catalog.sources, d))
+    });
     let ok = errors == 0 && !(args.strict && warnings > 0);
     let report = Report {
         sources: &catalog.sources,

@@ -38,7 +38,7 @@ impl SpannedDoc<'_> {
     }
 
     /// The place of a byte offset inside the string value at `pointer` (for expression errors).
-    fn loc_in_string(&self, pointer: &str, offset: Option<usize>) -> Loc {
+    pub(crate) fn loc_in_string(&self, pointer: &str, offset: Option<usize>) -> Loc {
         let Some(span) = self.spans().and_then(|s| s.value(pointer)) else {
             return self.loc(pointer, false);
         };
@@ -59,13 +59,14 @@ fn next_char(text: &str, at: usize) -> usize {
 }
 
 /// Check `doc` against one of lore's own schemas: None when it conforms, else the
-/// pointers of its unknown keys (which may be all that is wrong).
+/// pointers of the nodes that do not (an unknown key, or the value of the wrong type),
+/// each with whether it is an unknown key.
 pub(crate) fn check_structure(
     d: &SpannedDoc<'_>,
     meta: &Value,
     code: Code,
     out: &mut Vec<Diag>,
-) -> Option<Vec<String>> {
+) -> Option<Vec<(String, bool)>> {
     let validator = match schema::build(meta, schema::TypeFileRetriever::default()) {
         Ok(v) => v,
         Err(e) => {
@@ -74,7 +75,7 @@ pub(crate) fn check_structure(
                 format!("internal: lore's own schema does not build: {e}"),
                 Loc::File(d.file),
             ));
-            return Some(Vec::new());
+            return Some(vec![(String::new(), false)]);
         }
     };
     let declared = schema::property_names(meta);
@@ -94,10 +95,12 @@ pub(crate) fn check_structure(
     if found.is_empty() {
         return None;
     }
-    if found.iter().all(|v| v.unknown_field) {
-        return Some(found.into_iter().map(|v| v.pointer).collect());
-    }
-    Some(Vec::new())
+    Some(
+        found
+            .into_iter()
+            .map(|v| (v.pointer, v.unknown_field))
+            .collect(),
+    )
 }
 
 /// Remove the node at `pointer` (RFC 6901) from `value`, if it is a mapping member.
@@ -121,23 +124,6 @@ fn what_file(code: Code) -> &'static str {
         "lore.yaml"
     } else {
         "a type definition"
-    }
-}
-
-/// Compile a note's or rule's `when` and template only to report problems.
-pub(crate) fn check_expr_fields(
-    d: &SpannedDoc<'_>,
-    base: &str,
-    when: Option<&str>,
-    say: Option<&str>,
-    allowed: &[&str],
-    out: &mut Vec<Diag>,
-) {
-    if let Some(when) = when {
-        compile_expr(d, &format!("{base}/when"), when, allowed, out);
-    }
-    if let Some(say) = say {
-        compile_template(d, &format!("{base}/say"), say, allowed, out);
     }
 }
 

@@ -9,11 +9,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::diag::{closest, did_you_mean, Code, Diag};
-use crate::expr::{Expr, Template};
+use crate::expr::{Expr, ExprError, Scope, Template};
 use crate::schema::{self, escape};
 use crate::span::FileId;
 
@@ -23,32 +24,53 @@ pub mod entry;
 pub use doc::SpannedDoc;
 use doc::{check_structure, compile_expr, compile_template, remove_pointer};
 
-#[derive(Debug, Clone, Deserialize)]
+/// A note shown by `route` and `impact` when its condition holds.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "note")]
 pub struct NoteRaw {
+    /// CEL condition; the note is shown when it holds (always, when absent).
     pub when: Option<String>,
+    /// Text with `{{ CEL }}` placeholders.
     pub say: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A type definition file in `schemas/`: one type of the organization's catalog.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "lore type definition")]
 struct TypeDefRaw {
+    /// The type's name, e.g. Service.
     #[serde(rename = "type")]
+    #[schemars(pattern(r"^[A-Za-z][A-Za-z0-9_]*$"))]
     name: String,
+    /// What entries of this type are, for people.
     description: Option<String>,
+    /// Regular expression every id of this type matches.
     id_pattern: Option<String>,
+    /// JSON Schema 2020-12 of the type's own attributes.
+    #[schemars(with = "Option<serde_json::Map<String, Value>>")]
     schema: Option<Value>,
+    /// Fields that name other entries, by field name.
     #[serde(default)]
+    #[schemars(extend("propertyNames" = {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"}))]
     relations: BTreeMap<String, RelationRaw>,
+    /// Alert payload keys whose values name an entry of this type (default: the type's
+    /// name in lower case, with `_id` and `_name` variants).
     alert_keys: Option<Vec<String>>,
+    /// Attributes shown in one-line views (owners, route).
     #[serde(default)]
     summary: Vec<String>,
+    /// Numeric attributes summed over impacted entries.
     #[serde(default)]
     totals: Vec<String>,
+    /// Checks beyond JSON Schema.
     #[serde(default)]
     rules: Vec<RuleRaw>,
+    /// Notes shown when an entry of this type is matched or impacted; they see `self`.
     #[serde(default)]
     notes: Vec<NoteRaw>,
+    /// Allow fields that neither the schema nor a relation declares.
     #[serde(default)]
     additional_fields: bool,
     /// Set when the definition failed its structural check.
@@ -56,57 +78,85 @@ struct TypeDefRaw {
     broken: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A target type, or a list of them.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
+#[schemars(rename = "targets")]
 enum OneOrMany {
-    One(String),
-    Many(Vec<String>),
+    One(#[schemars(length(min = 1))] String),
+    Many(#[schemars(length(min = 1), inner(length(min = 1)))] Vec<String>),
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A relation: a field whose value names entries of other types.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "relation")]
 struct RelationRaw {
+    /// The target type, or a list of types.
     to: OneOrMany,
+    /// The value is a list.
     #[serde(default)]
     many: bool,
+    /// The field must be present and non-empty.
     #[serde(default)]
     required: bool,
+    /// The name under which the target shows this edge (e.g. Team `owns`).
+    #[schemars(pattern(r"^[A-Za-z_][A-Za-z0-9_]*$"))]
     inverse: Option<String>,
+    /// The target owns this entry: it answers "who owns".
     #[serde(default)]
     owner: bool,
+    /// The target contains this entry; with no owner of its own, it inherits the parent's.
     #[serde(default)]
     parent: bool,
+    /// Which way breakage flows along the relation.
     impact: Option<Impact>,
+    /// What the relation means, for people.
     description: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A check beyond JSON Schema, in CEL over the entry (`self`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "rule")]
 struct RuleRaw {
+    /// The rule's name, shown with its problems.
+    #[schemars(length(min = 1))]
     name: String,
+    /// CEL condition: the rule applies to entries where it holds (all, when absent).
     when: Option<String>,
+    /// CEL condition every entry the rule applies to must meet.
     check: String,
+    /// Text with `{{ CEL }}` placeholders, shown when the check fails.
     message: Option<String>,
+    /// `error` (the default) fails `lore validate`; `warning` only with `--strict`.
     #[serde(default)]
     severity: RuleSeverity,
 }
 
-/// Which way breakage flows along a relation (DESIGN.md §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// Which way breakage flows along a relation: `source`, when the target breaks this
+/// entry is impacted (a dependency); `target`, when this entry breaks the target is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(rename = "impact")]
 pub enum Impact {
-    /// When the target breaks, this entry is impacted.
     Source,
-    /// When this entry breaks, the target is impacted.
     Target,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+/// How a failed rule counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[schemars(rename = "severity")]
 pub enum RuleSeverity {
     #[default]
     Error,
     Warning,
+}
+
+/// The JSON Schema of a type definition file, derived from [`TypeDefRaw`].
+pub fn typedef_schema() -> Value {
+    schema::derived::<TypeDefRaw>()
 }
 
 /// Index of a type in [`crate::graph::Catalog::types`].
@@ -136,10 +186,21 @@ pub struct Rule {
     pub severity: RuleSeverity,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Note {
     pub when: Option<Expr>,
     pub say: Template,
+}
+
+impl Note {
+    /// The note's text when its condition holds in `scope`.
+    pub fn text_in(&self, scope: &Scope<'_>) -> Result<Option<String>, ExprError> {
+        let holds = match &self.when {
+            None => true,
+            Some(when) => when.eval_bool_in(scope)?,
+        };
+        holds.then(|| self.say.render_in(scope)).transpose()
+    }
 }
 
 /// A checked type definition.
@@ -187,7 +248,7 @@ impl TypeDef {
 /// Check every type definition. Returns the types (sorted by name) and their schemas for
 /// `$ref` between type files, keyed by URI.
 pub fn load_types(docs: &[SpannedDoc<'_>], out: &mut Vec<Diag>) -> Vec<TypeDef> {
-    let meta = schema::typedef_schema();
+    let meta = typedef_schema();
     // Pass 1: structure and names.
     let mut raws: Vec<(usize, TypeDefRaw)> = Vec::new();
     let mut names: HashMap<String, usize> = HashMap::new();
@@ -200,12 +261,15 @@ pub fn load_types(docs: &[SpannedDoc<'_>], out: &mut Vec<Diag>) -> Vec<TypeDef> 
             ));
             continue;
         }
-        let unknown = check_structure(d, &meta, Code::Typedef, out);
-        let ok = unknown.is_none();
+        let bad = check_structure(d, &meta, Code::Typedef, out);
+        let ok = bad.is_none();
         // With unknown keys removed, the rest of a definition can still be checked.
         let mut value = d.doc.value.clone();
-        for pointer in unknown.iter().flatten() {
-            remove_pointer(&mut value, pointer);
+        let bad = bad.unwrap_or_default();
+        if bad.iter().all(|(_, unknown)| *unknown) {
+            for (pointer, _) in &bad {
+                remove_pointer(&mut value, pointer);
+            }
         }
         let raw: TypeDefRaw = match serde_json::from_value(value) {
             Ok(r) => r,

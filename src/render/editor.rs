@@ -19,7 +19,8 @@ use serde_json::{json, Map, Value};
 
 use crate::graph::Catalog;
 use crate::model::TypeDef;
-use crate::schema::{compose, config_schema, escape, typedef_schema, RelationField};
+use crate::schema::{compose, escape, RelationField};
+use crate::{config, model};
 
 /// Every file `lore schema` writes carries this in its top-level `$comment`; a file
 /// without it is not lore's and is never overwritten.
@@ -66,11 +67,11 @@ pub fn generate(c: &Catalog) -> Result<(Vec<SchemaFile>, Vec<String>), String> {
     let mut files = vec![
         SchemaFile {
             name: CONFIG_FILE.into(),
-            value: marked(config_schema(), "lore.yaml"),
+            value: marked(config::schema(), "lore.yaml"),
         },
         SchemaFile {
             name: TYPE_FILE.into(),
-            value: marked(typedef_schema(), "type definition files"),
+            value: marked(model::typedef_schema(), "type definition files"),
         },
     ];
     let docs = type_documents(c);

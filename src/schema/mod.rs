@@ -1,6 +1,7 @@
-//! JSON Schemas: the ones lore checks its own files against (lore.yaml, type definition
-//! files), the composed schema of each type's entries, and the mapping of validation
-//! errors back to the YAML that caused them.
+//! JSON Schemas: how the ones lore checks its own files against are derived from their
+//! raw serde structs (lore.yaml in `config`, type definition files in `model`), the
+//! composed schema of each type's entries, and the mapping of validation errors back to
+//! the YAML that caused them.
 //!
 //! An entry's effective schema is the type's `schema` with the envelope (`type`, `id`,
 //! `name`, `description`, `aliases`, `links`) and one property per relation merged into
@@ -22,125 +23,47 @@ pub const BASE_URI: &str = "lore:///schemas/";
 /// The fields every entry may have, whatever its type.
 pub const ENVELOPE: &[&str] = &["type", "id", "name", "description", "aliases", "links"];
 
-/// The JSON Schema of `lore.yaml`.
-pub fn config_schema() -> Value {
-    json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "lore.yaml",
-        "description": "Configuration of a lore catalog repository. Every key is optional.",
-        "type": "object",
-        "additionalProperties": false,
-        "properties": {
-            "catalog": {
-                "description": "Folders or globs of entry files, relative to the repository root.",
-                "type": "array", "items": {"type": "string", "minLength": 1}
-            },
-            "schemas": {"description": "Folder of type definition files.", "type": "string", "minLength": 1},
-            "exclude": {
-                "description": "Globs of files to skip, relative to the root.",
-                "type": "array", "items": {"type": "string", "minLength": 1}
-            },
-            "freshness": {
-                "type": "object", "additionalProperties": false,
-                "properties": {"max_age": {"type": "string", "pattern": "^[0-9]+[dwmy]$"}}
-            },
-            "alerts": {
-                "type": "object", "additionalProperties": false,
-                "properties": {
-                    "sources": {
-                        "type": "object",
-                        "additionalProperties": {"$ref": "#/$defs/source"}
-                    },
-                    "notes": {"type": "array", "items": {"$ref": "#/$defs/note"}}
-                }
-            }
-        },
-        "$defs": {
-            "source": {
-                "type": "object", "additionalProperties": false,
-                "required": ["detect"],
-                "properties": {
-                    "detect": {"type": "string", "description": "JSONPath that, when present, selects this source."},
-                    "each": {"type": "string", "description": "JSONPath of the alerts in the payload."},
-                    "title": {"type": "string"},
-                    "severity": {"type": "string"},
-                    "status": {"type": "string"},
-                    "match": {
-                        "type": "object",
-                        "additionalProperties": {"type": "array", "items": {"type": "string"}}
-                    }
-                }
-            },
-            "note": {
-                "type": "object", "additionalProperties": false,
-                "required": ["say"],
-                "properties": {
-                    "when": {"type": "string", "description": "CEL condition."},
-                    "say": {"type": "string", "description": "Text with {{ CEL }} placeholders."}
-                }
-            }
-        }
-    })
+/// The JSON Schema 2020-12 of one of lore's own raw file types (lore.yaml, type
+/// definitions), derived from its serde struct: doc comments become descriptions,
+/// `deny_unknown_fields` becomes `additionalProperties: false`.
+///
+/// An `Option` field is optional, not nullable: lore's files never mean anything by
+/// `null`, so `key:` with no value is reported rather than read as absent.
+pub fn derived<T: schemars::JsonSchema>() -> Value {
+    let generator = schemars::generate::SchemaSettings::draft2020_12()
+        .with_transform(schemars::transform::RecursiveTransform(not_nullable))
+        .into_generator();
+    generator.into_root_schema_for::<T>().to_value()
 }
 
-/// The JSON Schema of a type definition file in `schemas/`.
-pub fn typedef_schema() -> Value {
-    json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "lore type definition",
-        "type": "object",
-        "additionalProperties": false,
-        "required": ["type"],
-        "properties": {
-            "type": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_]*$", "description": "The type's name, e.g. Service."},
-            "description": {"type": "string"},
-            "id_pattern": {"type": "string", "description": "Regular expression every id of this type matches."},
-            "schema": {"type": "object", "description": "JSON Schema 2020-12 of the type's own attributes."},
-            "relations": {
-                "type": "object",
-                "propertyNames": {"pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
-                "additionalProperties": {"$ref": "#/$defs/relation"}
-            },
-            "alert_keys": {"type": "array", "items": {"type": "string"}},
-            "summary": {"type": "array", "items": {"type": "string"}},
-            "totals": {"type": "array", "items": {"type": "string"}},
-            "rules": {"type": "array", "items": {"$ref": "#/$defs/rule"}},
-            "notes": {"type": "array", "items": {"$ref": "#/$defs/note"}},
-            "additional_fields": {"type": "boolean"}
-        },
-        "$defs": {
-            "relation": {
-                "type": "object", "additionalProperties": false, "required": ["to"],
-                "properties": {
-                    "to": {"anyOf": [
-                        {"type": "string", "minLength": 1},
-                        {"type": "array", "items": {"type": "string", "minLength": 1}, "minItems": 1}
-                    ]},
-                    "many": {"type": "boolean"},
-                    "required": {"type": "boolean"},
-                    "inverse": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
-                    "owner": {"type": "boolean"},
-                    "parent": {"type": "boolean"},
-                    "impact": {"enum": ["source", "target"]},
-                    "description": {"type": "string"}
+/// Drop the `null` schemars allows for `Option` fields.
+fn not_nullable(schema: &mut schemars::Schema) {
+    let Some(m) = schema.as_object_mut() else {
+        return;
+    };
+    if let Some(Value::Array(types)) = m.get_mut("type") {
+        types.retain(|t| t != "null");
+        if let [one] = types.as_slice() {
+            let one = one.clone();
+            m.insert("type".into(), one);
+        }
+    }
+    let null = json!({"type": "null"});
+    if let Some(Value::Array(any)) = m.get("anyOf") {
+        if any.contains(&null) {
+            let rest: Vec<Value> = any.iter().filter(|s| **s != null).cloned().collect();
+            m.remove("anyOf");
+            match <[Value; 1]>::try_from(rest) {
+                Ok([Value::Object(only)]) => m.extend(only),
+                Ok([other]) => {
+                    m.insert("anyOf".into(), Value::Array(vec![other]));
                 }
-            },
-            "rule": {
-                "type": "object", "additionalProperties": false, "required": ["name", "check"],
-                "properties": {
-                    "name": {"type": "string", "minLength": 1},
-                    "when": {"type": "string"},
-                    "check": {"type": "string"},
-                    "message": {"type": "string"},
-                    "severity": {"enum": ["error", "warning"]}
+                Err(rest) => {
+                    m.insert("anyOf".into(), Value::Array(rest));
                 }
-            },
-            "note": {
-                "type": "object", "additionalProperties": false, "required": ["say"],
-                "properties": {"when": {"type": "string"}, "say": {"type": "string"}}
             }
         }
-    })
+    }
 }
 
 /// Serves type files' schemas to `$ref`, and nothing else.
@@ -521,10 +444,32 @@ mod tests {
     }
 
     #[test]
-    fn lore_schemas_are_valid_json_schemas() {
-        assert!(meta_errors(&config_schema()).is_empty());
-        assert!(meta_errors(&typedef_schema()).is_empty());
+    fn the_meta_schema_catches_a_misspelt_type() {
         assert!(!meta_errors(&json!({"type": "strnig"})).is_empty());
+    }
+
+    #[test]
+    fn derived_options_are_optional_not_nullable() {
+        #[derive(schemars::JsonSchema)]
+        #[allow(dead_code)]
+        struct Raw {
+            /// A name.
+            name: Option<String>,
+            inner: Option<Inner>,
+        }
+        #[derive(schemars::JsonSchema)]
+        #[allow(dead_code)]
+        struct Inner {
+            x: u8,
+        }
+        let s = derived::<Raw>();
+        assert!(meta_errors(&s).is_empty(), "{s}");
+        assert_eq!(
+            s["properties"]["name"],
+            json!({"type": "string", "description": "A name."})
+        );
+        assert_eq!(s["properties"]["inner"], json!({"$ref": "#/$defs/Inner"}));
+        assert_eq!(s.get("required"), None);
     }
 
     #[test]

@@ -9,6 +9,7 @@ mod cmd;
 mod git;
 mod hermetic_git;
 mod hostile_expr_cache;
+mod hostile_config;
 mod init;
 mod queries;
 mod route;
