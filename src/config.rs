@@ -1,6 +1,7 @@
 //! `lore.yaml`: parsed, checked against lore's own schema, and turned into a [`Config`].
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use serde::Deserialize;
 
@@ -88,6 +89,7 @@ pub fn load_config(d: Option<&SpannedDoc<'_>>, out: &mut Vec<Diag>) -> Config {
             return Config::default();
         }
     };
+    let config = paths_inside(d, config, out);
     for (i, note) in config.alerts.notes.iter().enumerate() {
         let base = format!("/alerts/notes/{i}");
         check_expr_fields(
@@ -107,6 +109,45 @@ pub fn load_config(d: Option<&SpannedDoc<'_>>, out: &mut Vec<Diag>) -> Config {
                 d.loc("", false),
             ));
         }
+    }
+    config
+}
+
+/// Refuse paths and globs that leave the repository (absolute, or climbing with `..`):
+/// each is reported where it is written and dropped (`schemas:` falls back to its
+/// default), so nothing outside the repository is ever read.
+fn paths_inside(d: &SpannedDoc<'_>, mut config: Config, out: &mut Vec<Diag>) -> Config {
+    let mut inside = |pointer: String, value: &str| {
+        let Some(why) = crate::source::escapes(Path::new(value)) else {
+            return true;
+        };
+        let key = pointer
+            .trim_start_matches('/')
+            .split('/')
+            .next()
+            .unwrap_or("");
+        out.push(
+            Diag::error(
+                Code::Config,
+                format!("`{key}` names `{value}`, which {why}: lore reads only files inside the repository"),
+                d.loc(&pointer, false),
+            )
+            .with_help("write a path relative to the catalog root (where lore.yaml is), without `..`"),
+        );
+        false
+    };
+    let mut i = 0;
+    config.catalog.retain(|p| {
+        i += 1;
+        inside(format!("/catalog/{}", i - 1), p)
+    });
+    let mut i = 0;
+    config.exclude.retain(|p| {
+        i += 1;
+        inside(format!("/exclude/{}", i - 1), p)
+    });
+    if !inside("/schemas".to_owned(), &config.schemas) {
+        config.schemas = Config::default().schemas;
     }
     config
 }
