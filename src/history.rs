@@ -84,8 +84,8 @@ pub fn open(root: &Path) -> Result<Repo, Error> {
                 workdir.display()
             ))
         })?
-        .to_string_lossy()
-        .replace('\\', "/");
+        .to_path_buf();
+    let prefix = crate::fsutil::slashed(&prefix);
     let mut repo = repo;
     // Trees of big folders are read again by consecutive commits of a walk.
     repo.object_cache_size_if_unset(64 << 20);

@@ -267,11 +267,7 @@ fn cache_key(config_and_types: &SourceMap) -> u128 {
 
 fn schema_uri(rel: &Path, schemas: &str) -> String {
     let inner = rel.strip_prefix(schemas).unwrap_or(rel);
-    format!(
-        "{}{}",
-        schema::BASE_URI,
-        inner.to_string_lossy().replace('\\', "/")
-    )
+    format!("{}{}", schema::BASE_URI, crate::fsutil::slashed(inner))
 }
 
 fn order(sources: &SourceMap, d: &Diag) -> (String, usize, Code, String) {

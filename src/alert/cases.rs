@@ -236,11 +236,7 @@ pub fn routing(base: &Catalog, head: &Catalog) -> Vec<RoutingChange> {
         let (Ok(before), Ok(after)) = (run_file(base, &path), run_file(head, &path)) else {
             continue; // a malformed test file is `lore test`'s to report
         };
-        let file = path
-            .strip_prefix(&head.root)
-            .unwrap_or(&path)
-            .to_string_lossy()
-            .replace('\\', "/");
+        let file = crate::fsutil::slashed(path.strip_prefix(&head.root).unwrap_or(&path));
         for (b, h) in before.iter().zip(&after) {
             let (was, now) = (outcome(b), outcome(h));
             if was != now {

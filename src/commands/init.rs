@@ -84,7 +84,7 @@ pub fn run(args: &InitArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Resu
         None => cwd.clone(),
     };
     let shown = match &args.dir {
-        Some(d) => d.to_string_lossy().replace('\\', "/"),
+        Some(d) => crate::fsutil::slashed(d),
         None => ".".to_owned(),
     };
     if dir.exists() && !dir.is_dir() {

@@ -293,3 +293,45 @@ fn a_damaged_git_object_is_an_error_naming_it_not_an_empty_answer() {
         );
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_backslash_is_part_of_a_file_name_on_unix() {
+    let dir = catalog(&[
+        ("schemas/team.yaml", TEAM),
+        ("catalog/a\\b.yaml", "type: Team\nid: web\nextra: 1\n"),
+    ]);
+    let (code, report) = validate_json(dir.path(), &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        places(&report),
+        ["catalog/a\\b.yaml:3:1 lore::unknown-field"]
+    );
+}
+
+#[test]
+fn lore_schema_clears_the_temporary_files_a_killed_run_left() {
+    let dir = catalog(&[("schemas/team.yaml", TEAM), ("catalog/web.yaml", WEB)]);
+    let out = lore(dir.path()).arg("schema").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let left = dir.path().join(".lore/schemas/.lore-tmp-4294967295-AbC123");
+    std::fs::write(&left, "{\"half\": ").unwrap();
+    let out = lore(dir.path())
+        .args(["schema", "--check"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "not drift: {}", stdout(&out));
+    assert!(
+        stderr(&out).contains("`.lore-tmp-4294967295-AbC123` in `.lore/schemas` is a temporary file left by an interrupted `lore schema`"),
+        "{}",
+        stderr(&out)
+    );
+    let out = lore(dir.path()).arg("schema").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("removed  .lore-tmp-4294967295-AbC123"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!left.exists());
+}
