@@ -335,3 +335,30 @@ fn lore_schema_clears_the_temporary_files_a_killed_run_left() {
     );
     assert!(!left.exists());
 }
+
+#[test]
+fn hostile_terminal_widths_fall_back_to_a_sane_one() {
+    let dir = catalog(&[
+        ("schemas/team.yaml", TEAM),
+        (
+            "catalog/web.yaml",
+            "type: Team\nid: web\nsome_field_nobody_declared: 1\n",
+        ),
+    ]);
+    let run = |columns: &str| {
+        let out = lore(dir.path())
+            .env("COLUMNS", columns)
+            .arg("validate")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        stdout(&out)
+    };
+    let normal = run("100");
+    assert!(normal.contains("some_field_nobody_declared"), "{normal}");
+    for columns in ["0", "3", "-1", "wide", "99999999999999999999999999"] {
+        assert_eq!(run(columns), normal, "COLUMNS={columns}");
+    }
+    let huge = run("100000");
+    assert!(huge.lines().count() <= normal.lines().count(), "{huge}");
+}
