@@ -362,3 +362,24 @@ fn hostile_terminal_widths_fall_back_to_a_sane_one() {
     let huge = run("100000");
     assert!(huge.lines().count() <= normal.lines().count(), "{huge}");
 }
+
+#[cfg(unix)]
+#[test]
+fn init_never_writes_through_a_symbolic_link() {
+    let outer = tempfile::tempdir().unwrap();
+    let target = outer.path().join("victim");
+    let dir = outer.path().join("new");
+    std::fs::create_dir_all(&target).unwrap();
+    std::fs::create_dir_all(&dir).unwrap();
+    std::os::unix::fs::symlink(&target, dir.join("catalog")).unwrap();
+    let out = lore(outer.path()).args(["init", "new"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("`new/catalog` is a symbolic link"), "{err}");
+    assert_eq!(std::fs::read_dir(&target).unwrap().count(), 0);
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "nothing written"
+    );
+}
