@@ -181,7 +181,7 @@ pub fn parse(d: Option<&SpannedDoc<'_>>, out: &mut Vec<Diag>) -> ConfigRaw {
     for (pointer, _) in bad.iter().flatten() {
         remove_pointer(&mut value, pointer);
     }
-    match serde_json::from_value(value) {
+    let raw = match serde_json::from_value(value) {
         Ok(c) => c,
         // The root is not a mapping: reported by the structural check.
         Err(_) if bad.is_some() => ConfigRaw::default(),
@@ -193,7 +193,8 @@ pub fn parse(d: Option<&SpannedDoc<'_>>, out: &mut Vec<Diag>) -> ConfigRaw {
             ));
             ConfigRaw::default()
         }
-    }
+    };
+    paths_inside(d, raw, out)
 }
 
 /// The JSON Schema of lore.yaml, derived from [`ConfigRaw`].
@@ -431,6 +432,45 @@ fn compile_path(
             None
         }
     }
+}
+
+/// Refuse paths and globs that leave the repository (absolute, or climbing with `..`):
+/// each is reported where it is written and dropped (`schemas:` falls back to its
+/// default), so nothing outside the repository is ever read.
+fn paths_inside(d: &SpannedDoc<'_>, mut config: ConfigRaw, out: &mut Vec<Diag>) -> ConfigRaw {
+    let mut inside = |pointer: String, value: &str| {
+        let Some(why) = crate::source::escapes(Path::new(value)) else {
+            return true;
+        };
+        let key = pointer
+            .trim_start_matches('/')
+            .split('/')
+            .next()
+            .unwrap_or("");
+        out.push(
+            Diag::error(
+                Code::Config,
+                format!("`{key}` names `{value}`, which {why}: lore reads only files inside the repository"),
+                d.loc(&pointer, false),
+            )
+            .with_help("write a path relative to the catalog root (where lore.yaml is), without `..`"),
+        );
+        false
+    };
+    let mut i = 0;
+    config.catalog.retain(|p| {
+        i += 1;
+        inside(format!("/catalog/{}", i - 1), p)
+    });
+    let mut i = 0;
+    config.exclude.retain(|p| {
+        i += 1;
+        inside(format!("/exclude/{}", i - 1), p)
+    });
+    if !inside("/schemas".to_owned(), &config.schemas) {
+        config.schemas = ConfigRaw::default().schemas;
+    }
+    config
 }
 
 #[cfg(test)]

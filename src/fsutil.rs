@@ -1,6 +1,10 @@
-//! Writing files so that a reader never sees half of one: the bytes go to a temporary
-//! file in the target's own folder (same filesystem), which is then renamed over the
-//! target. An interrupted run leaves either the old file or the new one, never a mix.
+//! Files and paths: writing files so that a reader never sees half of one, and showing
+//! paths with one separator.
+//!
+//! The bytes go to a temporary file in the target's own folder (same filesystem), which
+//! is then renamed over the target. An interrupted run leaves either the old file or the
+//! new one, never a mix, plus at worst a temporary file named `.lore-tmp-PID-…` (the
+//! process that wrote it), which [`remove_stale_temp_files`] clears later.
 //!
 //! Two flavours: [`write_atomic`] replaces the target (for files lore owns, like
 //! generated schemas), [`create_atomic`] refuses when the target exists (for files that
@@ -8,6 +12,22 @@
 
 use std::io::{self, Write};
 use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+/// The start of every temporary file lore writes.
+pub const TEMP_PREFIX: &str = ".lore-tmp-";
+
+/// `path` with `/` between folders, as lore shows and compares paths everywhere. Only
+/// Windows separates folders with `\`; on unix it is a character of a file name and
+/// stays as it is.
+pub fn slashed(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    if cfg!(windows) {
+        text.replace('\\', "/")
+    } else {
+        text.into_owned()
+    }
+}
 
 /// Write `bytes` to `path`, replacing it if it exists. Creates missing parent folders.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -32,7 +52,8 @@ fn staged(path: &Path, bytes: &[u8]) -> io::Result<tempfile::NamedTempFile> {
     };
     std::fs::create_dir_all(dir)?;
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".lore-tmp-");
+    let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
+    builder.prefix(&prefix);
     // Temporary files are private (0600) by default; these become ordinary files, so
     // they get the mode any new file gets (0666 less the umask).
     #[cfg(unix)]
@@ -44,6 +65,64 @@ fn staged(path: &Path, bytes: &[u8]) -> io::Result<tempfile::NamedTempFile> {
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
     Ok(tmp)
+}
+
+/// lore's temporary files in `dir` that no running lore is writing: left by a run that
+/// was killed mid-write. Sorted names.
+pub fn stale_temp_files(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_owned();
+            let rest = name.strip_prefix(TEMP_PREFIX)?;
+            let age = e
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| SystemTime::now().duration_since(t).ok());
+            is_stale(rest, age).then_some(name)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// `rest` is a temporary file's name after [`TEMP_PREFIX`]: `PID-random`, or only
+/// `random` from a lore that did not name the writer yet. A file is stale when its writer is
+/// gone: not this process, and (where that can be told) no process of that id runs, or
+/// the file is older than any write takes.
+fn is_stale(rest: &str, age: Option<Duration>) -> bool {
+    if rest.is_empty() || !rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return false; // not a name lore makes
+    }
+    let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
+    let Some(pid) = pid else {
+        return true;
+    };
+    if pid == std::process::id() {
+        return false;
+    }
+    let gone = cfg!(target_os = "linux")
+        && Path::new("/proc/self").exists()
+        && !Path::new(&format!("/proc/{pid}")).exists();
+    gone || age.is_some_and(|a| a > Duration::from_secs(60))
+}
+
+/// Remove [`stale_temp_files`] from `dir`; returns the names removed.
+pub fn remove_stale_temp_files(dir: &Path) -> io::Result<Vec<String>> {
+    let stale = stale_temp_files(dir);
+    for name in &stale {
+        match std::fs::remove_file(dir.join(name)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(stale)
 }
 
 #[cfg(test)]
@@ -84,6 +163,45 @@ mod tests {
         };
         assert_eq!(mode & 0o044, umask_allows_read, "{mode:o}");
         assert_eq!(mode & 0o600, 0o600);
+    }
+
+    #[test]
+    fn temporary_files_name_their_writer_and_stale_ones_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let own = staged(&dir.path().join("x.json"), b"x").unwrap();
+        let own_name = own
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert!(
+            own_name.starts_with(&format!("{TEMP_PREFIX}{}-", std::process::id())),
+            "{own_name}"
+        );
+        // Killed writers: one from an older lore (no id), one with an id long gone.
+        std::fs::write(dir.path().join(".lore-tmp-AbC123"), "half").unwrap();
+        std::fs::write(dir.path().join(".lore-tmp-4294967295-AbC123"), "half").unwrap();
+        std::fs::write(dir.path().join("kept.json"), "{}").unwrap();
+        let removed = remove_stale_temp_files(dir.path()).unwrap();
+        assert_eq!(
+            removed.len(),
+            if cfg!(target_os = "linux") { 2 } else { 1 },
+            "{removed:?}"
+        );
+        let mut left = leftovers(dir.path());
+        left.sort();
+        assert!(
+            left.contains(&own_name),
+            "a running write is not stale: {left:?}"
+        );
+        assert!(dir.path().join("kept.json").exists());
+        assert!(is_stale("123-x", Some(Duration::from_secs(3600))));
+        assert!(!is_stale("notes\u{1b}[2J", None), "not a name lore makes");
+        assert!(!is_stale(
+            &format!("{}-x", std::process::id()),
+            Some(Duration::from_secs(3600))
+        ));
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::sync::Mutex;
 use gix::ObjectId;
 use imara_diff::{Algorithm, Diff, InternedInput};
 
-use crate::source::FileSource;
+use crate::source::{FileSource, Walked};
 
 /// A git failure, with a message that says what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +32,22 @@ impl std::fmt::Display for Error {
 
 fn err(what: &str, e: impl std::fmt::Display) -> Error {
     Error(format!("{what}: {e}"))
+}
+
+/// A tree, by id and the catalog folder it holds.
+fn tree_name(id: ObjectId, dir: &Path) -> String {
+    if dir.as_os_str().is_empty() {
+        format!("the catalog's root tree {id}")
+    } else {
+        format!("the tree {id} of `{}`", dir.display())
+    }
+}
+
+/// An object that should be there and cannot be read.
+fn damaged(what: &str, e: impl std::fmt::Display) -> Error {
+    Error(format!(
+        "cannot read {what} from git: {e}; the repository is damaged: run `git fsck`, or clone it again"
+    ))
 }
 
 /// The git repository that holds a catalog.
@@ -68,8 +84,8 @@ pub fn open(root: &Path) -> Result<Repo, Error> {
                 workdir.display()
             ))
         })?
-        .to_string_lossy()
-        .replace('\\', "/");
+        .to_path_buf();
+    let prefix = crate::fsutil::slashed(&prefix);
     let mut repo = repo;
     // Trees of big folders are read again by consecutive commits of a walk.
     repo.object_cache_size_if_unset(64 << 20);
@@ -196,9 +212,22 @@ impl Repo {
         Ok(commit.id)
     }
 
-    /// The commit `HEAD` names, if any yet.
-    pub fn head(&self) -> Option<ObjectId> {
-        self.repo.head_id().ok().map(|id| id.detach())
+    /// The commit `HEAD` names; `None` before the first commit.
+    pub fn head(&self) -> Result<Option<ObjectId>, Error> {
+        let head = self
+            .repo
+            .head()
+            .map_err(|e| err("cannot read HEAD; run `git status` to see what is wrong", e))?;
+        if head.is_unborn() {
+            return Ok(None);
+        }
+        let id = head.into_peeled_id().map_err(|e| {
+            err(
+                "cannot read the commit HEAD names; run `git fsck`, or clone the repository again",
+                e,
+            )
+        })?;
+        Ok(Some(id.detach()))
     }
 
     /// The best common ancestor of `a` and `b`.
@@ -235,6 +264,7 @@ impl Repo {
             pool: Mutex::new(Vec::new()),
             files,
             dirs,
+            broken: Mutex::new(None),
         })
     }
 
@@ -249,10 +279,10 @@ impl Repo {
             let tree = self
                 .repo
                 .find_tree(oid)
-                .map_err(|e| err("cannot read a git tree", e))?;
+                .map_err(|e| damaged(&tree_name(oid, &dir), e))?;
             let decoded = tree
                 .decode()
-                .map_err(|e| err("cannot read a git tree", e))?;
+                .map_err(|e| damaged(&tree_name(oid, &dir), e))?;
             for entry in &decoded.entries {
                 let path = dir.join(String::from_utf8_lossy(entry.filename).as_ref());
                 if entry.mode.is_tree() {
@@ -267,13 +297,14 @@ impl Repo {
 
     /// The tree of the catalog root in `commit`, if it exists there.
     fn root_tree(&self, commit: ObjectId) -> Result<Option<ObjectId>, Error> {
+        let id = commit;
         let commit = self
             .repo
-            .find_commit(commit)
-            .map_err(|e| err("cannot read a commit", e))?;
+            .find_commit(id)
+            .map_err(|e| damaged(&format!("commit {id}"), e))?;
         let tree = commit
             .tree_id()
-            .map_err(|e| err("cannot read a commit", e))?
+            .map_err(|e| damaged(&format!("commit {id}"), e))?
             .detach();
         self.subtree(tree, &self.prefix)
     }
@@ -283,8 +314,10 @@ impl Repo {
             let t = self
                 .repo
                 .find_tree(tree)
-                .map_err(|e| err("cannot read a git tree", e))?;
-            let decoded = t.decode().map_err(|e| err("cannot read a git tree", e))?;
+                .map_err(|e| damaged(&format!("the tree {tree} above the catalog"), e))?;
+            let decoded = t
+                .decode()
+                .map_err(|e| damaged(&format!("the tree {tree} above the catalog"), e))?;
             match decoded
                 .entries
                 .iter()
@@ -306,15 +339,19 @@ impl Repo {
         let commit = self
             .repo
             .find_commit(id)
-            .map_err(|e| err("cannot read a commit", e))?;
+            .map_err(|e| damaged(&format!("commit {id}"), e))?;
         let author = commit
             .author()
-            .map_err(|e| err("cannot read a commit's author", e))?;
-        let time = author.time().map(|t| t.seconds).unwrap_or(0);
+            .map_err(|e| damaged(&format!("the author of commit {id}"), e))?;
+        let time = author
+            .time()
+            .map_err(|e| damaged(&format!("the author date of commit {id}"), e))?
+            .seconds;
         let summary = commit
             .message()
-            .map(|m| m.summary().to_string())
-            .unwrap_or_default();
+            .map_err(|e| damaged(&format!("the message of commit {id}"), e))?
+            .summary()
+            .to_string();
         Ok(Change {
             commit: id.to_string(),
             author: author.name.to_string().trim().to_owned(),
@@ -335,7 +372,7 @@ impl Repo {
                 .collect(),
             ..Blame::default()
         };
-        let Some(head) = self.head() else {
+        let Some(head) = self.head()? else {
             return Ok(blame);
         };
         let head_files = self.flatten(head)?;
@@ -355,7 +392,7 @@ impl Repo {
             }
             let mut pending: Vec<(u32, u32)> = wanted.map(|l| (l as u32, l as u32)).collect();
             if self.blob_id(text) != Some(blob) {
-                let old = self.read_blob(blob)?;
+                let old = self.read_blob(blob, path)?;
                 pending = map_back(&old, text, pending, |cur| {
                     blame.lines[i][cur as usize] = LineAge::Uncommitted;
                 });
@@ -374,8 +411,7 @@ impl Repo {
         let shallow: HashSet<ObjectId> = self
             .repo
             .shallow_commits()
-            .ok()
-            .flatten()
+            .map_err(|e| err("cannot read the list of shallow commits (.git/shallow)", e))?
             .map(|c| c.iter().copied().collect())
             .unwrap_or_default();
 
@@ -388,13 +424,14 @@ impl Repo {
                 let c = self
                     .repo
                     .find_commit(commit)
-                    .map_err(|e| err("cannot read a commit", e))?;
+                    .map_err(|e| err(&format!("cannot read commit {commit}"), e))?;
                 let first = c.parent_ids().next().map(|p| p.detach());
                 match first {
                     None => Ok(None),
                     Some(p) => match self.repo.find_commit(p) {
                         Ok(_) => Ok(Some(p)),
-                        Err(_) => Err(()),
+                        // Not a shallow boundary: the object is damaged or missing.
+                        Err(e) => return Err(damaged(&format!("commit {p}"), e)),
                     },
                 }
             };
@@ -443,8 +480,8 @@ impl Repo {
                         t.pending.clear();
                     }
                     Some(old) => {
-                        let before = self.read_blob(old)?;
-                        let after = self.read_blob(t.blob)?;
+                        let before = self.read_blob(old, &path)?;
+                        let after = self.read_blob(t.blob, &path)?;
                         let file = t.file;
                         let pending = std::mem::take(&mut t.pending);
                         t.pending = map_back(&before, &after, pending, |cur| {
@@ -479,26 +516,26 @@ impl Repo {
         let new_tree = self
             .repo
             .find_tree(new)
-            .map_err(|e| err("cannot read a git tree", e))?;
+            .map_err(|e| damaged(&tree_name(new, dir), e))?;
         let old_tree = match old {
             Some(oid) => Some(
                 self.repo
                     .find_tree(oid)
-                    .map_err(|e| err("cannot read a git tree", e))?,
+                    .map_err(|e| damaged(&tree_name(oid, dir), e))?,
             ),
             None => None,
         };
         let new_entries = new_tree
             .decode()
-            .map_err(|e| err("cannot read a git tree", e))?
+            .map_err(|e| damaged(&tree_name(new, dir), e))?
             .entries;
-        let old_entries = match &old_tree {
-            Some(t) => {
+        let old_entries = match (&old_tree, old) {
+            (Some(t), Some(oid)) => {
                 t.decode()
-                    .map_err(|e| err("cannot read a git tree", e))?
+                    .map_err(|e| damaged(&tree_name(oid, dir), e))?
                     .entries
             }
-            None => Vec::new(),
+            _ => Vec::new(),
         };
         // Both lists are in git's order: a merge walk pairs equal names.
         let mut old_iter = old_entries.iter().peekable();
@@ -538,11 +575,11 @@ impl Repo {
         Ok(())
     }
 
-    fn read_blob(&self, id: ObjectId) -> Result<Vec<u8>, Error> {
+    fn read_blob(&self, id: ObjectId, path: &Path) -> Result<Vec<u8>, Error> {
         self.repo
             .find_object(id)
             .map(|o| o.detach().data)
-            .map_err(|e| err("cannot read a file from git", e))
+            .map_err(|e| damaged(&format!("`{}` (object {id})", path.display()), e))
     }
 
     /// The last commit that changed any of `lines` (0-based) of the file `path`, whose
@@ -649,6 +686,8 @@ pub struct GitTree {
     pool: Mutex<Vec<gix::Repository>>,
     files: HashMap<PathBuf, ObjectId>,
     dirs: HashSet<PathBuf>,
+    /// The first read that failed (see [`FileSource::broken`]).
+    broken: Mutex<Option<String>>,
 }
 
 impl GitTree {
@@ -679,7 +718,7 @@ impl FileSource for GitTree {
         self.dirs.contains(rel)
     }
 
-    fn walk(&self, dir: &Path) -> Vec<Result<PathBuf, String>> {
+    fn walk(&self, dir: &Path) -> Vec<Walked> {
         self.files
             .keys()
             .filter(|p| {
@@ -689,7 +728,7 @@ impl FileSource for GitTree {
                         .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
                 })
             })
-            .map(|p| Ok(p.clone()))
+            .map(|p| Walked::File(p.clone()))
             .collect()
     }
 
@@ -698,6 +737,27 @@ impl FileSource for GitTree {
             .files
             .get(rel)
             .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "not in this revision"))?;
+        let data = self.read_blob(*id);
+        if let Err(e) = &data {
+            if let Ok(mut broken) = self.broken.lock() {
+                broken.get_or_insert_with(|| {
+                    format!(
+                        "cannot read `{}` from git (object {id}): {e}; the repository is damaged: run `git fsck`, or clone it again",
+                        rel.display()
+                    )
+                });
+            }
+        }
+        data
+    }
+
+    fn broken(&self) -> Option<String> {
+        self.broken.lock().ok().and_then(|b| b.clone())
+    }
+}
+
+impl GitTree {
+    fn read_blob(&self, id: ObjectId) -> io::Result<Vec<u8>> {
         let repo = self
             .pool
             .lock()
@@ -705,7 +765,7 @@ impl FileSource for GitTree {
             .and_then(|mut p| p.pop())
             .unwrap_or_else(|| self.shared.to_thread_local());
         let data = repo
-            .find_object(*id)
+            .find_object(id)
             .map(|o| o.detach().data)
             .map_err(io::Error::other);
         if let Ok(mut p) = self.pool.lock() {

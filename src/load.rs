@@ -20,7 +20,7 @@ use crate::diag::{Code, Diag, Loc};
 use crate::graph::{self, Catalog};
 use crate::model::{self, SpannedDoc, TypeId};
 use crate::schema::{self, RelationField, TypeFileRetriever};
-use crate::source::{FileSource, WorkTree};
+use crate::source::{FileSource, SkipReason, SkippedLink, Walked, WorkTree};
 use crate::span::{FileId, SourceMap};
 use crate::workspace::CONFIG_FILE;
 use crate::yaml::{self, Limits};
@@ -101,10 +101,14 @@ pub fn load_with(
 
     // schemas/
     if !files.is_dir(Path::new(&config.schemas)) {
-        return Err(Fatal(format!(
-            "the schemas folder `{}` does not exist; create it with one type definition per file, or set `schemas:` in lore.yaml",
-            config.schemas
-        )));
+        return Err(config_cause(
+            Fatal(format!(
+                "the schemas folder `{}` does not exist; create it with one type definition per file, or set `schemas:` in lore.yaml",
+                config.schemas
+            )),
+            &sources,
+            &problems,
+        ));
     }
     let type_paths = discover(
         files,
@@ -193,7 +197,8 @@ pub fn load_with(
 
     // catalog/
     let excludes = build_globs(&config.exclude);
-    let entry_paths = discover(files, &config.catalog, &excludes, &mut problems)?;
+    let entry_paths = discover(files, &config.catalog, &excludes, &mut problems)
+        .map_err(|f| config_cause(f, &sources, &problems))?;
     let first_id = sources.len();
     let ctx = CheckContext {
         types: &types,
@@ -210,6 +215,9 @@ pub fn load_with(
             load_file(files, rel, file, limits, &ctx, cache.as_ref())
         })
         .collect();
+    if let Some(broken) = files.broken() {
+        return Err(Fatal(broken));
+    }
     let files = loaded.len();
     let mut cache_hits = 0;
     if let Some(cache) = &cache {
@@ -257,6 +265,22 @@ pub fn load_with(
     Ok(catalog)
 }
 
+/// `fatal`, preceded by lore.yaml's first error when it has one: a refused or
+/// malformed setting falls back to its default, which may be what is missing.
+fn config_cause(fatal: Fatal, sources: &SourceMap, problems: &[Diag]) -> Fatal {
+    let Some(d) = problems.iter().find(|d| d.code == Code::Config) else {
+        return fatal;
+    };
+    let at = match &d.loc {
+        Loc::Span(f, span) => {
+            let (line, col) = sources.line_col(*f, span.start);
+            format!("{}:{line}:{col}", sources.display_path(*f))
+        }
+        _ => CONFIG_FILE.to_owned(),
+    };
+    Fatal(format!("{at}: {}; then {}", d.message, fatal.0))
+}
+
 /// What every cached result depends on besides its own file: lore's version and every
 /// file read before the entries (lore.yaml and the type definitions), paths included.
 fn cache_key(config_and_types: &SourceMap) -> u128 {
@@ -273,11 +297,7 @@ fn cache_key(config_and_types: &SourceMap) -> u128 {
 
 fn schema_uri(rel: &Path, schemas: &str) -> String {
     let inner = rel.strip_prefix(schemas).unwrap_or(rel);
-    format!(
-        "{}{}",
-        schema::BASE_URI,
-        inner.to_string_lossy().replace('\\', "/")
-    )
+    format!("{}{}", schema::BASE_URI, crate::fsutil::slashed(inner))
 }
 
 fn order(sources: &SourceMap, d: &Diag) -> (String, usize, Code, String) {
@@ -335,6 +355,14 @@ fn discover(
             out.push(PathBuf::from(p));
             continue;
         }
+        if !files.is_dir(dir) && files.exists(dir) {
+            problems.push(Diag::error(
+                Code::Io,
+                format!("`{p}` in `catalog:` is neither a folder nor a regular file (a FIFO, a device, or a link to nothing); lore reads only regular files"),
+                Loc::None,
+            ).with_help("name a folder of entry files, or a regular file, in lore.yaml's `catalog:`"));
+            continue;
+        }
         if !files.is_dir(dir) {
             return Err(Fatal(format!(
                 "the catalog folder `{p}` does not exist; create it or fix `catalog:` in lore.yaml"
@@ -362,7 +390,7 @@ fn walk(
 ) {
     for item in files.walk(dir) {
         match item {
-            Ok(rel) => {
+            Walked::File(rel) => {
                 let name = rel
                     .file_name()
                     .map(|n| n.to_string_lossy())
@@ -374,9 +402,39 @@ fn walk(
                     out.push(rel);
                 }
             }
-            Err(message) => problems.push(Diag::error(Code::Io, message, Loc::None)),
+            Walked::Unreadable(message) => problems.push(Diag::error(Code::Io, message, Loc::None)),
+            Walked::Skipped(link) => problems.push(skipped_link(&link)),
         }
     }
+}
+
+/// The warning for a symbolic link the walk did not follow.
+fn skipped_link(s: &SkippedLink) -> Diag {
+    let (link, target) = (s.link.display(), s.target.display());
+    let (what, help) = match &s.reason {
+        SkipReason::Outside => (
+            "outside the repository".to_owned(),
+            "lore reads only files inside the repository: point the link inside it, or copy the files in",
+        ),
+        SkipReason::Missing => (
+            "which does not exist".to_owned(),
+            "fix the link's target, or remove the link",
+        ),
+        SkipReason::Loop => (
+            "a folder that contains it (a loop)".to_owned(),
+            "remove the link, or point it to a folder beside it",
+        ),
+        SkipReason::Again(first) => (
+            format!("a folder already read through `{}`", first.display()),
+            "keep one link to each folder",
+        ),
+    };
+    Diag::warning(
+        Code::Symlink,
+        format!("the symbolic link `{link}` points to `{target}`, {what}; lore skips it"),
+        Loc::None,
+    )
+    .with_help(help)
 }
 
 fn build_globs(patterns: &[String]) -> globset::GlobSet {

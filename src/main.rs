@@ -18,10 +18,7 @@ fn main() -> ExitCode {
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let width = std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(100);
+    let width = width(std::env::var("COLUMNS").ok().as_deref());
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut err = stderr.lock();
     let mut io = Io {
@@ -51,6 +48,32 @@ fn main() -> ExitCode {
         Outcome::Failed => 1,
         Outcome::Usage => 2,
     })
+}
+
+/// The width to wrap at, from `COLUMNS`: 100 when it is unset, not a number, or too
+/// narrow to wrap words in (below 20); at most 1000.
+fn width(columns: Option<&str>) -> usize {
+    match columns.and_then(|c| c.trim().parse::<usize>().ok()) {
+        Some(n) if n >= 20 => n.min(1000),
+        _ => 100,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn width_is_clamped_to_something_text_can_wrap_in() {
+        use super::width;
+        assert_eq!(width(None), 100);
+        assert_eq!(width(Some("0")), 100);
+        assert_eq!(width(Some("19")), 100);
+        assert_eq!(width(Some("-5")), 100);
+        assert_eq!(width(Some("wide")), 100);
+        assert_eq!(width(Some("99999999999999999999999")), 100);
+        assert_eq!(width(Some("20")), 20);
+        assert_eq!(width(Some("132")), 132);
+        assert_eq!(width(Some("100000")), 1000);
+    }
 }
 
 #[global_allocator]

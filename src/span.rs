@@ -39,7 +39,7 @@ impl SourceMap {
 
     /// The path as shown to users: relative, with `/` separators.
     pub fn display_path(&self, id: FileId) -> String {
-        self.path(id).to_string_lossy().replace('\\', "/")
+        crate::fsutil::slashed(self.path(id))
     }
 
     pub fn len(&self) -> usize {

@@ -129,7 +129,7 @@ fn run_case(c: &Catalog, base: &Path, case: &CaseRaw, line: usize) -> CaseResult
     };
     let payload = match (&case.payload, &case.payload_file) {
         (Some(p), None) => Ok(p.clone()),
-        (None, Some(f)) => load_payload_file(&base.join(f)),
+        (None, Some(f)) => payload_path(&c.root, base, f).and_then(|p| load_payload_file(&p)),
         _ => Err("give the case either `payload` or `payload_file`".to_owned()),
     };
     let payload = match payload {
@@ -166,6 +166,37 @@ fn run_case(c: &Catalog, base: &Path, case: &CaseRaw, line: usize) -> CaseResult
         push_diff(c, &mut result, "owners", want, got);
     }
     result
+}
+
+/// The file a case's `payload_file` names (relative to its test file), when it is a
+/// regular file inside the catalog repository: a case never reads `/etc/passwd`, the
+/// environment in `/proc`, or waits on `/dev/stdin` or a FIFO.
+fn payload_path(root: &Path, base: &Path, file: &Path) -> Result<PathBuf, String> {
+    let shown = file.display();
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    if file.has_root() && !file.starts_with(&root) {
+        return Err(format!(
+            "payload_file `{shown}` is an absolute path outside the catalog repository `{}`; write it relative to the test file, inside the repository",
+            root.display()
+        ));
+    }
+    let full = base.join(file);
+    let real = full
+        .canonicalize()
+        .map_err(|e| format!("cannot read the alert payload {}: {e}", full.display()))?;
+    if !real.starts_with(&root) {
+        return Err(format!(
+            "payload_file `{shown}` resolves to `{}`, outside the catalog repository `{}`; keep payloads inside it",
+            real.display(),
+            root.display()
+        ));
+    }
+    if !real.is_file() {
+        return Err(format!(
+            "payload_file `{shown}` is not a regular file (a FIFO, a device or a folder); point it at a JSON file"
+        ));
+    }
+    Ok(real)
 }
 
 /// Compare as sets; an expected REF that resolves (id, alias) is compared as `Type:id`.
@@ -205,11 +236,7 @@ pub fn routing(base: &Catalog, head: &Catalog) -> Vec<RoutingChange> {
         let (Ok(before), Ok(after)) = (run_file(base, &path), run_file(head, &path)) else {
             continue; // a malformed test file is `lore test`'s to report
         };
-        let file = path
-            .strip_prefix(&head.root)
-            .unwrap_or(&path)
-            .to_string_lossy()
-            .replace('\\', "/");
+        let file = crate::fsutil::slashed(path.strip_prefix(&head.root).unwrap_or(&path));
         for (b, h) in before.iter().zip(&after) {
             let (was, now) = (outcome(b), outcome(h));
             if was != now {

@@ -84,7 +84,7 @@ pub fn run(args: &InitArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Resu
         None => cwd.clone(),
     };
     let shown = match &args.dir {
-        Some(d) => d.to_string_lossy().replace('\\', "/"),
+        Some(d) => crate::fsutil::slashed(d),
         None => ".".to_owned(),
     };
     if dir.exists() && !dir.is_dir() {
@@ -93,6 +93,17 @@ pub fn run(args: &InitArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Resu
         )));
     }
     let files = files().map_err(Stop::usage)?;
+    if let Some(link) = files
+        .iter()
+        .find_map(|(p, _)| symlink_below(&dir, Path::new(p)))
+    {
+        let target = std::fs::read_link(dir.join(&link)).unwrap_or_default();
+        return Err(Stop::usage(format!(
+            "nothing written: `{}` is a symbolic link (to `{}`), and lore init writes only into real folders below `{shown}`, never through a link; remove the link, or run lore init in another folder",
+            Path::new(&shown).join(&link).display(),
+            target.display()
+        )));
+    }
     let existing: Vec<&str> = files
         .iter()
         .map(|(p, _)| p.as_str())
@@ -148,6 +159,23 @@ pub fn run(args: &InitArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Resu
         "  run `lore schema` after changing types or entries, so editors complete the new ids"
     )?;
     Ok(Outcome::Ok)
+}
+
+/// The first folder on the way from `dir` to `dir/rel` (`dir` itself excluded) that is a
+/// symbolic link, relative to `dir`.
+fn symlink_below(dir: &Path, rel: &Path) -> Option<std::path::PathBuf> {
+    rel.ancestors()
+        .skip(1)
+        .filter(|a| !a.as_os_str().is_empty())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .find(|a| {
+            dir.join(a)
+                .symlink_metadata()
+                .is_ok_and(|m| m.file_type().is_symlink())
+        })
+        .map(Path::to_path_buf)
 }
 
 #[cfg(test)]

@@ -2,8 +2,9 @@
 //! into `.lore/schemas/` of the catalog root, or `--out DIR`; `--check` compares instead.
 //!
 //! lore owns a file in that folder only if it carries [`editor::MARKER`]: it writes no
-//! other file, replaces none it did not generate, and deletes nothing (a schema whose
-//! type is gone is reported as stale for the user to remove).
+//! other file, replaces none it did not generate, and deletes nothing but the temporary
+//! files a killed `lore schema` left (a schema whose type is gone is reported as stale
+//! for the user to remove).
 
 use std::path::{Path, PathBuf};
 
@@ -71,7 +72,7 @@ fn owned(bytes: &[u8]) -> bool {
 fn shown(path: &Path, cwd: &Path) -> String {
     let cwd = cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf());
     let rel = path.strip_prefix(&cwd).unwrap_or(path);
-    let s = rel.to_string_lossy().replace('\\', "/");
+    let s = crate::fsutil::slashed(rel);
     if s.is_empty() {
         ".".into()
     } else {
@@ -100,7 +101,17 @@ pub fn run(
     let where_ = shown(&dir, &cwd);
     let plan =
         plan(&dir, &files).map_err(|e| Stop::usage(format!("cannot read `{where_}`: {e}")))?;
+    let leftovers = fsutil::stale_temp_files(&dir);
     if args.check {
+        if !leftovers.is_empty() {
+            writeln!(
+                io.err,
+                "note: {} in `{where_}` {} left by an interrupted `lore schema`, not a schema; `lore schema` removes {}",
+                list(&leftovers.iter().map(String::as_str).collect::<Vec<_>>()),
+                if leftovers.len() == 1 { "is a temporary file" } else { "are temporary files" },
+                if leftovers.len() == 1 { "it" } else { "them" },
+            )?;
+        }
         return check(&plan, &where_, io);
     }
 
@@ -118,6 +129,8 @@ pub fn run(
             if foreign.len() == 1 { "it" } else { "them" },
         )));
     }
+    let removed = fsutil::remove_stale_temp_files(&dir)
+        .map_err(|e| Stop::usage(format!("cannot remove a temporary file in `{where_}`: {e}")))?;
     let mut lines = Vec::new();
     for (name, text, state) in &plan.files {
         let verb = match state {
@@ -151,6 +164,12 @@ pub fn run(
         writeln!(
             io.out,
             "  stale    {name}: its type no longer exists; delete the file"
+        )?;
+    }
+    for name in &removed {
+        writeln!(
+            io.out,
+            "  removed  {name}: a temporary file left by an interrupted run"
         )?;
     }
     Ok(Outcome::Ok)

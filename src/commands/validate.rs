@@ -114,7 +114,7 @@ mod changed {
     pub fn base(root: &Path, rev: &str) -> Result<Base, Stop> {
         let repo = history::open(root).map_err(|e| Stop::usage(e.0))?;
         let since = repo.resolve(rev).map_err(|e| Stop::usage(e.0))?;
-        let head = repo.head().ok_or_else(|| {
+        let head = repo.head().map_err(|e| Stop::usage(e.0))?.ok_or_else(|| {
             Stop::usage(
                 "the repository has no commit yet; commit the catalog, or drop --changed-since",
             )
@@ -122,6 +122,11 @@ mod changed {
         let base = repo.merge_base(since, head).map_err(|e| Stop::usage(e.0))?;
         let tree = repo.tree(base).map_err(|e| Stop::usage(e.0))?;
         let catalog = crate::load::load_from(root, &tree).ok();
+        if let Some(broken) = crate::source::FileSource::broken(&tree) {
+            return Err(Stop::usage(format!(
+                "at the merge base with `{rev}`: {broken}"
+            )));
+        }
         Ok(Base { tree, catalog })
     }
 

@@ -36,6 +36,7 @@ macro_rules! codes {
 
 codes! {
     Io => "io", "a file or folder could not be read";
+    Symlink => "symlink", "a symbolic link points outside the repository, to nothing, or into a loop, and is skipped";
     Encoding => "encoding", "a file is not valid UTF-8";
     Yaml => "yaml", "a YAML syntax error";
     DuplicateKey => "duplicate-key", "a key appears twice in one YAML mapping";

@@ -146,7 +146,7 @@ fn type_documents(c: &Catalog) -> HashMap<String, Value> {
 fn type_path(c: &Catalog, t: &TypeDef) -> String {
     let path = c.sources.path(t.file);
     let inner = path.strip_prefix(&c.config.schemas).unwrap_or(path);
-    inner.to_string_lossy().replace('\\', "/")
+    crate::fsutil::slashed(inner)
 }
 
 /// The ids a reference to each type may use, as lore resolves them.

@@ -63,10 +63,7 @@ impl Paths {
     }
 
     pub fn show(&self, sources: &SourceMap, file: crate::span::FileId) -> String {
-        self.prefix
-            .join(sources.path(file))
-            .to_string_lossy()
-            .replace('\\', "/")
+        crate::fsutil::slashed(&self.prefix.join(sources.path(file)))
     }
 }
 

@@ -2,10 +2,15 @@
 //! ([`crate::history::GitTree`]).
 //!
 //! Loading sees only paths relative to the catalog root, so one loader reads both the
-//! files on disk and the files of any commit, without a checkout.
+//! files on disk and the files of any commit, without a checkout. Nothing is read outside
+//! the root: a path that is absolute or climbs with `..` is refused ([`escapes`]), a
+//! symbolic link is followed only when it resolves inside the root, and only regular
+//! files are opened (a FIFO or a device would block or never end).
 
-use std::io;
-use std::path::{Path, PathBuf};
+use std::collections::HashSet;
+use std::io::{self, Read};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
 
 /// A tree of files below a catalog root. Paths are relative to that root; the empty path
 /// is the root itself.
@@ -14,57 +19,379 @@ pub trait FileSource: Sync {
     fn is_file(&self, rel: &Path) -> bool;
     /// `rel` is a folder.
     fn is_dir(&self, rel: &Path) -> bool;
+    /// Something is at `rel`, perhaps neither a file nor a folder (a FIFO, a device, a
+    /// broken link).
+    fn exists(&self, rel: &Path) -> bool {
+        self.is_file(rel) || self.is_dir(rel)
+    }
     /// Every regular file below the folder `dir`, relative to the root, skipping names that
-    /// start with a dot below `dir`; in any order. A folder that cannot be read gives an
-    /// error message and the walk goes on.
-    fn walk(&self, dir: &Path) -> Vec<Result<PathBuf, String>>;
+    /// start with a dot below `dir`; in any order. A folder that cannot be read, or a link
+    /// that is not followed, is reported and the walk goes on.
+    fn walk(&self, dir: &Path) -> Vec<Walked>;
     /// The bytes of the file `rel`.
     fn read(&self, rel: &Path) -> io::Result<Vec<u8>>;
+    /// A read that failed in a way that makes the whole tree suspect (a corrupt git
+    /// object), as a message naming what could not be read: loading stops on it.
+    fn broken(&self) -> Option<String> {
+        None
+    }
+}
+
+/// One item a walk found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Walked {
+    /// A regular file, relative to the root.
+    File(PathBuf),
+    /// A folder that cannot be read: what went wrong.
+    Unreadable(String),
+    /// A symbolic link that is not followed.
+    Skipped(SkippedLink),
+}
+
+/// A symbolic link a walk did not follow, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedLink {
+    /// The link, relative to the root.
+    pub link: PathBuf,
+    /// Where it points, as written in the link.
+    pub target: PathBuf,
+    pub reason: SkipReason,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipReason {
+    /// It resolves outside the catalog root.
+    Outside,
+    /// It points to nothing.
+    Missing,
+    /// It points to a folder that contains it.
+    Loop,
+    /// It points to a folder already read through this other link.
+    Again(PathBuf),
+}
+
+/// Why `path` (from lore.yaml, a test file, …) would leave the folder it is relative to:
+/// `None` when it stays below it.
+pub fn escapes(path: &Path) -> Option<&'static str> {
+    let text = path.to_string_lossy();
+    if path.has_root() || text.starts_with(['/', '\\']) {
+        return Some("is absolute");
+    }
+    for c in path.components() {
+        match c {
+            Component::Prefix(_) | Component::RootDir => return Some("is absolute"),
+            Component::ParentDir => return Some("climbs out with `..`"),
+            Component::CurDir | Component::Normal(_) => {}
+        }
+    }
+    // `\` separates folders on Windows; on unix it is a name character, but a pattern
+    // like `..\x` is meant as a climb wherever the file was written.
+    if text.split(['/', '\\']).any(|part| part == "..") {
+        return Some("climbs out with `..`");
+    }
+    None
 }
 
 /// The files on disk below `root`.
 pub struct WorkTree {
     root: PathBuf,
+    /// `root` with every link resolved: what "inside" means.
+    canonical: PathBuf,
+    /// Folders (relative) already known to resolve inside the root.
+    inside: Mutex<HashSet<PathBuf>>,
 }
 
 impl WorkTree {
     pub fn new(root: &Path) -> WorkTree {
         WorkTree {
             root: root.to_path_buf(),
+            canonical: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
+            inside: Mutex::new(HashSet::new()),
         }
     }
+
+    /// Where `full` resolves, when that is inside the root.
+    fn resolves_inside(&self, full: &Path) -> io::Result<PathBuf> {
+        let real = full.canonicalize()?;
+        if real.starts_with(&self.canonical) {
+            Ok(real)
+        } else {
+            Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!(
+                    "it resolves to `{}`, outside the repository; lore reads only files inside it",
+                    real.display()
+                ),
+            ))
+        }
+    }
+
+    /// The folder `rel_dir` resolves inside the root (checked once per folder).
+    fn dir_inside(&self, rel_dir: &Path) -> io::Result<()> {
+        if self.inside.lock().is_ok_and(|s| s.contains(rel_dir)) {
+            return Ok(());
+        }
+        self.resolves_inside(&self.root.join(rel_dir))?;
+        if let Ok(mut s) = self.inside.lock() {
+            s.insert(rel_dir.to_path_buf());
+        }
+        Ok(())
+    }
+}
+
+fn refused(rel: &Path, why: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::PermissionDenied,
+        format!(
+            "the path `{}` {why}; lore reads only files inside the repository",
+            rel.display()
+        ),
+    )
+}
+
+fn not_regular() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        "it is not a regular file (a FIFO, a device or a folder); lore reads only regular files",
+    )
 }
 
 impl FileSource for WorkTree {
     fn is_file(&self, rel: &Path) -> bool {
-        self.root.join(rel).is_file()
+        escapes(rel).is_none() && self.root.join(rel).is_file()
     }
 
     fn is_dir(&self, rel: &Path) -> bool {
-        self.root.join(rel).is_dir()
+        escapes(rel).is_none() && self.root.join(rel).is_dir()
     }
 
-    fn walk(&self, dir: &Path) -> Vec<Result<PathBuf, String>> {
-        let walker = walkdir::WalkDir::new(self.root.join(dir))
-            .follow_links(false)
-            .into_iter()
-            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    fn exists(&self, rel: &Path) -> bool {
+        escapes(rel).is_none() && self.root.join(rel).symlink_metadata().is_ok()
+    }
+
+    fn walk(&self, dir: &Path) -> Vec<Walked> {
+        if let Some(why) = escapes(dir) {
+            return vec![Walked::Unreadable(refused(dir, why).to_string())];
+        }
+        let top = self.root.join(dir);
+        let rel = |p: &Path| p.strip_prefix(&self.root).unwrap_or(p).to_path_buf();
         let mut out = Vec::new();
+        let mut skipped = Vec::new();
+        // Folders entered through a link, by where they resolve: a second link to one is
+        // not followed, so links between folders cannot multiply the walk.
+        let mut through: Vec<(PathBuf, PathBuf)> = Vec::new();
+        let walker = walkdir::WalkDir::new(&top)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| {
+                if e.depth() > 0 && e.file_name().to_string_lossy().starts_with('.') {
+                    return false;
+                }
+                if !(e.path_is_symlink() || e.depth() == 0) {
+                    return true;
+                }
+                let target = std::fs::read_link(e.path()).unwrap_or_else(|_| e.path().into());
+                let skip = |reason| SkippedLink {
+                    link: rel(e.path()),
+                    target: target.clone(),
+                    reason,
+                };
+                let Ok(real) = self.resolves_inside(e.path()) else {
+                    skipped.push(skip(SkipReason::Outside));
+                    return false;
+                };
+                if e.depth() > 0 && e.file_type().is_dir() {
+                    let contains_link = e
+                        .path()
+                        .parent()
+                        .and_then(|p| p.canonicalize().ok())
+                        .is_some_and(|p| p.starts_with(&real));
+                    if contains_link {
+                        skipped.push(skip(SkipReason::Loop));
+                        return false;
+                    }
+                    if let Some((_, first)) = through.iter().find(|(r, _)| *r == real) {
+                        skipped.push(skip(SkipReason::Again(first.clone())));
+                        return false;
+                    }
+                    through.push((real, rel(e.path())));
+                }
+                true
+            });
         for item in walker {
             match item {
-                Ok(e) if e.file_type().is_file() => out.push(Ok(e
-                    .path()
-                    .strip_prefix(&self.root)
-                    .unwrap_or(e.path())
-                    .to_path_buf())),
+                Ok(e) if e.file_type().is_file() => out.push(Walked::File(rel(e.path()))),
                 Ok(_) => {}
-                Err(e) => out.push(Err(format!("cannot read the folder: {e}"))),
+                Err(e) => {
+                    let link = e.path().filter(|p| p.is_symlink());
+                    match (link, e.loop_ancestor()) {
+                        (Some(link), ancestor) => out.push(Walked::Skipped(SkippedLink {
+                            link: rel(link),
+                            target: std::fs::read_link(link).unwrap_or_default(),
+                            reason: if ancestor.is_some() {
+                                SkipReason::Loop
+                            } else {
+                                SkipReason::Missing
+                            },
+                        })),
+                        (None, _) => {
+                            out.push(Walked::Unreadable(format!("cannot read the folder: {e}")));
+                        }
+                    }
+                }
             }
         }
+        out.extend(skipped.into_iter().map(Walked::Skipped));
         out
     }
 
     fn read(&self, rel: &Path) -> io::Result<Vec<u8>> {
-        std::fs::read(self.root.join(rel))
+        if let Some(why) = escapes(rel) {
+            return Err(refused(rel, why));
+        }
+        let full = self.root.join(rel);
+        let meta = std::fs::symlink_metadata(&full)?;
+        if meta.file_type().is_symlink() {
+            if !self.resolves_inside(&full)?.is_file() {
+                return Err(not_regular());
+            }
+        } else if !meta.is_file() {
+            return Err(not_regular());
+        }
+        self.dir_inside(rel.parent().unwrap_or(Path::new("")))?;
+        let mut file = std::fs::File::open(&full)?;
+        let meta = file.metadata()?;
+        if !meta.is_file() {
+            return Err(not_regular());
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+        file.read_to_end(&mut bytes)?;
+        Ok(bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_that_leave_the_root_are_named() {
+        for p in [
+            "/etc/passwd",
+            "../elsewhere",
+            "a/../../b",
+            "../**",
+            "a/..",
+            "\\x",
+        ] {
+            assert!(escapes(Path::new(p)).is_some(), "{p}");
+        }
+        for p in ["catalog", "catalog/**/*.yaml", "./catalog", "a..b/c", ""] {
+            assert_eq!(escapes(Path::new(p)), None, "{p}");
+        }
+    }
+
+    #[test]
+    fn read_refuses_paths_outside_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("root")).unwrap();
+        std::fs::write(dir.path().join("secret"), "s").unwrap();
+        let tree = WorkTree::new(&dir.path().join("root"));
+        let e = tree.read(Path::new("../secret")).unwrap_err();
+        assert!(e.to_string().contains("`..`"), "{e}");
+        let e = tree.read(&dir.path().join("secret")).unwrap_err();
+        assert!(e.to_string().contains("absolute"), "{e}");
+        assert!(!tree.is_file(Path::new("../secret")));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn read_follows_links_only_inside_the_root_and_opens_only_regular_files() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("root");
+        std::fs::create_dir_all(root.join("sub")).unwrap();
+        std::fs::write(dir.path().join("secret"), "s").unwrap();
+        std::fs::write(root.join("sub/in.yaml"), "in").unwrap();
+        symlink(dir.path().join("secret"), root.join("out.yaml")).unwrap();
+        symlink("sub/in.yaml", root.join("in.yaml")).unwrap();
+        symlink(dir.path(), root.join("up")).unwrap();
+        symlink("/dev/null", root.join("null.yaml")).unwrap();
+        let tree = WorkTree::new(&root);
+        assert_eq!(tree.read(Path::new("in.yaml")).unwrap(), b"in");
+        let e = tree.read(Path::new("out.yaml")).unwrap_err();
+        assert!(e.to_string().contains("outside the repository"), "{e}");
+        let e = tree.read(Path::new("up/secret")).unwrap_err();
+        assert!(e.to_string().contains("outside the repository"), "{e}");
+        let e = tree.read(Path::new("null.yaml")).unwrap_err();
+        assert!(e.to_string().contains("outside the repository"), "{e}");
+        let fifo = root.join("pipe.yaml");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            symlink("pipe.yaml", root.join("to-pipe.yaml")).unwrap();
+            for name in ["pipe.yaml", "to-pipe.yaml"] {
+                let e = tree.read(Path::new(name)).unwrap_err();
+                assert!(e.to_string().contains("not a regular file"), "{e}");
+            }
+            assert!(!tree
+                .walk(Path::new(""))
+                .contains(&Walked::File("pipe.yaml".into())));
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn walk_reports_links_it_does_not_follow_and_ends_on_loops() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("root");
+        let cat = root.join("catalog");
+        std::fs::create_dir_all(cat.join("a")).unwrap();
+        std::fs::create_dir_all(dir.path().join("outside")).unwrap();
+        std::fs::write(dir.path().join("outside/x.yaml"), "x").unwrap();
+        std::fs::write(cat.join("a/e.yaml"), "e").unwrap();
+        symlink(dir.path().join("outside"), cat.join("out")).unwrap();
+        symlink("..", cat.join("a/loop")).unwrap();
+        symlink("nowhere.yaml", cat.join("gone.yaml")).unwrap();
+        symlink("a", cat.join("l1")).unwrap();
+        symlink("a", cat.join("l2")).unwrap();
+        let tree = WorkTree::new(&root);
+        let mut found = tree.walk(Path::new("catalog"));
+        found.sort_by_key(|w| format!("{w:?}"));
+        let files: Vec<&Walked> = found
+            .iter()
+            .filter(|w| matches!(w, Walked::File(_)))
+            .collect();
+        assert_eq!(
+            files,
+            [
+                &Walked::File("catalog/a/e.yaml".into()),
+                &Walked::File("catalog/l1/e.yaml".into())
+            ]
+        );
+        let reasons: Vec<(String, &SkipReason)> = found
+            .iter()
+            .filter_map(|w| match w {
+                Walked::Skipped(s) => Some((s.link.display().to_string(), &s.reason)),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            reasons.contains(&("catalog/out".into(), &SkipReason::Outside)),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons.contains(&("catalog/gone.yaml".into(), &SkipReason::Missing)),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons.contains(&("catalog/a/loop".into(), &SkipReason::Loop)),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons.contains(&("catalog/l2".into(), &SkipReason::Again("catalog/l1".into()))),
+            "{reasons:?}"
+        );
     }
 }

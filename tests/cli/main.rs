@@ -8,8 +8,9 @@
 mod cmd;
 mod git;
 mod hermetic_git;
-mod hostile_expr_cache;
 mod hostile_config;
+mod hostile_expr_cache;
+mod hostile_paths;
 mod init;
 mod queries;
 mod route;
