@@ -115,7 +115,7 @@ fn owners_markdown_is_a_list_per_ref() {
         "{out}"
     );
     assert!(
-        out.contains("- **`Team:commerce` (Commerce group)**: slack_channel `#commerce`"),
+        out.contains("- **`Team:commerce` (Commerce group)**: slack\\_channel `#commerce`"),
         "{out}"
     );
 }
