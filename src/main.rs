@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use lore::cli::Cli;
 use lore::commands::{self, Io, Outcome};
+use lore::term::escape;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -33,7 +34,10 @@ fn main() -> ExitCode {
         Ok(outcome) => outcome,
         Err(stop) if stop.broken_pipe => Outcome::Ok,
         Err(stop) => {
-            let _ = writeln!(err, "error: {}", stop.message);
+            // Messages quote catalog and payload text: escaped here, once, for every
+            // command. Lines stay lines (some messages list files, one a line).
+            let lines: Vec<_> = stop.message.split('\n').map(escape).collect();
+            let _ = writeln!(err, "error: {}", lines.join("\n"));
             stop.outcome
         }
     };

@@ -1,7 +1,8 @@
 //! Text for a terminal or a markdown reader: every string that came from a catalog, an
 //! alert or git passes through [`escape`] (or [`markdown`]) before it is shown, so
 //! hostile content cannot move the cursor, change colours, retitle the window or
-//! reorder what a reader sees. Numbers get thousands separators through [`thousands`].
+//! reorder what a reader sees. Numbers get thousands separators through [`thousands`];
+//! colours come from one [`Style`].
 
 use std::borrow::Cow;
 
@@ -32,11 +33,84 @@ pub fn escape(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// `s` for one markdown table cell or line: unsafe characters escaped as by [`escape`]
-/// (a newline becomes a space first, so text stays on its line), and `|` escaped.
+/// `s` as markdown text on one line: unsafe characters escaped as by [`escape`] (a
+/// newline becomes a space first, so text stays on its line or in its table cell), and
+/// every character markdown could read as markup backslash-escaped, so catalog or alert
+/// text cannot add links, mentions, formatting or table cells.
 pub fn markdown(s: &str) -> String {
     let flat = s.replace(['\n', '\r'], " ");
-    escape(&flat).replace('|', "\\|")
+    let safe = escape(&flat);
+    let mut out = String::with_capacity(safe.len() + 8);
+    for ch in safe.chars() {
+        if matches!(
+            ch,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '~'
+        ) {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// `s` as a markdown code span (`` `s` ``) that it cannot break out of: unsafe characters
+/// escaped as by [`escape`], newlines as spaces, a backtick written as `'`, and `|` as
+/// `\|` (GitHub reads that as `|` in a table cell, code span or not). Empty for an empty
+/// `s`: an empty code span is not markdown.
+pub fn markdown_code(s: &str) -> String {
+    if s.is_empty() {
+        return String::new();
+    }
+    let flat = s.replace(['\n', '\r'], " ");
+    format!("`{}`", escape(&flat).replace('`', "'").replace('|', "\\|"))
+}
+
+/// How human output looks: colour on or off (off for pipes and `NO_COLOR`), and the
+/// terminal's width in columns. The only place lore writes colour codes.
+#[derive(Clone, Copy, Debug)]
+pub struct Style {
+    pub color: bool,
+    pub width: usize,
+}
+
+impl Style {
+    fn paint(&self, sgr: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{sgr}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    /// Headings.
+    pub fn bold(&self, text: &str) -> String {
+        self.paint("1", text)
+    }
+
+    /// What needs attention first (nothing matched, ambiguous values, warnings).
+    pub fn warning(&self, text: &str) -> String {
+        self.paint("1;33", text)
+    }
+
+    /// Failures and removals.
+    pub fn red(&self, text: &str) -> String {
+        self.paint("31", text)
+    }
+
+    /// Additions.
+    pub fn green(&self, text: &str) -> String {
+        self.paint("32", text)
+    }
+
+    /// Changes.
+    pub fn yellow(&self, text: &str) -> String {
+        self.paint("33", text)
+    }
+
+    /// Routing results.
+    pub fn magenta(&self, text: &str) -> String {
+        self.paint("35", text)
+    }
 }
 
 /// `1234567` → `1,234,567`; the fraction of a float is kept as written.
@@ -73,8 +147,29 @@ mod tests {
     }
 
     #[test]
-    fn markdown_keeps_a_cell_on_one_line() {
-        assert_eq!(markdown("a|b\nc\u{1b}"), "a\\|b c\\u{1b}");
+    fn markdown_keeps_a_cell_on_one_line_and_markup_literal() {
+        assert_eq!(markdown("a|b\nc\u{1b}"), "a\\|b c\\\\u{1b}");
+        assert_eq!(
+            markdown("[x](y) *b* <i> @t"),
+            "\\[x\\](y) \\*b\\* \\<i\\> @t"
+        );
+        assert_eq!(markdown_code("a`b|c\n"), "`a'b\\|c `");
+        assert_eq!(markdown_code(""), "");
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        let on = Style {
+            color: true,
+            width: 80,
+        };
+        let off = Style {
+            color: false,
+            width: 80,
+        };
+        assert_eq!(on.red("x"), "\u{1b}[31mx\u{1b}[0m");
+        assert_eq!(off.red("x"), "x");
+        assert_eq!(off.bold("x"), "x");
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub fn run(args: &DiffArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Resu
         base: &args.base,
         head: args.head.as_deref().unwrap_or("working tree"),
     };
-    render(io.out, &changes, &sides, args.format, io.color)?;
+    let style = io.style();
+    render(io.out, &changes, &sides, args.format, style)?;
     Ok(Outcome::Ok)
 }

@@ -6,19 +6,13 @@
 use super::{refs, Io, Outcome, Stop};
 use crate::cli::{CatalogArgs, ImpactArgs};
 use crate::query;
-use crate::render::query::{self as draw, Style};
+use crate::render::query as draw;
 
 pub fn run(args: &ImpactArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Stop> {
     let c = refs::load(catalog, io)?;
     let roots = refs::resolve_all(&c, &args.refs)?;
     let set = query::impact(&c, &roots, args.depth);
-    draw::impact(
-        io.out,
-        &c,
-        &set,
-        args.depth,
-        args.format,
-        Style { width: io.width },
-    )?;
+    let style = io.style();
+    draw::impact(io.out, &c, &set, args.depth, args.format, style)?;
     Ok(Outcome::Ok)
 }

@@ -6,7 +6,7 @@ use crate::diag::closest;
 use crate::expr::Expr;
 use crate::query::browse;
 use crate::render::browse as draw;
-use crate::render::query::Style;
+use crate::term::escape;
 
 pub fn run(args: &ListArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Stop> {
     let c = refs::load(catalog, io)?;
@@ -39,8 +39,8 @@ pub fn run(args: &ListArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Ou
             } else {
                 "entries"
             },
-            c.key(*e),
-            err.message
+            escape(&c.key(*e)),
+            escape(&err.message)
         )?;
     }
     let type_name = &c.types[t].name;
@@ -55,6 +55,7 @@ pub fn run(args: &ListArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Ou
             broken_pipe: false,
         });
     }
+    let style = io.style();
     draw::list(
         io.out,
         &c,
@@ -62,7 +63,7 @@ pub fn run(args: &ListArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Ou
         args.filter.as_deref(),
         &listed.entries,
         args.format,
-        Style { width: io.width },
+        style,
     )?;
     Ok(Outcome::Ok)
 }

@@ -41,6 +41,16 @@ pub struct Io<'a> {
     pub width: usize,
 }
 
+impl Io<'_> {
+    /// Colour and width for human output.
+    pub fn style(&self) -> crate::term::Style {
+        crate::term::Style {
+            color: self.color,
+            width: self.width,
+        }
+    }
+}
+
 /// An error that stops a command: the message to print and the outcome.
 #[derive(Debug)]
 pub struct Stop {

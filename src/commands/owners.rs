@@ -4,18 +4,20 @@ use super::{refs, Io, Outcome, Stop};
 use crate::cli::{CatalogArgs, OwnersArgs};
 use crate::graph::{Catalog, EntryId};
 use crate::query;
-use crate::render::query::{self as draw, Style};
+use crate::render::query as draw;
+use crate::term::escape;
 
 pub fn run(args: &OwnersArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Stop> {
     let c = refs::load(catalog, io)?;
     let entries = refs::resolve_all(&c, &args.refs)?;
     let answers: Vec<_> = entries.iter().map(|&e| (e, query::owners(&c, e))).collect();
-    draw::owners(io.out, &c, &answers, args.format, Style { width: io.width })?;
+    let style = io.style();
+    draw::owners(io.out, &c, &answers, args.format, style)?;
     let mut outcome = Outcome::Ok;
     for (e, found) in &answers {
         if found.is_empty() {
             outcome = Outcome::Failed;
-            writeln!(io.err, "error: {}", no_owner(&c, *e))?;
+            writeln!(io.err, "error: {}", escape(&no_owner(&c, *e)))?;
         }
     }
     Ok(outcome)

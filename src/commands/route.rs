@@ -8,6 +8,7 @@ use crate::cli::{CatalogArgs, RouteArgs};
 use crate::config;
 use crate::diag::Severity;
 use crate::render::route::{self as draw, RouteFormat};
+use crate::term::escape;
 
 pub fn run(args: &RouteArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Stop> {
     // The payload first: a bad one is refused before the catalog is loaded.
@@ -52,10 +53,13 @@ pub fn run(args: &RouteArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Res
     }
     let r = route(&c, &payload, args.source.as_deref()).map_err(|e| Stop::usage(e.0))?;
     for w in &r.warnings {
-        writeln!(io.err, "warning: {w}")?;
+        writeln!(io.err, "warning: {}", escape(w))?;
     }
     match args.format {
-        RouteFormat::Human => draw::human(&c, &r, io.out, io.color)?,
+        RouteFormat::Human => {
+            let style = io.style();
+            draw::human(&c, &r, io.out, style)?
+        }
         RouteFormat::Json => {
             serde_json::to_writer_pretty(&mut *io.out, &draw::json(&c, &r))
                 .map_err(std::io::Error::from)?;

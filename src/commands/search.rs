@@ -4,7 +4,6 @@ use super::{refs, Io, Outcome, Stop};
 use crate::cli::{CatalogArgs, SearchArgs};
 use crate::query::browse;
 use crate::render::browse as draw;
-use crate::render::query::Style;
 
 pub fn run(args: &SearchArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Stop> {
     let c = refs::load(catalog, io)?;
@@ -19,13 +18,7 @@ pub fn run(args: &SearchArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<
             broken_pipe: false,
         });
     }
-    draw::search(
-        io.out,
-        &c,
-        &args.text,
-        &hits,
-        args.format,
-        Style { width: io.width },
-    )?;
+    let style = io.style();
+    draw::search(io.out, &c, &args.text, &hits, args.format, style)?;
     Ok(Outcome::Ok)
 }

@@ -4,7 +4,6 @@ use super::{refs, Io, Outcome, Stop};
 use crate::cli::{CatalogArgs, ShowArgs};
 use crate::query::browse;
 use crate::render::browse as draw;
-use crate::render::query::Style;
 use crate::render::Paths;
 
 pub fn run(args: &ShowArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Stop> {
@@ -16,7 +15,7 @@ pub fn run(args: &ShowArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Ou
     if catalog.rev.is_none() {
         shown.last_change = last_change(&c, e);
     }
-    let style = Style { width: io.width };
+    let style = io.style();
     draw::show(io.out, &c, &shown, &Paths::new(&c.root), args.format, style)?;
     Ok(Outcome::Ok)
 }

@@ -3,7 +3,7 @@
 use super::{load_catalog, start_dir, Io, Outcome, Stop};
 use crate::alert::cases::{self, CaseResult};
 use crate::cli::{CatalogArgs, TestArgs};
-use crate::render::route::escape_terminal;
+use crate::term::escape;
 
 pub fn run(args: &TestArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Stop> {
     let c = load_catalog(catalog_args)?;
@@ -29,11 +29,11 @@ pub fn run(args: &TestArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Resu
             .unwrap_or(file)
             .display()
             .to_string();
-        writeln!(io.out, "{shown}")?;
+        writeln!(io.out, "{}", escape(&shown))?;
         for r in &results {
             if r.passed() {
                 passed += 1;
-                writeln!(io.out, "  ok    {}", escape_terminal(&r.name))?;
+                writeln!(io.out, "  ok    {}", escape(&r.name))?;
             } else {
                 failed += 1;
                 failure(io, &shown, r)?;
@@ -53,30 +53,27 @@ pub fn run(args: &TestArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Resu
 }
 
 fn failure(io: &mut Io<'_>, file: &str, r: &CaseResult) -> std::io::Result<()> {
-    let (red, green, off) = if io.color {
-        ("\x1b[31m", "\x1b[32m", "\x1b[0m")
-    } else {
-        ("", "", "")
-    };
+    let st = io.style();
     writeln!(
         io.out,
-        "  {red}FAIL{off}  {}  ({file}:{})",
-        escape_terminal(&r.name),
+        "  {}  {}  ({}:{})",
+        st.red("FAIL"),
+        escape(&r.name),
+        escape(file),
         r.line
     )?;
     if let Some(e) = &r.error {
-        writeln!(io.out, "        {}", escape_terminal(e))?;
+        writeln!(io.out, "        {}", escape(e))?;
     }
     for d in &r.diffs {
         writeln!(io.out, "        {}:", d.field)?;
         for m in &d.missing {
-            writeln!(io.out, "        {red}- {m}{off}  (expected, not produced)")?;
+            let line = st.red(&format!("- {}", escape(m)));
+            writeln!(io.out, "        {line}  (expected, not produced)")?;
         }
         for u in &d.unexpected {
-            writeln!(
-                io.out,
-                "        {green}+ {u}{off}  (produced, not expected)"
-            )?;
+            let line = st.green(&format!("+ {}", escape(u)));
+            writeln!(io.out, "        {line}  (produced, not expected)")?;
         }
     }
     Ok(())

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::diag::{Code, Loc};
 use crate::graph::{Catalog, EntryId};
-use crate::query;
+use crate::query::OwnerIndex;
 use crate::span::LineIndex;
 
 /// An entry that appeared or went away.
@@ -158,6 +158,8 @@ pub fn diff(base: &Catalog, head: &Catalog) -> Changes {
 
     let mut changed = Vec::new();
     let mut ownership = Vec::new();
+    // One index per side: entries along a parent chain share their owners.
+    let (mut base_owners, mut head_owners) = (OwnerIndex::default(), OwnerIndex::default());
     for &(b, h) in &pairs {
         let fields = field_changes(&base.entries[b].value, &head.entries[h].value);
         if !fields.is_empty() {
@@ -166,15 +168,21 @@ pub fn diff(base: &Catalog, head: &Catalog) -> Changes {
                 fields,
             });
         }
-        let before: Vec<String> = owner_keys(base, b);
-        let after_owners = query::owners(head, h);
+        let before: Vec<String> = sorted(
+            base_owners
+                .owners(base, b)
+                .iter()
+                .map(|o| base.key(o.owner)),
+        );
+        let after_owners = head_owners.owners(head, h);
         let after: Vec<String> = sorted(after_owners.iter().map(|o| head.key(o.owner)));
         if before != after {
             let via = after_owners
                 .iter()
-                .filter_map(|o| o.path.last())
-                .find(|step| step.entry != h)
-                .map(|step| head.key(step.entry));
+                .filter(|o| o.distance > 0)
+                .map(|o| o.holder)
+                .find(|&holder| holder != h)
+                .map(|holder| head.key(holder));
             ownership.push(OwnerMove {
                 entry: head.key(h),
                 old: before,
@@ -253,10 +261,6 @@ fn sorted(keys: impl Iterator<Item = String>) -> Vec<String> {
     v.sort();
     v.dedup();
     v
-}
-
-fn owner_keys(c: &Catalog, e: EntryId) -> Vec<String> {
-    sorted(query::owners(c, e).iter().map(|o| c.key(o.owner)))
 }
 
 /// Top-level fields that differ, by name; `type` and `id` are the entry's key.

@@ -1,13 +1,13 @@
 //! Questions asked of a resolved catalog: which entry a REF names, who owns an entry
 //! (and why), what else breaks when it does. Queries return plain data; renderers draw it.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use serde_json::{Number, Value};
 
 use crate::diag::closest;
 use crate::graph::{Catalog, EntryId, Found};
-use crate::model::Impact;
+use crate::model::{Impact, Relation};
 
 pub mod browse;
 pub mod diff;
@@ -128,47 +128,35 @@ pub struct Owner {
 /// owners(X): targets of X's `owner` relations; with none, the owners of X's `parent`
 /// targets, recursively (DESIGN.md §4). Sorted by owner key; each owner once, by its
 /// shortest path.
+///
+/// Linear in the entries it visits: breadth-first over parent links with a visited set,
+/// each visited entry remembering the one that reached it, so a path is built only for
+/// the owners found.
 pub fn owners(c: &Catalog, of: EntryId) -> Vec<Owner> {
+    // entry -> (the entry that reached it, the parent relation followed out of that one).
+    let mut reached: HashMap<EntryId, Option<(EntryId, usize)>> = HashMap::from([(of, None)]);
+    let mut queue: VecDeque<EntryId> = VecDeque::from([of]);
+    let mut found: HashSet<EntryId> = HashSet::new();
     let mut out: Vec<Owner> = Vec::new();
-    // Breadth-first over parent links, so each owner comes with its shortest explanation.
-    let mut queue: VecDeque<(EntryId, Vec<Step>)> = VecDeque::from([(of, Vec::new())]);
-    let mut seen = vec![of];
-    while let Some((e, path)) = queue.pop_front() {
-        let t = &c.types[c.entries[e].type_id];
+    while let Some(e) = queue.pop_front() {
         let mut direct = false;
-        for &ei in &c.outgoing[e] {
-            let edge = c.edges[ei];
-            let rel = &t.relations[edge.relation];
-            if rel.owner {
-                direct = true;
-                if out.iter().all(|o| o.owner != edge.to) {
-                    let mut p = path.clone();
-                    p.push(Step {
-                        entry: e,
-                        relation: rel.name.clone(),
-                    });
-                    out.push(Owner {
-                        of,
-                        owner: edge.to,
-                        path: p,
-                    });
-                }
+        for (relation, to) in owner_edges(c, e) {
+            direct = true;
+            if found.insert(to) {
+                out.push(Owner {
+                    of,
+                    owner: to,
+                    path: path_to(c, &reached, e, relation),
+                });
             }
         }
         if direct {
             continue;
         }
-        for &ei in &c.outgoing[e] {
-            let edge = c.edges[ei];
-            let rel = &t.relations[edge.relation];
-            if rel.parent && !seen.contains(&edge.to) {
-                seen.push(edge.to);
-                let mut p = path.clone();
-                p.push(Step {
-                    entry: e,
-                    relation: rel.name.clone(),
-                });
-                queue.push_back((edge.to, p));
+        for (relation, to) in parent_edges(c, e) {
+            if let std::collections::hash_map::Entry::Vacant(v) = reached.entry(to) {
+                v.insert(Some((e, relation)));
+                queue.push_back(to);
             }
         }
     }
@@ -180,8 +168,169 @@ pub fn owners(c: &Catalog, of: EntryId) -> Vec<Owner> {
             path: Vec::new(),
         });
     }
-    out.sort_by_key(|o| (o.path.len(), c.key(o.owner)));
+    out.sort_by_cached_key(|o| (o.path.len(), c.key(o.owner)));
     out
+}
+
+/// `(relation, target)` of each `owner: true` edge out of `e`.
+fn owner_edges(c: &Catalog, e: EntryId) -> impl Iterator<Item = (usize, EntryId)> + '_ {
+    edges_out(c, e, |r| r.owner)
+}
+
+/// `(relation, target)` of each `parent: true` edge out of `e`.
+fn parent_edges(c: &Catalog, e: EntryId) -> impl Iterator<Item = (usize, EntryId)> + '_ {
+    edges_out(c, e, |r| r.parent)
+}
+
+fn edges_out(
+    c: &Catalog,
+    e: EntryId,
+    kind: fn(&Relation) -> bool,
+) -> impl Iterator<Item = (usize, EntryId)> + '_ {
+    let t = &c.types[c.entries[e].type_id];
+    c.outgoing[e].iter().filter_map(move |&i| {
+        let edge = c.edges[i];
+        kind(&t.relations[edge.relation]).then_some((edge.relation, edge.to))
+    })
+}
+
+/// The steps from the walk's start to `holder`, then `holder`'s `relation`.
+fn path_to(
+    c: &Catalog,
+    reached: &HashMap<EntryId, Option<(EntryId, usize)>>,
+    holder: EntryId,
+    relation: usize,
+) -> Vec<Step> {
+    let step = |entry: EntryId, relation: usize| Step {
+        entry,
+        relation: c.types[c.entries[entry].type_id].relations[relation]
+            .name
+            .clone(),
+    };
+    let mut path = vec![step(holder, relation)];
+    let mut at = holder;
+    while let Some(Some((prev, rel))) = reached.get(&at) {
+        path.push(step(*prev, *rel));
+        at = *prev;
+    }
+    path.reverse();
+    path
+}
+
+/// An owner as [`OwnerIndex`] gives it: without the path, with its length and the entry
+/// whose owner relation names the owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Held {
+    pub owner: EntryId,
+    /// Steps from the entry asked about: 1 for its own owner, 0 for a team that answers
+    /// for itself.
+    pub distance: usize,
+    /// The entry whose owner relation names `owner` (the entry asked about, or the parent
+    /// it inherits from).
+    pub holder: EntryId,
+}
+
+/// The owners of many entries, each entry's computed once: an entry with no owner of its
+/// own has its parents' owners, one step further. `list`, `stale` and `diff` ask about
+/// every entry; walking up a long parent chain from each would be quadratic.
+#[derive(Debug, Default)]
+pub struct OwnerIndex {
+    /// Owners through parent links, sorted as [`owners`] sorts them, without the
+    /// answer a team gives for itself.
+    memo: HashMap<EntryId, Vec<Held>>,
+}
+
+impl OwnerIndex {
+    /// The owners [`owners`] finds for `e`, in its order.
+    pub fn owners(&mut self, c: &Catalog, e: EntryId) -> Vec<Held> {
+        let mut found = match self.fill(c, e) {
+            Some(()) => self.memo[&e].clone(),
+            // A parent cycle (an invalid catalog): one exact walk, nothing remembered.
+            None => owners(c, e)
+                .into_iter()
+                .filter(|o| !o.path.is_empty())
+                .map(|o| Held {
+                    owner: o.owner,
+                    distance: o.path.len(),
+                    holder: o.path.last().map_or(e, |s| s.entry),
+                })
+                .collect(),
+        };
+        if found.is_empty() && is_owner_type(c, c.entries[e].type_id) {
+            found.push(Held {
+                owner: e,
+                distance: 0,
+                holder: e,
+            });
+        }
+        found
+    }
+
+    /// Memoize `e` and the parents it depends on, parents first (an explicit stack: a
+    /// chain can be longer than the call stack is deep). `None` on a parent cycle.
+    fn fill(&mut self, c: &Catalog, e: EntryId) -> Option<()> {
+        let mut stack: Vec<(EntryId, bool)> = vec![(e, false)];
+        let mut open: HashSet<EntryId> = HashSet::new();
+        while let Some(&(x, expanded)) = stack.last() {
+            if self.memo.contains_key(&x) {
+                stack.pop();
+                continue;
+            }
+            let mut direct: Vec<Held> = Vec::new();
+            for (_, owner) in owner_edges(c, x) {
+                if direct.iter().all(|h| h.owner != owner) {
+                    direct.push(Held {
+                        owner,
+                        distance: 1,
+                        holder: x,
+                    });
+                }
+            }
+            if !direct.is_empty() {
+                direct.sort_by_cached_key(|h| c.key(h.owner));
+                self.memo.insert(x, direct);
+                stack.pop();
+                continue;
+            }
+            if !expanded {
+                if let Some(top) = stack.last_mut() {
+                    top.1 = true;
+                }
+                open.insert(x);
+                for (_, p) in parent_edges(c, x) {
+                    if open.contains(&p) {
+                        return None;
+                    }
+                    if !self.memo.contains_key(&p) {
+                        stack.push((p, false));
+                    }
+                }
+                continue;
+            }
+            let mut best: HashMap<EntryId, Held> = HashMap::new();
+            for (_, p) in parent_edges(c, x) {
+                for h in &self.memo[&p] {
+                    let further = Held {
+                        distance: h.distance + 1,
+                        ..*h
+                    };
+                    best.entry(h.owner)
+                        .and_modify(|b| {
+                            if further.distance < b.distance {
+                                *b = further;
+                            }
+                        })
+                        .or_insert(further);
+                }
+            }
+            let mut merged: Vec<Held> = best.into_values().collect();
+            merged.sort_by_cached_key(|h| (h.distance, c.key(h.owner)));
+            self.memo.insert(x, merged);
+            open.remove(&x);
+            stack.pop();
+        }
+        Some(())
+    }
 }
 
 /// Whether some `owner: true` relation points at type `t` (Team, usually).
@@ -211,11 +360,17 @@ pub fn explain(c: &Catalog, owner: &Owner) -> String {
 pub struct Impacted {
     pub entry: EntryId,
     pub distance: usize,
-    /// From a root to this entry.
-    pub chain: Vec<EntryId>,
+    /// The entry that reached this one: a root at distance 1, else an impacted entry one
+    /// step nearer. Following `via` back to a root gives the chain ([`ImpactSet::chain`]).
+    pub via: EntryId,
+    /// The root the chain starts from.
+    pub root: EntryId,
+    /// The chain's entry at distance 1 (this entry when it is at distance 1).
+    pub first_hop: EntryId,
 }
 
-/// What breaks when the roots break.
+/// What breaks when the roots break. Each impacted entry holds the one that reached it,
+/// not its whole chain: chains of a long dependency path would be quadratic in size.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImpactSet {
     pub roots: Vec<EntryId>,
@@ -224,6 +379,38 @@ pub struct ImpactSet {
     /// Type -> attribute -> sum over roots and impacted, each entry once. Every declared
     /// total of every type is present.
     pub totals: BTreeMap<String, BTreeMap<String, Number>>,
+    /// Entry -> its place in `impacted`.
+    index: HashMap<EntryId, usize>,
+}
+
+impl ImpactSet {
+    /// The entry's `via`, unless it is a root.
+    fn via(&self, e: EntryId) -> Option<EntryId> {
+        self.index.get(&e).map(|&i| self.impacted[i].via)
+    }
+
+    /// From a root to `i.entry`, both included: `distance + 1` entries.
+    pub fn chain(&self, i: &Impacted) -> Vec<EntryId> {
+        self.chain_tail(i, usize::MAX)
+    }
+
+    /// The last `max` entries of [`ImpactSet::chain`] (all of it when it is shorter),
+    /// found in `max` steps.
+    pub fn chain_tail(&self, i: &Impacted, max: usize) -> Vec<EntryId> {
+        let mut out = vec![i.entry];
+        let mut at = i.entry;
+        while out.len() < max {
+            match self.via(at) {
+                Some(p) => {
+                    out.push(p);
+                    at = p;
+                }
+                None => break,
+            }
+        }
+        out.reverse();
+        out
+    }
 }
 
 /// The impact neighbours of `e`: entries that break when `e` breaks.
@@ -271,22 +458,31 @@ pub fn impact(c: &Catalog, roots: &[EntryId], depth: Option<usize>) -> ImpactSet
             }
         }
     }
-    let mut impacted: Vec<Impacted> = distance
+    // Chains start at a root; the root and the first hop of each entry are its parent's.
+    let mut ends: HashMap<EntryId, (EntryId, EntryId)> = HashMap::new();
+    let mut order: Vec<EntryId> = distance.keys().copied().collect();
+    order.sort_by_key(|e| distance[e]);
+    for &e in &order {
+        if let Some(Some(p)) = parent.get(&e) {
+            let end = match ends.get(p) {
+                Some(&(root, first)) => (root, first),
+                None => (*p, e),
+            };
+            ends.insert(e, end);
+        }
+    }
+    let mut impacted: Vec<Impacted> = order
         .iter()
-        .filter(|(_, &d)| d > 0)
-        .map(|(&e, &d)| {
-            let mut chain = vec![e];
-            let mut at = e;
-            while let Some(Some(p)) = parent.get(&at) {
-                chain.push(*p);
-                at = *p;
-            }
-            chain.reverse();
-            Impacted {
+        .filter_map(|&e| {
+            let via = parent.get(&e).copied().flatten()?;
+            let (root, first_hop) = ends[&e];
+            Some(Impacted {
                 entry: e,
-                distance: d,
-                chain,
-            }
+                distance: distance[&e],
+                via,
+                root,
+                first_hop,
+            })
         })
         .collect();
     impacted.sort_by_cached_key(|i| (i.distance, c.key(i.entry)));
@@ -297,10 +493,16 @@ pub fn impact(c: &Catalog, roots: &[EntryId], depth: Option<usize>) -> ImpactSet
             .copied()
             .chain(impacted.iter().map(|i| i.entry)),
     );
+    let index = impacted
+        .iter()
+        .enumerate()
+        .map(|(n, i)| (i.entry, n))
+        .collect();
     ImpactSet {
         roots: roots_sorted,
         impacted,
         totals,
+        index,
     }
 }
 
@@ -432,7 +634,7 @@ mod tests {
             ]
         );
         let acme = &set.impacted[3];
-        let chain: Vec<String> = acme.chain.iter().map(|&e| c.key(e)).collect();
+        let chain: Vec<String> = set.chain(acme).iter().map(|&e| c.key(e)).collect();
         assert_eq!(
             chain,
             [
@@ -451,5 +653,101 @@ mod tests {
             Number::from(0),
             "declared totals are always present"
         );
+    }
+
+    #[test]
+    fn impacted_entries_hold_their_parent_and_chains_are_built_on_demand() {
+        let (_d, c) = org();
+        let ledger = find(&c, "ledger").unwrap();
+        let set = impact(&c, &[ledger], None);
+        let acme = &set.impacted[3];
+        assert_eq!(c.key(acme.via), "Product:storefront");
+        assert_eq!(c.key(acme.root), "Service:ledger");
+        assert_eq!(c.key(acme.first_hop), "Service:pay");
+        let tail: Vec<String> = set.chain_tail(acme, 2).iter().map(|&e| c.key(e)).collect();
+        assert_eq!(tail, ["Product:storefront", "Customer:acme"]);
+        assert_eq!(set.chain(acme).len(), acme.distance + 1);
+        let pay = &set.impacted[0];
+        assert_eq!(
+            (pay.via, pay.root, pay.first_hop),
+            (ledger, ledger, pay.entry)
+        );
+    }
+
+    /// A `parent` chain of `n` Groups, the last one owned by Team t.
+    fn parent_chain(n: usize) -> (tempfile::TempDir, Catalog) {
+        let mut text = String::from("type: Team\nid: t\n");
+        for i in 0..n {
+            text.push_str(&format!("---\ntype: Group\nid: g{i}\n"));
+            if i == 0 {
+                text.push_str("owner: t\n");
+            } else {
+                text.push_str(&format!("parent: g{}\n", i - 1));
+            }
+        }
+        crate::load::test_catalog(&[
+            ("schemas/team.yaml", "type: Team\n"),
+            (
+                "schemas/group.yaml",
+                "type: Group\nrelations:\n  owner: {to: Team, owner: true}\n  parent: {to: Group, parent: true}\n",
+            ),
+            ("catalog/all.yaml", &text),
+        ])
+    }
+
+    #[test]
+    fn the_owner_index_answers_as_owners_does_and_once_per_entry() {
+        for (_d, c) in [org(), parent_chain(300)] {
+            let mut index = OwnerIndex::default();
+            for e in (0..c.entries.len()).rev() {
+                let walked: Vec<(EntryId, usize)> = owners(&c, e)
+                    .iter()
+                    .map(|o| (o.owner, o.path.len()))
+                    .collect();
+                let held: Vec<(EntryId, usize)> = index
+                    .owners(&c, e)
+                    .iter()
+                    .map(|h| (h.owner, h.distance))
+                    .collect();
+                assert_eq!(held, walked, "{}", c.key(e));
+            }
+            assert!(index.memo.len() <= c.entries.len());
+        }
+        let (_d, c) = parent_chain(300);
+        let last = find(&c, "g299").unwrap();
+        let found = owners(&c, last);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].path.len(), 300);
+        assert_eq!(c.key(found[0].path[0].entry), "Group:g299");
+        assert_eq!(found[0].path[299].relation, "owner");
+    }
+
+    #[test]
+    fn the_owner_index_survives_a_parent_cycle() {
+        // A cycle is a validation error, but the catalog still answers queries.
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in [
+            ("schemas/team.yaml", "type: Team\n"),
+            (
+                "schemas/group.yaml",
+                "type: Group\nrelations:\n  owner: {to: Team, owner: true}\n  parent: {to: Group, parent: true}\n",
+            ),
+            (
+                "catalog/all.yaml",
+                "type: Team\nid: t\n---\ntype: Group\nid: a\nparent: b\n---\ntype: Group\nid: b\nparent: a\n---\ntype: Group\nid: c\nparent: a\n---\ntype: Group\nid: d\nparent: b\nowner: t\n",
+            ),
+        ] {
+            let p = dir.path().join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let c = crate::load::load(dir.path()).unwrap();
+        assert!(!c.problems.is_empty(), "the cycle is reported");
+        let mut index = OwnerIndex::default();
+        for e in 0..c.entries.len() {
+            let walked: Vec<EntryId> = owners(&c, e).iter().map(|o| o.owner).collect();
+            let held: Vec<EntryId> = index.owners(&c, e).iter().map(|h| h.owner).collect();
+            assert_eq!(held, walked);
+        }
     }
 }

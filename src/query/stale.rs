@@ -120,6 +120,7 @@ pub fn stale(c: &Catalog, repo: &Repo, max_age_days: i64, now: i64) -> Result<Re
     let mut unknown = Vec::new();
     let mut stale = 0;
     let mut lines = LineIndex::default();
+    let mut owner_index = query::OwnerIndex::default();
     for e in 0..c.entries.len() {
         let span = entry_lines(c, &mut lines, e);
         let change = match blame.newest(slot[&c.entries[e].file], span.clone()) {
@@ -136,8 +137,11 @@ pub fn stale(c: &Catalog, repo: &Repo, max_age_days: i64, now: i64) -> Result<Re
         }
         stale += 1;
         let owners: Vec<Option<EntryId>> = {
-            let o: Vec<Option<EntryId>> =
-                query::owners(c, e).iter().map(|o| Some(o.owner)).collect();
+            let o: Vec<Option<EntryId>> = owner_index
+                .owners(c, e)
+                .iter()
+                .map(|h| Some(h.owner))
+                .collect();
             if o.is_empty() {
                 vec![None]
             } else {

@@ -11,15 +11,13 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::query::{
-    label, owner_json, owner_lines, summary, OwnerJson, ReportFormat, Style, ViewFormat,
-};
+use super::query::{label, owner_json, owner_lines, summary, OwnerJson, ReportFormat, ViewFormat};
 use super::text::{keep_whole, one_line, table, table_lines};
 use super::Paths;
 use crate::graph::{Catalog, EntryId};
 use crate::query;
 use crate::query::browse::{Graph, Hit, LastChange, Link, Shown};
-use crate::term::{escape as clean, markdown as md_cell};
+use crate::term::{escape, markdown, Style};
 
 /// `lore show --format json`.
 #[derive(Debug, Serialize)]
@@ -138,7 +136,7 @@ pub fn show(
     writeln!(w, "{}", label(c, s.entry))?;
     if let Some(d) = &doc.description {
         for line in d.lines() {
-            writeln!(w, "  {}", clean(line))?;
+            writeln!(w, "  {}", escape(line))?;
         }
     }
     let width = style.width.saturating_sub(2);
@@ -146,18 +144,18 @@ pub fn show(
     if !doc.aliases.is_empty() {
         t.add_row(vec![
             "aliases".to_owned(),
-            clean(&doc.aliases.join(", ")).into_owned(),
+            escape(&doc.aliases.join(", ")).into_owned(),
         ]);
     }
     for (k, v) in &s.fields {
-        t.add_row(vec![clean(k).into_owned(), one_line(v)]);
+        t.add_row(vec![escape(k).into_owned(), one_line(v)]);
     }
     for l in &doc.links {
         let text = match (
             l.get("title").and_then(Value::as_str),
             l.get("url").and_then(Value::as_str),
         ) {
-            (Some(title), Some(url)) => format!("{}  {}", clean(title), clean(url)),
+            (Some(title), Some(url)) => format!("{}  {}", escape(title), escape(url)),
             _ => one_line(l),
         };
         t.add_row(vec!["link".to_owned(), text]);
@@ -170,7 +168,7 @@ pub fn show(
         }
         let mut t = table(width, false);
         for l in links {
-            t.add_row(vec![clean(&l.relation).into_owned(), label(c, l.entry)]);
+            t.add_row(vec![escape(&l.relation).into_owned(), label(c, l.entry)]);
         }
         section(w, Some(title), &t)?;
     }
@@ -188,15 +186,15 @@ pub fn show(
         }
     }
     writeln!(w)?;
-    writeln!(w, "defined at {}:{}", clean(&doc.file), doc.line)?;
+    writeln!(w, "defined at {}:{}", escape(&doc.file), doc.line)?;
     if let Some(l) = &s.last_change {
         let short: String = l.commit.chars().take(10).collect();
         writeln!(
             w,
             "last change {} by {} ({short}): {}",
-            clean(&l.date),
-            clean(&l.author),
-            clean(&l.summary)
+            escape(&l.date),
+            escape(&l.author),
+            escape(&l.summary)
         )?;
     }
     Ok(())
@@ -252,9 +250,11 @@ pub fn list(
     style: Style,
 ) -> io::Result<()> {
     let t = &c.types[type_id];
+    // One index for the whole list: entries along a parent chain share their owners.
+    let mut index = query::OwnerIndex::default();
     let owners: Vec<Vec<EntryId>> = entries
         .iter()
-        .map(|&e| query::owners(c, e).iter().map(|o| o.owner).collect())
+        .map(|&e| index.owners(c, e).iter().map(|h| h.owner).collect())
         .collect();
     if format == ReportFormat::Json {
         let doc = ListDoc {
@@ -276,15 +276,15 @@ pub fn list(
         serde_json::to_writer_pretty(&mut *w, &doc)?;
         return writeln!(w);
     }
-    let markdown = format == ReportFormat::Markdown;
+    let for_markdown = format == ReportFormat::Markdown;
     let cell = |s: &str| {
-        if markdown {
-            md_cell(s)
+        if for_markdown {
+            markdown(s)
         } else {
-            clean(s).into_owned()
+            escape(s).into_owned()
         }
     };
-    let mut tab = table(style.width, markdown);
+    let mut tab = table(style.width, for_markdown);
     let mut header = vec!["id".to_owned(), "name".to_owned()];
     header.extend(t.summary.iter().map(|s| cell(s)));
     header.push("owner".to_owned());
@@ -388,9 +388,9 @@ pub fn search(
     for h in hits {
         let e = &c.entries[h.entry];
         tab.add_row(vec![
-            clean(&c.key(h.entry)).into_owned(),
-            clean(e.name()).into_owned(),
-            format!("{} {}", h.field.as_str(), clean(&h.value)),
+            escape(&c.key(h.entry)).into_owned(),
+            escape(e.name()).into_owned(),
+            format!("{} {}", h.field.as_str(), escape(&h.value)),
             h.rank.as_str().to_owned(),
         ]);
     }
@@ -445,15 +445,14 @@ pub struct EdgeJson {
     pub relation: String,
 }
 
-/// Quote a string for Graphviz: inside double quotes, `"` and `\` escaped, control
-/// characters escaped.
+/// Quote a string for Graphviz: inside double quotes, unsafe characters escaped as by
+/// [`escape`] (so a newline cannot end the statement), then `"` and `\` escaped.
 fn dot_quote(s: &str) -> String {
     let mut out = String::from("\"");
-    for ch in s.chars() {
+    for ch in escape(s).chars() {
         match ch {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            c if c.is_control() => out.push(' '),
             c => out.push(c),
         }
     }
@@ -461,17 +460,18 @@ fn dot_quote(s: &str) -> String {
     out
 }
 
-/// Text for a Mermaid label inside `"…"`: quotes and markup as HTML entities.
+/// Text for a Mermaid label inside `"…"`: unsafe characters escaped as by [`escape`],
+/// quotes, markup and backticks (markdown strings) as Mermaid's `#code;` entities.
 fn mermaid_text(s: &str) -> String {
     let mut out = String::new();
-    for ch in s.chars() {
+    for ch in escape(s).chars() {
         match ch {
             '"' => out.push_str("#quot;"),
             '<' => out.push_str("#lt;"),
             '>' => out.push_str("#gt;"),
             '#' => out.push_str("#35;"),
             '|' => out.push_str("#124;"),
-            c if c.is_control() => out.push(' '),
+            '`' => out.push_str("#96;"),
             c => out.push(c),
         }
     }
@@ -580,5 +580,8 @@ mod tests {
         assert_eq!(dot_quote(r#"Service:a.b-c"#), r#""Service:a.b-c""#);
         assert_eq!(dot_quote(r#"x"y\z"#), r#""x\"y\\z""#);
         assert_eq!(mermaid_text(r#"a"b|c<d>#"#), "a#quot;b#124;c#lt;d#gt;#35;");
+        // A newline or ESC would end a dot statement or a Mermaid line early.
+        assert_eq!(dot_quote("a\nb\u{1b}"), r#""a\\nb\\u{1b}""#);
+        assert_eq!(mermaid_text("a\n`b`"), "a\\n#96;b#96;");
     }
 }

@@ -1,11 +1,15 @@
 //! Drawing a catalog diff ([`crate::query::diff::Changes`]) for a terminal, for a pull-request
 //! comment (markdown a reviewer reads in ten seconds) and for bots (JSON).
+//!
+//! Field values, ids, paths and routing-test names come from the repository: they are
+//! escaped for the terminal ([`escape`]) or for markdown ([`markdown`], [`markdown_code`]).
 
 use std::io::{self, Write};
 
 use serde_json::json;
 
 use crate::query::diff::{compact, Changes};
+use crate::term::{escape, markdown, markdown_code, Style};
 
 /// `diff` and `stale` take the same formats as the other reports.
 pub use super::query::ReportFormat;
@@ -55,11 +59,11 @@ pub fn render(
     c: &Changes,
     sides: &Sides<'_>,
     format: ReportFormat,
-    color: bool,
+    style: Style,
 ) -> io::Result<()> {
     match format {
-        ReportFormat::Human => human(out, c, sides, color),
-        ReportFormat::Markdown => markdown(out, c, sides),
+        ReportFormat::Human => human(out, c, sides, style),
+        ReportFormat::Markdown => comment(out, c, sides),
         ReportFormat::Json => {
             let doc = json!({
                 "version": 1,
@@ -88,14 +92,6 @@ pub fn render(
     }
 }
 
-fn paint(color: bool, code: &str, text: &str) -> String {
-    if color {
-        format!("\x1b[{code}m{text}\x1b[0m")
-    } else {
-        text.to_owned()
-    }
-}
-
 fn owners(list: &[String]) -> String {
     if list.is_empty() {
         "(no owner)".into()
@@ -104,28 +100,35 @@ fn owners(list: &[String]) -> String {
     }
 }
 
-fn human(out: &mut dyn Write, c: &Changes, sides: &Sides<'_>, color: bool) -> io::Result<()> {
-    writeln!(out, "{} → {}: {}", sides.base, sides.head, summary(c))?;
-    for e in &c.added {
-        let tag = paint(color, "32", "added   ");
-        writeln!(out, "{tag} {}  ({}:{})", e.entry, e.file, e.line)?;
+fn human(out: &mut dyn Write, c: &Changes, sides: &Sides<'_>, st: Style) -> io::Result<()> {
+    let e = |s: &str| escape(s).into_owned();
+    writeln!(out, "{} → {}: {}", e(sides.base), e(sides.head), summary(c))?;
+    for a in &c.added {
+        let tag = st.green("added   ");
+        writeln!(out, "{tag} {}  ({}:{})", e(&a.entry), e(&a.file), a.line)?;
     }
-    for e in &c.removed {
-        let tag = paint(color, "31", "removed ");
-        writeln!(out, "{tag} {}  (was {}:{})", e.entry, e.file, e.line)?;
+    for r in &c.removed {
+        let tag = st.red("removed ");
+        writeln!(
+            out,
+            "{tag} {}  (was {}:{})",
+            e(&r.entry),
+            e(&r.file),
+            r.line
+        )?;
     }
     for r in &c.renamed {
-        writeln!(out, "renamed  {} → {}", r.from, r.to)?;
+        writeln!(out, "renamed  {} → {}", e(&r.from), e(&r.to))?;
     }
     for ch in &c.changed {
         for f in &ch.fields {
             writeln!(
                 out,
                 "changed  {}  {}: {} → {}",
-                ch.entry,
-                f.field,
-                compact(f.old.as_ref()),
-                compact(f.new.as_ref())
+                e(&ch.entry),
+                e(&f.field),
+                e(&compact(f.old.as_ref())),
+                e(&compact(f.new.as_ref()))
             )?;
         }
     }
@@ -133,43 +136,34 @@ fn human(out: &mut dyn Write, c: &Changes, sides: &Sides<'_>, color: bool) -> io
         let why = m
             .via
             .as_ref()
-            .map(|v| format!("  (inherited via {v})"))
+            .map(|v| format!("  (inherited via {})", e(v)))
             .unwrap_or_default();
-        let tag = paint(color, "33", "owner   ");
+        let tag = st.yellow("owner   ");
         writeln!(
             out,
             "{tag} {}  {} → {}{why}",
-            m.entry,
-            owners(&m.old),
-            owners(&m.new)
+            e(&m.entry),
+            e(&owners(&m.old)),
+            e(&owners(&m.new))
         )?;
     }
     for d in &c.dangling {
-        let tag = paint(color, "31", "dangling");
-        writeln!(out, "{tag} {}:{}  {}", d.file, d.line, d.message)?;
+        let tag = st.red("dangling");
+        writeln!(out, "{tag} {}:{}  {}", e(&d.file), d.line, e(&d.message))?;
     }
     for r in &c.routing {
-        let tag = paint(color, "35", "routing ");
+        let tag = st.magenta("routing ");
         writeln!(
             out,
             "{tag} {}:{}  {}: {} → {}",
-            r.file, r.line, r.case, r.base, r.head
+            e(&r.file),
+            r.line,
+            e(&r.case),
+            e(&r.base),
+            e(&r.head)
         )?;
     }
     Ok(())
-}
-
-/// Text for a markdown table cell: no pipes or newlines, code spans for values.
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
-}
-
-fn code(text: &str) -> String {
-    if text.is_empty() {
-        String::new()
-    } else {
-        format!("`{}`", cell(text).replace('`', "'"))
-    }
 }
 
 /// Rows per markdown table: a pull-request comment stays readable on a huge change.
@@ -195,12 +189,13 @@ fn table(out: &mut dyn Write, title: &str, header: &str, rows: Vec<String>) -> i
     Ok(())
 }
 
-fn markdown(out: &mut dyn Write, c: &Changes, sides: &Sides<'_>) -> io::Result<()> {
+/// The pull-request comment.
+fn comment(out: &mut dyn Write, c: &Changes, sides: &Sides<'_>) -> io::Result<()> {
     writeln!(
         out,
         "**lore diff** {} → {}: {}",
-        code(sides.base),
-        code(sides.head),
+        markdown_code(sides.base),
+        markdown_code(sides.head),
         summary(c)
     )?;
     let dangling = c
@@ -209,8 +204,8 @@ fn markdown(out: &mut dyn Write, c: &Changes, sides: &Sides<'_>) -> io::Result<(
         .map(|d| {
             format!(
                 "| {} | {} |",
-                code(&format!("{}:{}", d.file, d.line)),
-                cell(&d.message)
+                markdown_code(&format!("{}:{}", d.file, d.line)),
+                markdown(&d.message)
             )
         })
         .collect();
@@ -226,10 +221,10 @@ fn markdown(out: &mut dyn Write, c: &Changes, sides: &Sides<'_>) -> io::Result<(
         .map(|r| {
             format!(
                 "| {} | {} | {} | {} |",
-                cell(&r.case),
-                code(&format!("{}:{}", r.file, r.line)),
-                cell(&r.base),
-                cell(&r.head)
+                markdown(&r.case),
+                markdown_code(&format!("{}:{}", r.file, r.line)),
+                markdown(&r.base),
+                markdown(&r.head)
             )
         })
         .collect();
@@ -244,14 +239,14 @@ fn markdown(out: &mut dyn Write, c: &Changes, sides: &Sides<'_>) -> io::Result<(
         .iter()
         .map(|m| {
             let why = match &m.via {
-                Some(v) => format!("inherited via {}", code(v)),
+                Some(v) => format!("inherited via {}", markdown_code(v)),
                 None => "its own owner".into(),
             };
             format!(
                 "| {} | {} | {} | {why} |",
-                code(&m.entry),
-                cell(&owners(&m.old)),
-                cell(&owners(&m.new))
+                markdown_code(&m.entry),
+                markdown(&owners(&m.old)),
+                markdown(&owners(&m.new))
             )
         })
         .collect();
@@ -264,17 +259,27 @@ fn markdown(out: &mut dyn Write, c: &Changes, sides: &Sides<'_>) -> io::Result<(
     let entries = c
         .added
         .iter()
-        .map(|e| format!("| added | {} | {} |", code(&e.entry), code(&e.file)))
-        .chain(
-            c.removed
-                .iter()
-                .map(|e| format!("| removed | {} | {} |", code(&e.entry), code(&e.file))),
-        )
-        .chain(
-            c.renamed
-                .iter()
-                .map(|r| format!("| renamed | {} → {} | |", code(&r.from), code(&r.to))),
-        )
+        .map(|e| {
+            format!(
+                "| added | {} | {} |",
+                markdown_code(&e.entry),
+                markdown_code(&e.file)
+            )
+        })
+        .chain(c.removed.iter().map(|e| {
+            format!(
+                "| removed | {} | {} |",
+                markdown_code(&e.entry),
+                markdown_code(&e.file)
+            )
+        }))
+        .chain(c.renamed.iter().map(|r| {
+            format!(
+                "| renamed | {} → {} | |",
+                markdown_code(&r.from),
+                markdown_code(&r.to)
+            )
+        }))
         .collect();
     table(out, "**Entries**", "| | Entry | File |", entries)?;
     let fields = c
@@ -284,10 +289,10 @@ fn markdown(out: &mut dyn Write, c: &Changes, sides: &Sides<'_>) -> io::Result<(
             ch.fields.iter().map(move |f| {
                 format!(
                     "| {} | {} | {} | {} |",
-                    code(&ch.entry),
-                    cell(&f.field),
-                    code(&compact(f.old.as_ref())),
-                    code(&compact(f.new.as_ref()))
+                    markdown_code(&ch.entry),
+                    markdown(&f.field),
+                    markdown_code(&compact(f.old.as_ref())),
+                    markdown_code(&compact(f.new.as_ref()))
                 )
             })
         })

@@ -14,7 +14,7 @@ use serde_json::{Number, Value};
 use super::text::{aligned, one_line, table, table_lines};
 use crate::graph::{Catalog, EntryId};
 use crate::query::{explain, ImpactSet, Impacted, Owner};
-use crate::term::{escape as clean, markdown as md_cell, thousands};
+use crate::term::{escape, markdown, markdown_code, thousands, Style};
 
 /// Output formats of `owners`, `impact`, `list`, `diff` and `stale`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -34,12 +34,6 @@ pub enum ViewFormat {
     Human,
     /// One JSON document with `"version": 1`.
     Json,
-}
-
-/// Human-output settings.
-#[derive(Clone, Copy, Debug)]
-pub struct Style {
-    pub width: usize,
 }
 
 /// `lore owners --format json`:
@@ -80,7 +74,7 @@ pub fn summary(c: &Catalog, e: EntryId) -> BTreeMap<String, Value> {
 }
 
 /// The summary attributes in the type's order, for people.
-fn summary_pairs(c: &Catalog, e: EntryId) -> Vec<(String, String)> {
+pub fn summary_pairs(c: &Catalog, e: EntryId) -> Vec<(String, String)> {
     let entry = &c.entries[e];
     c.types[entry.type_id]
         .summary
@@ -110,9 +104,9 @@ pub fn label(c: &Catalog, e: EntryId) -> String {
     let entry = &c.entries[e];
     let name = entry.name();
     if name == entry.id {
-        clean(&c.key(e)).into_owned()
+        escape(&c.key(e)).into_owned()
     } else {
-        format!("{}  {}", clean(&c.key(e)), clean(name))
+        format!("{}  {}", escape(&c.key(e)), escape(name))
     }
 }
 
@@ -121,9 +115,9 @@ pub fn title(c: &Catalog, e: EntryId) -> String {
     let entry = &c.entries[e];
     let name = entry.name();
     if name == entry.id {
-        clean(&c.key(e)).into_owned()
+        escape(&c.key(e)).into_owned()
     } else {
-        format!("{} ({})", clean(&c.key(e)), clean(name))
+        format!("{} ({})", escape(&c.key(e)), escape(name))
     }
 }
 
@@ -194,7 +188,7 @@ pub fn owner_lines(
     for (k, v) in summary_pairs(c, o.owner) {
         t.add_row(vec![k, v]);
     }
-    t.add_row(vec!["why".to_owned(), clean(&explain(c, o)).into_owned()]);
+    t.add_row(vec!["why".to_owned(), explain_shown(c, o)]);
     for line in table_lines(&t) {
         writeln!(w, "{indent} {line}")?;
     }
@@ -205,9 +199,9 @@ fn md_label(c: &Catalog, e: EntryId) -> String {
     let entry = &c.entries[e];
     let name = entry.name();
     if name == entry.id {
-        format!("`{}`", md_cell(&c.key(e)))
+        markdown_code(&c.key(e))
     } else {
-        format!("`{}` ({})", md_cell(&c.key(e)), md_cell(name))
+        format!("{} ({})", markdown_code(&c.key(e)), markdown(name))
     }
 }
 
@@ -217,17 +211,17 @@ fn md_owner(c: &Catalog, o: &Owner) -> String {
     if !pairs.is_empty() {
         let parts: Vec<String> = pairs
             .iter()
-            .map(|(k, v)| format!("{} `{}`", md_cell(k), v.replace('`', "'")))
+            .map(|(k, v)| format!("{} {}", markdown(k), markdown_code(v)))
             .collect();
         s.push_str(": ");
         s.push_str(&parts.join(", "));
     }
-    s.push_str(&format!(" — {}", md_cell(&explain(c, o))));
+    s.push_str(&format!(" — {}", markdown(&explain(c, o))));
     s
 }
 
 /// `lore impact --format json`:
-/// `{"version":1, "roots":["Type:id"], "impacted":[{"entry":"Type:id", "type", "name", "distance":N, "chain":["Type:id", …]}], "totals":{"Type":{"attr":number}}}`.
+/// `{"version":1, "roots":["Type:id"], "impacted":[{"entry":"Type:id", "type", "name", "distance":N, "via":"Type:id", "chain":["Type:id", …], "chain_truncated":true?}], "totals":{"Type":{"attr":number}}}`.
 #[derive(Debug, Serialize)]
 pub struct ImpactDoc {
     pub version: u32,
@@ -241,6 +235,10 @@ pub struct ImpactDoc {
     pub totals: BTreeMap<String, BTreeMap<String, Number>>,
 }
 
+/// Entries of a chain in JSON: a chain through a long dependency path is cut to its last
+/// entries, so the document stays linear in the number of impacted entries.
+pub const JSON_CHAIN_MAX: usize = 32;
+
 #[derive(Debug, Serialize)]
 pub struct ImpactedJson {
     /// `Type:id`.
@@ -251,8 +249,33 @@ pub struct ImpactedJson {
     pub name: String,
     /// Impact steps from the nearest root.
     pub distance: usize,
-    /// From a root to this entry, both included, as `Type:id`.
+    /// `Type:id` of the entry that reached this one (a root at distance 1); following
+    /// `via` through the `impacted` rows rebuilds any chain. `null` is reserved for
+    /// entries reached from nothing.
+    pub via: Option<String>,
+    /// From a root to this entry, both included, as `Type:id`: the whole chain when it
+    /// has at most 32 entries, else its last 32 (and `chain_truncated`).
     pub chain: Vec<String>,
+    /// Present and `true` when `chain` holds only the chain's last 32 entries.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub chain_truncated: bool,
+}
+
+/// One impacted row as `impact` and `route` write it.
+pub fn impacted_json(c: &Catalog, set: &ImpactSet, i: &Impacted) -> ImpactedJson {
+    ImpactedJson {
+        entry: c.key(i.entry),
+        type_: c.types[c.entries[i.entry].type_id].name.clone(),
+        name: c.entries[i.entry].name().to_owned(),
+        distance: i.distance,
+        via: Some(c.key(i.via)),
+        chain: set
+            .chain_tail(i, JSON_CHAIN_MAX)
+            .iter()
+            .map(|&e| c.key(e))
+            .collect(),
+        chain_truncated: i.distance + 1 > JSON_CHAIN_MAX,
+    }
 }
 
 pub fn impact_doc(c: &Catalog, set: &ImpactSet) -> ImpactDoc {
@@ -262,13 +285,7 @@ pub fn impact_doc(c: &Catalog, set: &ImpactSet) -> ImpactDoc {
         impacted: set
             .impacted
             .iter()
-            .map(|i| ImpactedJson {
-                entry: c.key(i.entry),
-                type_: c.types[c.entries[i.entry].type_id].name.clone(),
-                name: c.entries[i.entry].name().to_owned(),
-                distance: i.distance,
-                chain: i.chain.iter().map(|&e| c.key(e)).collect(),
-            })
+            .map(|i| impacted_json(c, set, i))
             .collect(),
         totals: set.totals.clone(),
     }
@@ -296,12 +313,62 @@ fn groups<'a>(c: &'a Catalog, set: &'a ImpactSet) -> Vec<(&'a str, Vec<&'a Impac
     out
 }
 
-fn chain_text(c: &Catalog, chain: &[EntryId]) -> String {
-    chain
-        .iter()
-        .map(|&e| clean(&c.key(e)).into_owned())
-        .collect::<Vec<_>>()
-        .join(" → ")
+/// Chains and paths longer than this many entries are shown by their ends.
+const SHOWN: usize = 6;
+
+/// `first → second → … (N more) → last-but-one → last` when `len` is over [`SHOWN`], else
+/// every entry; `entry(k)` draws the k-th (only the four ends are asked for when cut).
+fn elided(len: usize, mut entry: impl FnMut(usize) -> String) -> String {
+    let parts: Vec<String> = if len <= SHOWN {
+        (0..len).map(&mut entry).collect()
+    } else {
+        let hidden = thousands(&Number::from(len - 4));
+        vec![
+            entry(0),
+            entry(1),
+            format!("… ({hidden} more)"),
+            entry(len - 2),
+            entry(len - 1),
+        ]
+    };
+    parts.join(" → ")
+}
+
+/// The chain from a root to `i`, cut in the middle when long: built from its ends
+/// (root, first hop, the entry that reached `i`, `i`), never walked in full.
+fn chain_text(c: &Catalog, set: &ImpactSet, i: &Impacted) -> String {
+    let len = i.distance + 1;
+    let tail = set.chain_tail(i, SHOWN.min(len));
+    elided(len, |k| {
+        let e = match k {
+            0 => i.root,
+            1 => i.first_hop,
+            _ => tail[tail.len() - (len - k)],
+        };
+        escape(&c.key(e)).into_owned()
+    })
+}
+
+/// [`explain`] for people: a long path cut in the middle.
+pub fn explain_shown(c: &Catalog, o: &Owner) -> String {
+    let n = o.path.len();
+    if n <= SHOWN {
+        return escape(&explain(c, o)).into_owned();
+    }
+    let named = |e: EntryId| {
+        let entry = &c.entries[e];
+        format!("{} {}", c.types[entry.type_id].name, entry.id)
+    };
+    let step = |k: usize| format!("{} → {}", named(o.path[k].entry), o.path[k].relation);
+    let hidden = thousands(&Number::from(n - 3));
+    let text = format!(
+        "{} {} … ({hidden} more) {} {}",
+        step(0),
+        step(1),
+        step(n - 1),
+        named(o.owner)
+    );
+    escape(&text).into_owned()
 }
 
 fn roots_text(c: &Catalog, set: &ImpactSet) -> String {
@@ -353,10 +420,10 @@ pub fn impact(
                     .chain(items.iter().map(|i| {
                         let entry = &c.entries[i.entry];
                         vec![
-                            clean(&entry.id).into_owned(),
-                            clean(entry.name()).into_owned(),
+                            escape(&entry.id).into_owned(),
+                            escape(entry.name()).into_owned(),
                             i.distance.to_string(),
-                            chain_text(c, &i.chain),
+                            chain_text(c, set, i),
                         ]
                     }))
                     .collect();
@@ -402,10 +469,10 @@ pub fn impact(
                     writeln!(
                         w,
                         "| `{}` | {} | {} | {} |",
-                        md_cell(&c.key(i.entry)),
-                        md_cell(entry.name()),
+                        markdown(&c.key(i.entry)),
+                        markdown(entry.name()),
                         i.distance,
-                        md_cell(&chain_text(c, &i.chain))
+                        markdown(&chain_text(c, set, i))
                     )?;
                 }
                 writeln!(w)?;
@@ -415,7 +482,7 @@ pub fn impact(
                 writeln!(w, "#### Totals")?;
                 writeln!(w)?;
                 for (t, attr, n) in totals {
-                    writeln!(w, "- {} {}: **{n}**", md_cell(&t), md_cell(&attr))?;
+                    writeln!(w, "- {} {}: **{n}**", markdown(&t), markdown(&attr))?;
                 }
             }
             Ok(())

@@ -1,18 +1,21 @@
 //! Drawing a [`Route`]: one screen for a responder (most decisive first), the JSON of
 //! DESIGN.md §10, and markdown for a chat channel.
 //!
-//! Payload values are attacker-controlled: every string drawn for a terminal or a chat
-//! goes through [`escape_terminal`], so control and bidi characters cannot rewrite the
-//! responder's screen.
+//! Payload values are attacker-controlled: every string drawn for a terminal goes
+//! through [`escape`], for a chat through [`term::markdown`] or [`markdown_code`], so control
+//! and bidi characters cannot rewrite the responder's screen and payload text cannot add
+//! links or formatting.
 
-use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
+use super::query::{explain_shown, impacted_json, owner_json, summary_pairs};
 use crate::alert::route::Route;
 use crate::graph::{Catalog, EntryId};
-use crate::query::{self, Owner};
+use crate::query::Owner;
+use crate::term::{self, escape, markdown_code, thousands, Style};
 
 /// Output formats of `route`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -25,30 +28,10 @@ pub enum RouteFormat {
     Markdown,
 }
 
-/// Control characters (C0, DEL, C1) and bidi controls as `\u{…}`; everything else as is.
-pub fn escape_terminal(s: &str) -> Cow<'_, str> {
-    fn bad(c: char) -> bool {
-        c.is_control()
-            || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-    }
-    if !s.chars().any(bad) {
-        return Cow::Borrowed(s);
-    }
-    Cow::Owned(
-        s.chars()
-            .map(|c| {
-                if bad(c) {
-                    format!("\\u{{{:04x}}}", c as u32)
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect(),
-    )
-}
-
 /// The route as DESIGN.md §10's `route` object. Added fields: `matches[].key`,
-/// `unmatched[].key`, `ambiguous`.
+/// `unmatched[].key`, `ambiguous`; owners and impacted rows are those of `lore owners`
+/// and `lore impact` (with `explain`, `type`, `via`, and chains cut to their last 32
+/// entries with `chain_truncated`).
 pub fn json(c: &Catalog, r: &Route) -> Value {
     json!({
         "version": 1,
@@ -69,12 +52,9 @@ pub fn json(c: &Catalog, r: &Route) -> Value {
             "value": u.value, "path": u.path, "key": u.key,
         })).collect::<Vec<_>>(),
         "owners": r.owners.iter().map(|o| owner_json(c, o)).collect::<Vec<_>>(),
-        "impacted": r.impact.impacted.iter().map(|i| json!({
-            "entry": c.key(i.entry),
-            "name": c.entries[i.entry].name(),
-            "distance": i.distance,
-            "chain": i.chain.iter().map(|&e| c.key(e)).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
+        "impacted": r.impact.impacted.iter()
+            .map(|i| impacted_json(c, &r.impact, i))
+            .collect::<Vec<_>>(),
         "totals": r.impact.totals,
         "notes": r.notes.iter().map(|n| json!({
             "entry": n.entry.map(|e| c.key(e)), "text": n.text,
@@ -82,60 +62,16 @@ pub fn json(c: &Catalog, r: &Route) -> Value {
     })
 }
 
-fn owner_json(c: &Catalog, o: &Owner) -> Value {
-    let mut path: Vec<String> = o.path.iter().map(|s| c.key(s.entry)).collect();
-    path.push(c.key(o.owner));
-    json!({
-        "of": c.key(o.of),
-        "owner": c.key(o.owner),
-        "name": c.entries[o.owner].name(),
-        "summary": summary(c, o.owner).into_iter().collect::<Map<String, Value>>(),
-        "path": path,
-    })
-}
-
-/// The entry's type's `summary` attributes that it has, in the type's order.
-fn summary(c: &Catalog, e: EntryId) -> Vec<(String, Value)> {
-    let entry = &c.entries[e];
-    c.types[entry.type_id]
-        .summary
-        .iter()
-        .filter_map(|f| entry.value.get(f).map(|v| (f.clone(), v.clone())))
-        .collect()
-}
-
-fn scalar_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => group_digits(&n.to_string()),
-        other => other.to_string(),
-    }
-}
-
-/// `2940000` → `2,940,000` (integers only; anything else as written).
-fn group_digits(s: &str) -> String {
-    let (sign, digits) = s.strip_prefix('-').map_or(("", s), |d| ("-", d));
-    if digits.len() <= 3 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return s.to_owned();
-    }
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    format!("{sign}{out}")
-}
-
+/// `Type id`, escaped for a terminal.
 fn type_and_id(c: &Catalog, e: EntryId) -> String {
     let entry = &c.entries[e];
-    format!("{} {}", c.types[entry.type_id].name, entry.id)
+    escape(&format!("{} {}", c.types[entry.type_id].name, entry.id)).into_owned()
 }
 
 /// Links of the matched entries, then of their owners, each URL once.
 fn links(c: &Catalog, r: &Route) -> Vec<(EntryId, String, String)> {
     let mut out: Vec<(EntryId, String, String)> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
     let entries = r
         .found
         .matches
@@ -153,7 +89,7 @@ fn links(c: &Catalog, r: &Route) -> Vec<(EntryId, String, String)> {
             ) else {
                 continue;
             };
-            if out.iter().all(|(_, _, u)| u != url) {
+            if seen.insert(url) {
                 out.push((e, title.to_owned(), url.to_owned()));
             }
         }
@@ -164,12 +100,14 @@ fn links(c: &Catalog, r: &Route) -> Vec<(EntryId, String, String)> {
 /// Impacted entries by type, in first-reached order of types.
 fn by_type(c: &Catalog, r: &Route) -> Vec<(String, Vec<EntryId>)> {
     let mut out: Vec<(String, Vec<EntryId>)> = Vec::new();
+    let mut slot: HashMap<usize, usize> = HashMap::new();
     for i in &r.impact.impacted {
-        let t = &c.types[c.entries[i.entry].type_id].name;
-        match out.iter_mut().find(|(n, _)| n == t) {
-            Some((_, v)) => v.push(i.entry),
-            None => out.push((t.clone(), vec![i.entry])),
-        }
+        let t = c.entries[i.entry].type_id;
+        let n = *slot.entry(t).or_insert_with(|| {
+            out.push((c.types[t].name.clone(), Vec::new()));
+            out.len() - 1
+        });
+        out[n].1.push(i.entry);
     }
     out
 }
@@ -180,7 +118,7 @@ fn totals_text(r: &Route) -> Vec<String> {
     for (t, attrs) in &r.impact.totals {
         for (a, n) in attrs {
             if n.as_f64().is_some_and(|f| f != 0.0) {
-                out.push(format!("{t} {a} {}", group_digits(&n.to_string())));
+                out.push(format!("{t} {a} {}", thousands(n)));
             }
         }
     }
@@ -199,33 +137,12 @@ fn alert_line(r: &Route) -> String {
     parts.join(", ")
 }
 
-struct Style {
-    color: bool,
-}
-
-impl Style {
-    fn head(&self, s: &str) -> String {
-        if self.color {
-            format!("\x1b[1m{s}\x1b[0m")
-        } else {
-            s.to_owned()
-        }
-    }
-    fn warn(&self, s: &str) -> String {
-        if self.color {
-            format!("\x1b[1;33m{s}\x1b[0m")
-        } else {
-            s.to_owned()
-        }
-    }
-}
-
-/// Names of at most `max` entries, then "and N more".
-fn names_list(c: &Catalog, items: &[EntryId], max: usize) -> String {
+/// Ids of at most `max` entries, then "and N more", drawn by `cell`.
+fn names_list(c: &Catalog, items: &[EntryId], max: usize, cell: impl Fn(&str) -> String) -> String {
     let mut s: Vec<String> = items
         .iter()
         .take(max)
-        .map(|&e| c.entries[e].id.clone())
+        .map(|&e| cell(&c.entries[e].id))
         .collect();
     if items.len() > max {
         s.push(format!("and {} more", items.len() - max));
@@ -237,10 +154,9 @@ const MAX_IMPACTED_NOTES: usize = 12;
 
 /// One screen: the alert, what matched (and where), owners and how to reach them,
 /// impact by type with totals, notes, links.
-pub fn human(c: &Catalog, r: &Route, out: &mut dyn Write, color: bool) -> io::Result<()> {
-    let st = Style { color };
-    let e = |s: &str| escape_terminal(s).into_owned();
-    writeln!(out, "{}  ({})", st.head("Alert"), e(&alert_line(r)))?;
+pub fn human(c: &Catalog, r: &Route, out: &mut dyn Write, st: Style) -> io::Result<()> {
+    let e = |s: &str| escape(s).into_owned();
+    writeln!(out, "{}  ({})", st.bold("Alert"), e(&alert_line(r)))?;
     for a in &r.found.alerts {
         let mut bits = vec![e(a.title.as_deref().unwrap_or("(untitled)"))];
         bits.extend(a.status.as_deref().map(e));
@@ -253,10 +169,10 @@ pub fn human(c: &Catalog, r: &Route, out: &mut dyn Write, color: bool) -> io::Re
         writeln!(
             out,
             "{}",
-            st.warn("Nothing in the catalog matches this alert.")
+            st.warning("Nothing in the catalog matches this alert.")
         )?;
     } else {
-        writeln!(out, "{}", st.head("Matched"))?;
+        writeln!(out, "{}", st.bold("Matched"))?;
         let w = r
             .found
             .matches
@@ -280,11 +196,11 @@ pub fn human(c: &Catalog, r: &Route, out: &mut dyn Write, color: bool) -> io::Re
         }
     }
     for a in &r.found.ambiguous {
-        let cands: Vec<String> = a.candidates.iter().map(|&x| c.key(x)).collect();
+        let cands: Vec<String> = a.candidates.iter().map(|&x| e(&c.key(x))).collect();
         writeln!(
             out,
             "  {} `{}` at {} names several entries: {}",
-            st.warn("ambiguous:"),
+            st.warning("ambiguous:"),
             e(&a.value),
             e(&a.path),
             cands.join(", ")
@@ -307,13 +223,13 @@ pub fn human(c: &Catalog, r: &Route, out: &mut dyn Write, color: bool) -> io::Re
         } else {
             "Not in the catalog"
         };
-        writeln!(out, "{}", st.head(title))?;
+        writeln!(out, "{}", st.bold(title))?;
         for u in shown.iter().take(20) {
             let named = match &u.key {
                 Some(k) => format!("{}={}", e(k), e(&u.value)),
                 None => e(&u.value),
             };
-            let types: Vec<&str> = u.types.iter().map(|&t| c.types[t].name.as_str()).collect();
+            let types: Vec<String> = u.types.iter().map(|&t| e(&c.types[t].name)).collect();
             let within = if types.is_empty() {
                 String::new()
             } else {
@@ -334,21 +250,15 @@ pub fn human(c: &Catalog, r: &Route, out: &mut dyn Write, color: bool) -> io::Re
     }
     writeln!(out)?;
 
-    writeln!(out, "{}", st.head("Owners"))?;
-    let mut by_owner: Vec<(EntryId, Vec<&Owner>)> = Vec::new();
-    for o in &r.owners {
-        match by_owner.iter_mut().find(|(x, _)| *x == o.owner) {
-            Some((_, v)) => v.push(o),
-            None => by_owner.push((o.owner, vec![o])),
-        }
-    }
+    writeln!(out, "{}", st.bold("Owners"))?;
+    let by_owner = by_owner(r);
     if by_owner.is_empty() {
         writeln!(out, "  none: the matched entries have no owner")?;
     }
     for (owner, of) in &by_owner {
-        let reach: Vec<String> = summary(c, *owner)
+        let reach: Vec<String> = summary_pairs(c, *owner)
             .iter()
-            .map(|(k, v)| format!("{k} {}", scalar_text(v)))
+            .map(|(k, v)| format!("{k} {v}"))
             .collect();
         writeln!(
             out,
@@ -359,7 +269,7 @@ pub fn human(c: &Catalog, r: &Route, out: &mut dyn Write, color: bool) -> io::Re
         )?;
         for o in of {
             if o.path.len() > 1 {
-                writeln!(out, "    for {}", e(&query::explain(c, o)))?;
+                writeln!(out, "    for {}", explain_shown(c, o))?;
             } else {
                 writeln!(out, "    owns {}", type_and_id(c, o.of))?;
             }
@@ -377,31 +287,36 @@ pub fn human(c: &Catalog, r: &Route, out: &mut dyn Write, color: bool) -> io::Re
     if !totals.is_empty() {
         head.push_str(&format!("; {}", totals.join(", ")));
     }
-    writeln!(out, "{}", st.head(&head))?;
+    writeln!(out, "{}", st.bold(&e(&head)))?;
     if groups.is_empty() {
         writeln!(out, "  nothing else breaks with the matched entries")?;
     }
-    let tw = groups.iter().map(|(t, _)| t.len()).max().unwrap_or(0);
+    let tw = groups
+        .iter()
+        .map(|(t, _)| e(t).chars().count())
+        .max()
+        .unwrap_or(0);
     for (t, items) in &groups {
         writeln!(
             out,
-            "  {t:tw$}  {:>3}  {}",
+            "  {:tw$}  {:>3}  {}",
+            e(t),
             items.len(),
-            e(&names_list(c, items, 8))
+            names_list(c, items, 8, e)
         )?;
     }
 
     if !r.notes.is_empty() {
         writeln!(out)?;
-        writeln!(out, "{}", st.head("Notes"))?;
+        writeln!(out, "{}", st.bold("Notes"))?;
         // Global notes and those of matched entries in full; of impacted ones, the first
         // few: they are in the JSON and markdown, and the screen is for deciding.
-        let matched: Vec<EntryId> = r.found.matches.iter().map(|m| m.entry).collect();
+        let matched: HashSet<EntryId> = r.found.matches.iter().map(|m| m.entry).collect();
         let mut hidden = 0;
         let mut impacted_shown = 0;
         for n in &r.notes {
             match n.entry {
-                None => writeln!(out, "  {} {}", st.warn("!"), e(&n.text))?,
+                None => writeln!(out, "  {} {}", st.warning("!"), e(&n.text))?,
                 Some(x) => {
                     if !matched.contains(&x) {
                         if impacted_shown == MAX_IMPACTED_NOTES {
@@ -425,7 +340,7 @@ pub fn human(c: &Catalog, r: &Route, out: &mut dyn Write, color: bool) -> io::Re
     let links = links(c, r);
     if !links.is_empty() {
         writeln!(out)?;
-        writeln!(out, "{}", st.head("Links"))?;
+        writeln!(out, "{}", st.bold("Links"))?;
         for (x, title, url) in links {
             writeln!(out, "  {}  {}  {}", type_and_id(c, x), e(&title), e(&url))?;
         }
@@ -433,26 +348,18 @@ pub fn human(c: &Catalog, r: &Route, out: &mut dyn Write, color: bool) -> io::Re
     Ok(())
 }
 
-/// Payload text for markdown: escaped for the terminal and for markdown's special
-/// characters, so an alert title cannot add links, mentions or formatting.
-fn md(s: &str) -> String {
-    let s = escape_terminal(s);
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        if matches!(
-            ch,
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '~'
-        ) {
-            out.push('\\');
-        }
-        out.push(ch);
+/// Owners grouped by owner, in first-seen order, each with the answers it gives.
+fn by_owner(r: &Route) -> Vec<(EntryId, Vec<&Owner>)> {
+    let mut out: Vec<(EntryId, Vec<&Owner>)> = Vec::new();
+    let mut slot: HashMap<EntryId, usize> = HashMap::new();
+    for o in &r.owners {
+        let n = *slot.entry(o.owner).or_insert_with(|| {
+            out.push((o.owner, Vec::new()));
+            out.len() - 1
+        });
+        out[n].1.push(o);
     }
     out
-}
-
-/// A code span that payload text cannot break out of.
-fn code(s: &str) -> String {
-    format!("`{}`", escape_terminal(s).replace('`', "'"))
 }
 
 /// Markdown for a chat channel: the alert, matches, owners with how to reach them,
@@ -464,17 +371,17 @@ pub fn markdown(c: &Catalog, r: &Route, out: &mut dyn Write) -> io::Result<()> {
         .unwrap_or("(untitled alert)");
     let mut meta: Vec<String> = Vec::new();
     if let Some(a) = first {
-        meta.extend(a.status.as_deref().map(md));
-        meta.extend(a.severity.as_deref().map(md));
+        meta.extend(a.status.as_deref().map(term::markdown));
+        meta.extend(a.severity.as_deref().map(term::markdown));
     }
-    meta.push(md(&alert_line(r)));
-    writeln!(out, "### {}", md(title))?;
+    meta.push(term::markdown(&alert_line(r)));
+    writeln!(out, "### {}", term::markdown(title))?;
     writeln!(out, "_{}_", meta.join(" · "))?;
     for a in r.found.alerts.iter().skip(1) {
         writeln!(
             out,
             "- also: {}",
-            md(a.title.as_deref().unwrap_or("(untitled)"))
+            term::markdown(a.title.as_deref().unwrap_or("(untitled)"))
         )?;
     }
     writeln!(out)?;
@@ -484,7 +391,12 @@ pub fn markdown(c: &Catalog, r: &Route, out: &mut dyn Write) -> io::Result<()> {
             "**Nothing in the catalog matches this alert.** Values tried:"
         )?;
         for u in r.found.unmatched.iter().take(20) {
-            writeln!(out, "- {} at {}", code(&u.value), code(&u.path))?;
+            writeln!(
+                out,
+                "- {} at {}",
+                markdown_code(&u.value),
+                markdown_code(&u.path)
+            )?;
         }
         return Ok(());
     }
@@ -493,34 +405,27 @@ pub fn markdown(c: &Catalog, r: &Route, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "- {} ← {} at {}",
-            code(&c.key(m.entry)),
-            code(&m.value),
-            code(&m.path)
+            markdown_code(&c.key(m.entry)),
+            markdown_code(&m.value),
+            markdown_code(&m.path)
         )?;
     }
     writeln!(out)?;
     writeln!(out, "**Owners**")?;
-    let mut seen: Vec<EntryId> = Vec::new();
-    for o in &r.owners {
-        if seen.contains(&o.owner) {
-            continue;
-        }
-        seen.push(o.owner);
-        let reach: Vec<String> = summary(c, o.owner)
+    for (owner, answers) in by_owner(r) {
+        let reach: Vec<String> = summary_pairs(c, owner)
             .iter()
-            .map(|(k, v)| format!("{k} {}", code(&scalar_text(v))))
+            .map(|(k, v)| format!("{} {}", term::markdown(k), markdown_code(v)))
             .collect();
-        let of: Vec<String> = r
-            .owners
+        let of: Vec<String> = answers
             .iter()
-            .filter(|x| x.owner == o.owner)
-            .map(|x| code(&c.key(x.of)))
+            .map(|x| markdown_code(&c.key(x.of)))
             .collect();
         writeln!(
             out,
             "- **{}** {} — {} (owns {})",
-            escape_terminal(c.entries[o.owner].name()),
-            code(&c.key(o.owner)),
+            term::markdown(c.entries[owner].name()),
+            markdown_code(&c.key(owner)),
             reach.join(", "),
             of.join(", ")
         )?;
@@ -536,9 +441,10 @@ pub fn markdown(c: &Catalog, r: &Route, out: &mut dyn Write) -> io::Result<()> {
     for (t, items) in &groups {
         writeln!(
             out,
-            "- {t} ({}): {}",
+            "- {} ({}): {}",
+            term::markdown(t),
             items.len(),
-            md(&names_list(c, items, 8))
+            names_list(c, items, 8, term::markdown)
         )?;
     }
     if !r.notes.is_empty() {
@@ -546,8 +452,13 @@ pub fn markdown(c: &Catalog, r: &Route, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "**Notes**")?;
         for n in &r.notes {
             match n.entry {
-                None => writeln!(out, "- :warning: {}", escape_terminal(&n.text))?,
-                Some(x) => writeln!(out, "- {}: {}", code(&c.key(x)), escape_terminal(&n.text))?,
+                None => writeln!(out, "- :warning: {}", term::markdown(&n.text))?,
+                Some(x) => writeln!(
+                    out,
+                    "- {}: {}",
+                    markdown_code(&c.key(x)),
+                    term::markdown(&n.text)
+                )?,
             }
         }
     }
@@ -560,34 +471,12 @@ pub fn markdown(c: &Catalog, r: &Route, out: &mut dyn Write) -> io::Result<()> {
             .map(|(_, t, url)| {
                 format!(
                     "[{}]({})",
-                    escape_terminal(t),
-                    url.replace(['(', ')', ' '], "")
+                    term::markdown(t),
+                    escape(url).replace(['(', ')', ' ', '<', '>', '\\'], "")
                 )
             })
             .collect();
         writeln!(out, "**Links:** {}", items.join(" · "))?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn control_and_bidi_characters_are_escaped() {
-        assert_eq!(escape_terminal("plain"), "plain");
-        assert_eq!(
-            escape_terminal("a\u{202E}b\x1b[2Jc\n"),
-            "a\\u{202e}b\\u{001b}[2Jc\\u{000a}"
-        );
-    }
-
-    #[test]
-    fn digits_are_grouped() {
-        assert_eq!(group_digits("2940000"), "2,940,000");
-        assert_eq!(group_digits("940"), "940");
-        assert_eq!(group_digits("-1000"), "-1,000");
-        assert_eq!(group_digits("1.5"), "1.5");
-    }
 }

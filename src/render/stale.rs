@@ -1,4 +1,5 @@
 //! Drawing `stale` reports: per owner, how to reach them and what they have left alone.
+//! Ids, paths, authors and commit summaries are escaped for the terminal or markdown.
 
 use std::io::{self, Write};
 
@@ -9,6 +10,7 @@ use super::changes::ReportFormat;
 use crate::graph::Catalog;
 use crate::history::date;
 use crate::query::stale::{summary, Report};
+use crate::term::{escape, markdown, markdown_code};
 
 const TRUNCATED: &str = "history is truncated (shallow clone): ages older than the clone's history are unknown; run `git fetch --unshallow` for all of them";
 
@@ -29,6 +31,7 @@ fn headline(c: &Catalog, r: &Report) -> String {
     )
 }
 
+/// The owner and how to reach them, unescaped.
 fn reach(c: &Catalog, owner: Option<usize>) -> String {
     let Some(o) = owner else {
         return "(no owner)".into();
@@ -107,19 +110,20 @@ pub fn render(
                 )?;
             }
             for g in &r.groups {
-                writeln!(out, "\n{}", reach(c, g.owner))?;
+                writeln!(out, "\n{}", escape(&reach(c, g.owner)))?;
                 for s in &g.entries {
                     let ch = &s.last_change;
+                    let short: String = ch.commit.chars().take(7).collect();
                     writeln!(
                         out,
                         "  {}  {}  {}:{}  {} {} {}",
-                        c.key(s.entry),
+                        escape(&c.key(s.entry)),
                         days(s.age_days),
-                        c.sources.display_path(c.entries[s.entry].file),
+                        escape(&c.sources.display_path(c.entries[s.entry].file)),
                         s.line,
                         ch.date(),
-                        ch.author,
-                        &ch.commit[..ch.commit.len().min(7)],
+                        escape(&ch.author),
+                        escape(&short),
                     )?;
                 }
             }
@@ -135,7 +139,7 @@ pub fn render(
                 )?;
             }
             for g in &r.groups {
-                writeln!(out, "\n**{}**\n", reach(c, g.owner).replace('|', "\\|"))?;
+                writeln!(out, "\n**{}**\n", markdown(&reach(c, g.owner)))?;
                 writeln!(
                     out,
                     "| Entry | Age | Last change | File |\n|---|---|---|---|"
@@ -144,14 +148,17 @@ pub fn render(
                     let ch = &s.last_change;
                     writeln!(
                         out,
-                        "| `{}` | {} | {} {}: {} | `{}:{}` |",
-                        c.key(s.entry),
+                        "| {} | {} | {} {}: {} | {} |",
+                        markdown_code(&c.key(s.entry)),
                         days(s.age_days),
                         ch.date(),
-                        ch.author.replace('|', "\\|"),
-                        ch.summary.replace('|', "\\|"),
-                        c.sources.display_path(c.entries[s.entry].file),
-                        s.line
+                        markdown(&ch.author),
+                        markdown(&ch.summary),
+                        markdown_code(&format!(
+                            "{}:{}",
+                            c.sources.display_path(c.entries[s.entry].file),
+                            s.line
+                        )),
                     )?;
                 }
             }

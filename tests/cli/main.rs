@@ -10,6 +10,7 @@ mod git;
 mod hermetic_git;
 mod hostile_config;
 mod hostile_expr_cache;
+mod hostile_output;
 mod hostile_paths;
 mod init;
 mod queries;

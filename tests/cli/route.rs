@@ -261,7 +261,7 @@ fn control_and_bidi_characters_from_the_payload_are_escaped() {
             "{text}"
         );
         assert!(text.contains("\\u{202e}"), "{text}");
-        assert!(text.contains("\\u{001b}"), "{text}");
+        assert!(text.contains("\\u{1b}"), "{text}");
     }
 }
 
