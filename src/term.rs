@@ -32,6 +32,15 @@ pub fn escape(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `s` cut to at most `max` characters, the rest replaced by `…`: for messages that quote
+/// something the user wrote, which may be megabytes long.
+pub fn clip(s: &str, max: usize) -> Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        Some((cut, _)) => Cow::Owned(format!("{}…", &s[..cut])),
+        None => Cow::Borrowed(s),
+    }
+}
+
 /// `s` for one markdown table cell or line: unsafe characters escaped as by [`escape`]
 /// (a newline becomes a space first, so text stays on its line), and `|` escaped.
 pub fn markdown(s: &str) -> String {
@@ -70,6 +79,14 @@ mod tests {
         assert_eq!(escape("\u{1b}]0;title\u{7}"), "\\u{1b}]0;title\\u{7}");
         assert_eq!(escape("abc\u{202e}def"), "abc\\u{202e}def");
         assert_eq!(escape("\u{9b}2J"), "\\u{9b}2J");
+    }
+
+    #[test]
+    fn clip_cuts_long_text_on_a_character() {
+        assert_eq!(clip("short", 60), "short");
+        assert_eq!(clip("abcdef", 3), "abc…");
+        assert_eq!(clip(&"ü".repeat(100), 2), "üü…");
+        assert!(matches!(clip("abc", 3), Cow::Borrowed(_)));
     }
 
     #[test]
