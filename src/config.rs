@@ -506,7 +506,7 @@ mod tests {
             .map(|p| {
                 assert_eq!(p.severity, Severity::Error);
                 let line = match &p.loc {
-                    Loc::Span(_, s) => crate::span::line_col(text, s.start).0,
+                    Loc::Span(_, s) => crate::span::Lines::new(text).line(s.start),
                     other => panic!("not placed: {other:?}"),
                 };
                 (line, p.code, p.message.clone())

@@ -1,10 +1,13 @@
 //! The source map: every file lore read, by [`FileId`], with its text.
 //!
-//! Spans everywhere are byte ranges into these texts; line and column are computed here,
-//! in one place, for every renderer.
+//! Spans everywhere are byte ranges into these texts. Positions are converted here and
+//! nowhere else: [`Lines`] finds where each line of a text starts (once per text) and
+//! turns a byte offset into a 1-based line and column, or saphyr's character index into a
+//! byte offset; every renderer and the YAML builder use it.
 
+use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Index of a file in a [`SourceMap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -15,6 +18,20 @@ pub struct FileId(pub u32);
 pub struct SourceFile {
     pub path: PathBuf,
     pub text: Arc<str>,
+    /// Computed the first time a position in this file is asked for.
+    lines: OnceLock<Lines>,
+}
+
+impl SourceFile {
+    /// The line starts of this file's text.
+    pub fn lines(&self) -> &Lines {
+        self.lines.get_or_init(|| Lines::new(&self.text))
+    }
+
+    /// 1-based line and column (in characters) of a byte offset; see [`Lines::line_col`].
+    pub fn line_col(&self, byte: usize) -> (usize, usize) {
+        self.lines().line_col(&self.text, byte)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -25,7 +42,11 @@ pub struct SourceMap {
 impl SourceMap {
     pub fn add(&mut self, path: PathBuf, text: Arc<str>) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).expect("fewer than 4G files"));
-        self.files.push(SourceFile { path, text });
+        self.files.push(SourceFile {
+            path,
+            text,
+            lines: OnceLock::new(),
+        });
         id
     }
 
@@ -53,73 +74,226 @@ impl SourceMap {
     /// 1-based line and column (in characters) of a byte offset; offsets past the end or
     /// inside a character are clamped.
     pub fn line_col(&self, id: FileId, byte: usize) -> (usize, usize) {
-        line_col(&self.get(id).text, byte)
+        self.get(id).line_col(byte)
+    }
+
+    /// 1-based line of a byte offset.
+    pub fn line(&self, id: FileId, byte: usize) -> usize {
+        self.get(id).lines().line(byte)
     }
 }
 
-/// 1-based lines of byte offsets in many files, each file indexed once: for callers that
-/// ask about thousands of entries of a large multi-document file ([`line_col`] scans from
-/// the start every time).
-#[derive(Debug, Default)]
-pub struct LineIndex {
-    starts: std::collections::HashMap<FileId, Vec<usize>>,
+/// Characters between two checkpoints of [`Lines`]'s character index.
+const CHECKPOINT: usize = 64;
+
+/// Where the lines of one text start, and (for non-ASCII text) the byte offset of every
+/// 64th character: built once in one pass, then every conversion is a binary search plus
+/// at most 64 characters of counting, however long the text or its lines.
+#[derive(Clone, Debug)]
+pub struct Lines {
+    /// Byte offset of the start of every line; `starts[0] == 0`.
+    starts: Vec<usize>,
+    /// Byte offset of every `CHECKPOINT`-th character; None when the text is ASCII
+    /// (bytes and characters are then the same).
+    checkpoints: Option<Vec<usize>>,
+    len: usize,
 }
 
-impl LineIndex {
-    /// 1-based line of byte `byte` of file `id`.
-    pub fn line(&mut self, sources: &SourceMap, id: FileId, byte: usize) -> usize {
-        let starts = self.starts.entry(id).or_insert_with(|| {
-            let text = sources.get(id).text.as_bytes();
-            std::iter::once(0)
-                .chain(memchr_all(text).map(|i| i + 1))
+impl Lines {
+    pub fn new(text: &str) -> Lines {
+        let starts = std::iter::once(0)
+            .chain(
+                text.bytes()
+                    .enumerate()
+                    .filter(|&(_, b)| b == b'\n')
+                    .map(|(i, _)| i + 1),
+            )
+            .collect();
+        let checkpoints = (!text.is_ascii()).then(|| {
+            text.char_indices()
+                .step_by(CHECKPOINT)
+                .map(|(byte, _)| byte)
                 .collect()
         });
-        starts.partition_point(|&s| s <= byte)
+        Lines {
+            starts,
+            checkpoints,
+            len: text.len(),
+        }
+    }
+
+    /// 1-based line of a byte offset (offsets past the end are on the last line).
+    pub fn line(&self, byte: usize) -> usize {
+        self.starts.partition_point(|&s| s <= byte)
+    }
+
+    /// Byte range of 1-based line `line`, without its line break; empty past the end.
+    pub fn line_range(&self, text: &str, line: usize) -> Range<usize> {
+        let Some(&start) = self.starts.get(line.wrapping_sub(1)) else {
+            return text.len()..text.len();
+        };
+        let end = self.starts.get(line).map_or(text.len(), |&next| next - 1);
+        start..end.max(start)
+    }
+
+    /// Number of lines (a text ending in a line break has an empty last line).
+    pub fn count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// 1-based line and column (in characters) of a byte offset; offsets past the end or
+    /// inside a character are clamped.
+    pub fn line_col(&self, text: &str, byte: usize) -> (usize, usize) {
+        debug_assert_eq!(text.len(), self.len, "Lines used with another text");
+        let byte = floor_char_boundary(text, byte);
+        let line = self.line(byte);
+        let start = self.starts[line - 1];
+        (
+            line,
+            self.chars_before(text, byte) - self.chars_before(text, start) + 1,
+        )
+    }
+
+    /// Characters before byte offset `byte` (a character boundary).
+    fn chars_before(&self, text: &str, byte: usize) -> usize {
+        let Some(checkpoints) = &self.checkpoints else {
+            return byte;
+        };
+        let k = checkpoints
+            .partition_point(|&b| b <= byte)
+            .saturating_sub(1);
+        let base = checkpoints.get(k).copied().unwrap_or(0);
+        k * CHECKPOINT + text[base..byte].chars().count()
+    }
+
+    /// Byte offset of character `index` (saphyr's markers count characters), clamped to
+    /// the end of the text.
+    pub fn byte_of_char(&self, text: &str, index: usize) -> usize {
+        debug_assert_eq!(text.len(), self.len, "Lines used with another text");
+        let Some(checkpoints) = &self.checkpoints else {
+            return index.min(text.len());
+        };
+        let Some(&base) = checkpoints.get(index / CHECKPOINT) else {
+            return text.len();
+        };
+        text[base..]
+            .char_indices()
+            .nth(index % CHECKPOINT)
+            .map_or(text.len(), |(offset, _)| base + offset)
     }
 }
 
-fn memchr_all(text: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    text.iter()
-        .enumerate()
-        .filter(|(_, &b)| b == b'\n')
-        .map(|(i, _)| i)
-}
-
-/// 1-based line and column (in characters) of a byte offset in `text`.
-pub fn line_col(text: &str, byte: usize) -> (usize, usize) {
+/// `byte` clamped to `text` and moved back to a character boundary.
+pub fn floor_char_boundary(text: &str, byte: usize) -> usize {
     let mut byte = byte.min(text.len());
     while !text.is_char_boundary(byte) {
         byte -= 1;
     }
-    let before = &text[..byte];
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let col = before[line_start..].chars().count() + 1;
-    (line, col)
+    byte
+}
+
+/// `byte` clamped to `text` and moved forward to a character boundary.
+pub fn ceil_char_boundary(text: &str, byte: usize) -> usize {
+    let mut byte = byte.min(text.len());
+    while !text.is_char_boundary(byte) {
+        byte += 1;
+    }
+    byte
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn line_index_agrees_with_line_col() {
-        let mut map = SourceMap::default();
-        let text = "a: 1\nb: 2\n\nc: 3";
-        let f = map.add(PathBuf::from("x.yaml"), Arc::from(text));
-        let mut index = LineIndex::default();
-        for byte in 0..=text.len() + 3 {
-            assert_eq!(index.line(&map, f, byte), line_col(text, byte).0, "{byte}");
-        }
+    /// The obvious definition, to check the indexed one against.
+    fn scan(text: &str, byte: usize) -> (usize, usize) {
+        let byte = floor_char_boundary(text, byte);
+        let before = &text[..byte];
+        let line = before.matches('\n').count() + 1;
+        let start = before.rfind('\n').map_or(0, |i| i + 1);
+        (line, before[start..].chars().count() + 1)
     }
 
     #[test]
     fn line_col_counts_characters() {
         let text = "a: 1\nname: Zürich x\n";
-        assert_eq!(line_col(text, 0), (1, 1));
-        assert_eq!(line_col(text, 5), (2, 1));
+        let lines = Lines::new(text);
+        assert_eq!(lines.line_col(text, 0), (1, 1));
+        assert_eq!(lines.line_col(text, 5), (2, 1));
         let x = text.find(" x").unwrap() + 1;
-        assert_eq!(line_col(text, x), (2, 14));
-        assert_eq!(line_col(text, 10_000), (3, 1));
+        assert_eq!(lines.line_col(text, x), (2, 14));
+        assert_eq!(lines.line_col(text, 10_000), (3, 1));
+        let u = text.find('ü').unwrap();
+        assert_eq!(lines.line_col(text, u + 1), lines.line_col(text, u));
+    }
+
+    #[test]
+    fn indexed_positions_agree_with_a_scan() {
+        let mut text = String::new();
+        for i in 0..300 {
+            text.push_str(&"ü日x".repeat(i % 50));
+            text.push(if i % 7 == 0 { '\r' } else { 'a' });
+            text.push('\n');
+        }
+        for text in [text.as_str(), "plain\nascii\n\nx", "", "\n", "ü"] {
+            let lines = Lines::new(text);
+            for byte in 0..=text.len() + 2 {
+                assert_eq!(lines.line_col(text, byte), scan(text, byte), "{byte}");
+                assert_eq!(lines.line(byte), scan(text, byte).0, "{byte}");
+            }
+            for (index, (byte, _)) in text.char_indices().enumerate() {
+                assert_eq!(lines.byte_of_char(text, index), byte);
+            }
+            let chars = text.chars().count();
+            assert_eq!(lines.byte_of_char(text, chars), text.len());
+            assert_eq!(lines.byte_of_char(text, chars + 100), text.len());
+        }
+    }
+
+    #[test]
+    fn line_ranges_exclude_the_break() {
+        let text = "ab\n\ncd";
+        let lines = Lines::new(text);
+        assert_eq!(lines.count(), 3);
+        assert_eq!(lines.line_range(text, 1), 0..2);
+        assert_eq!(lines.line_range(text, 2), 3..3);
+        assert_eq!(lines.line_range(text, 3), 4..6);
+        assert_eq!(lines.line_range(text, 4), 6..6);
+        assert_eq!(lines.line_range(text, 0), 6..6);
+    }
+
+    #[test]
+    fn source_map_positions_use_the_file_index() {
+        let mut map = SourceMap::default();
+        let f = map.add(PathBuf::from("x.yaml"), Arc::from("a: 1\nb: ü2\n"));
+        assert_eq!(map.line_col(f, 9), (2, 4));
+        assert_eq!(map.line(f, 9), 2);
+        assert_eq!(map.line_col(f, 999), (3, 1));
+    }
+
+    #[test]
+    fn every_line_of_a_large_file_is_found_fast() {
+        // 100,000 empty documents, each with a problem: a scan from the start per lookup
+        // reads 20 GB.
+        let text = "---\n".repeat(100_000);
+        let mut map = SourceMap::default();
+        let f = map.add(PathBuf::from("x.yaml"), Arc::from(text.as_str()));
+        let started = std::time::Instant::now();
+        for i in 0..100_000 {
+            assert_eq!(map.line_col(f, i * 4 + 1), (i + 1, 2));
+        }
+        assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn many_positions_in_a_long_line_are_fast() {
+        // One 4 MB non-ASCII line asked about 100,000 times: linear-per-lookup counting
+        // would take minutes.
+        let text = "ü".repeat(2_000_000);
+        let lines = Lines::new(&text);
+        for i in 0..100_000 {
+            let byte = (i * 40) % text.len();
+            assert_eq!(lines.line_col(&text, byte), (1, byte / 2 + 1));
+        }
     }
 }

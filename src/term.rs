@@ -33,6 +33,15 @@ pub fn escape(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `s` cut to at most `max` characters, the rest replaced by `…`: for messages that quote
+/// something the user wrote, which may be megabytes long.
+pub fn clip(s: &str, max: usize) -> Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        Some((cut, _)) => Cow::Owned(format!("{}…", &s[..cut])),
+        None => Cow::Borrowed(s),
+    }
+}
+
 /// `s` as markdown text on one line: unsafe characters escaped as by [`escape`] (a
 /// newline becomes a space first, so text stays on its line or in its table cell), and
 /// every character markdown could read as markup backslash-escaped, so catalog or alert
@@ -170,6 +179,14 @@ mod tests {
         assert_eq!(on.red("x"), "\u{1b}[31mx\u{1b}[0m");
         assert_eq!(off.red("x"), "x");
         assert_eq!(off.bold("x"), "x");
+    }
+
+    #[test]
+    fn clip_cuts_long_text_on_a_character() {
+        assert_eq!(clip("short", 60), "short");
+        assert_eq!(clip("abcdef", 3), "abc…");
+        assert_eq!(clip(&"ü".repeat(100), 2), "üü…");
+        assert!(matches!(clip("abc", 3), Cow::Borrowed(_)));
     }
 
     #[test]

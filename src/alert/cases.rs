@@ -15,6 +15,7 @@ use super::route::route;
 use crate::graph::Catalog;
 use crate::query;
 use crate::query::diff::RoutingChange;
+use crate::span::Lines;
 use crate::yaml::{self, Limits};
 
 /// Where `lore test` looks when given no file, under the catalog root.
@@ -93,8 +94,9 @@ pub fn run_file(c: &Catalog, path: &Path) -> Result<Vec<CaseResult>, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read the routing test file {shown}: {e}"))?;
     let parsed = yaml::parse(&text, Limits::default(), true);
+    let lines = Lines::new(&text);
     if let Some(e) = parsed.errors.first() {
-        let (line, col) = yaml::line_col(&text, e.span.start);
+        let (line, col) = lines.line_col(&text, e.span.start);
         return Err(format!("{shown}:{line}:{col}: {}", e.message));
     }
     let Some(doc) = parsed.documents.first() else {
@@ -114,7 +116,7 @@ pub fn run_file(c: &Catalog, path: &Path) -> Result<Vec<CaseResult>, String> {
             .spans
             .as_ref()
             .and_then(|s| s.value(&format!("/cases/{i}")))
-            .map_or(1, |r| yaml::line_col(&text, r.start).0);
+            .map_or(1, |r| lines.line(r.start));
         out.push(run_case(c, base, case, line));
     }
     Ok(out)

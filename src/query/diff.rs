@@ -11,7 +11,6 @@ use serde_json::Value;
 use crate::diag::{Code, Loc};
 use crate::graph::{Catalog, EntryId};
 use crate::query::OwnerIndex;
-use crate::span::LineIndex;
 
 /// An entry that appeared or went away.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -107,13 +106,13 @@ fn by_key(c: &Catalog) -> BTreeMap<String, EntryId> {
     (0..c.entries.len()).map(|e| (c.key(e), e)).collect()
 }
 
-fn entry_ref(c: &Catalog, lines: &mut LineIndex, e: EntryId) -> EntryRef {
+fn entry_ref(c: &Catalog, e: EntryId) -> EntryRef {
     let entry = &c.entries[e];
     EntryRef {
         entry: c.key(e),
         name: entry.name().to_owned(),
         file: c.sources.display_path(entry.file),
-        line: lines.line(&c.sources, entry.file, entry.span.start),
+        line: c.sources.line(entry.file, entry.span.start),
     }
 }
 
@@ -218,20 +217,8 @@ pub fn diff(base: &Catalog, head: &Catalog) -> Changes {
     dangling.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
 
     let mut changes = Changes {
-        added: {
-            let mut lines = LineIndex::default();
-            added
-                .iter()
-                .map(|k| entry_ref(head, &mut lines, new[*k]))
-                .collect()
-        },
-        removed: {
-            let mut lines = LineIndex::default();
-            removed
-                .iter()
-                .map(|k| entry_ref(base, &mut lines, old[*k]))
-                .collect()
-        },
+        added: added.iter().map(|k| entry_ref(head, new[*k])).collect(),
+        removed: removed.iter().map(|k| entry_ref(base, old[*k])).collect(),
         renamed,
         changed,
         ownership,

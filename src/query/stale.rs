@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use crate::graph::{Catalog, EntryId};
 use crate::history::{BlameFile, Change, Newest, Repo};
 use crate::query;
-use crate::span::{FileId, LineIndex};
+use crate::span::FileId;
 
 const DAY: i64 = 86_400;
 
@@ -89,11 +89,11 @@ pub struct Report {
 }
 
 /// Lines (0-based, end exclusive) that entry `e` spans.
-pub fn entry_lines(c: &Catalog, lines: &mut LineIndex, e: EntryId) -> std::ops::Range<usize> {
+pub fn entry_lines(c: &Catalog, e: EntryId) -> std::ops::Range<usize> {
     let entry = &c.entries[e];
-    let start = lines.line(&c.sources, entry.file, entry.span.start);
+    let start = c.sources.line(entry.file, entry.span.start);
     let last = entry.span.end.saturating_sub(1).max(entry.span.start);
-    let end = lines.line(&c.sources, entry.file, last);
+    let end = c.sources.line(entry.file, last);
     start - 1..end.max(start)
 }
 
@@ -119,10 +119,9 @@ pub fn stale(c: &Catalog, repo: &Repo, max_age_days: i64, now: i64) -> Result<Re
     let mut by_owner: BTreeMap<(bool, String), Group> = BTreeMap::new();
     let mut unknown = Vec::new();
     let mut stale = 0;
-    let mut lines = LineIndex::default();
     let mut owner_index = query::OwnerIndex::default();
     for e in 0..c.entries.len() {
-        let span = entry_lines(c, &mut lines, e);
+        let span = entry_lines(c, e);
         let change = match blame.newest(slot[&c.entries[e].file], span.clone()) {
             Newest::Uncommitted => continue,
             Newest::Unknown => {

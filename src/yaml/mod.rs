@@ -16,7 +16,7 @@
 //!   deeper than [`Limits::max_depth`] is ever built (dropping a `Value` recurses).
 //! - Both modes (`with_spans` or not) run the same code; only span recording differs, so they
 //!   produce the same documents and errors.
-//! - saphyr markers count characters; they become byte offsets only in [`CharToByte`].
+//! - saphyr markers count characters; they become byte offsets only through [`Lines`].
 //!
 //! Decisions:
 //! - Integers that do not fit `i64`/`u64` become floats (as `serde_json` does with JSON input).
@@ -45,14 +45,21 @@ use std::ops::Range;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 use serde_json::{Map, Number, Value};
 
+use crate::span::Lines;
+use crate::term::clip;
+
 /// Limits that keep hostile input from exhausting memory or stack.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     /// Deepest nesting of mappings and sequences; the root collection is depth 1. No value
     /// deeper than this is built, and dropping a `Value` recurses: keep it in the hundreds.
     pub max_depth: usize,
-    /// Most nodes that alias expansion may copy in one document.
+    /// Most nodes that alias expansion may copy in one file (all its documents together).
     pub max_alias_nodes: usize,
+    /// Most bytes of scalars and keys that alias expansion may copy in one file: an alias
+    /// costs the size of what it copies, so one long anchored string aliased many times
+    /// is as expensive as many nodes.
+    pub max_alias_bytes: usize,
 }
 
 impl Default for Limits {
@@ -60,6 +67,7 @@ impl Default for Limits {
         Limits {
             max_depth: 64,
             max_alias_nodes: 100_000,
+            max_alias_bytes: 4 << 20,
         }
     }
 }
@@ -183,7 +191,7 @@ pub fn parse(src: &str, limits: Limits, with_spans: bool) -> Parsed {
         match next {
             Ok((event, span)) => builder.on_event(event, span),
             Err(e) => {
-                let span = builder.point(builder.pos.byte(e.marker().index()));
+                let span = builder.point(builder.pos.byte_of_char(src, e.marker().index()));
                 // saphyr caps flow nesting (`[[[…`) at 255 levels, before our own cap. Should
                 // its wording change, this is reported as a Syntax error, still correct.
                 if e.info() == "recursion limit exceeded" {
@@ -215,53 +223,27 @@ pub fn parse(src: &str, limits: Limits, with_spans: bool) -> Parsed {
     }
 }
 
-/// Byte offset → (line, column), both 1-based, column counted in characters.
-pub fn line_col(src: &str, byte: usize) -> (usize, usize) {
-    let mut byte = byte.min(src.len());
-    while !src.is_char_boundary(byte) {
-        byte -= 1;
-    }
-    let before = &src.as_bytes()[..byte];
-    let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    (line, src[line_start..byte].chars().count() + 1)
+/// Most characters of a value (a key, an alias, a scalar) quoted in a message.
+const QUOTE: usize = 60;
+
+/// What a finished node weighs, for its parent and for the aliases that copy it.
+#[derive(Clone, Copy)]
+struct Size {
+    /// Levels of collections in it (0 for a scalar).
+    height: usize,
+    /// Nodes in it, itself included.
+    count: usize,
+    /// Bytes of the scalars and keys in it.
+    bytes: usize,
 }
 
-/// The one place where saphyr's character indices become byte offsets.
-struct CharToByte<'s> {
-    src: &'s str,
-    /// Byte offset of every `CHECKPOINT`-th character; `None` when the source is ASCII.
-    checkpoints: Option<Vec<usize>>,
-}
-
-const CHECKPOINT: usize = 64;
-
-impl<'s> CharToByte<'s> {
-    fn new(src: &'s str) -> Self {
-        let checkpoints = (!src.is_ascii()).then(|| {
-            src.char_indices()
-                .step_by(CHECKPOINT)
-                .map(|(byte, _)| byte)
-                .collect()
-        });
-        CharToByte { src, checkpoints }
-    }
-
-    /// Byte offset of character `index`, clamped to the end of the source.
-    fn byte(&self, index: usize) -> usize {
-        let Some(checkpoints) = &self.checkpoints else {
-            return index.min(self.src.len());
-        };
-        let Some(&base) = checkpoints.get(index / CHECKPOINT) else {
-            return self.src.len();
-        };
-        self.src[base..]
-            .char_indices()
-            .nth(index % CHECKPOINT)
-            .map_or(self.src.len(), |(offset, _)| base + offset)
+impl Size {
+    fn scalar(bytes: usize) -> Size {
+        Size {
+            height: 0,
+            count: 1,
+            bytes,
+        }
     }
 }
 
@@ -270,8 +252,7 @@ struct Anchored {
     value: Value,
     /// The scalar's text, for an alias used as a mapping key; None for collections.
     key_text: Option<String>,
-    height: usize,
-    count: usize,
+    size: Size,
 }
 
 struct Member {
@@ -364,6 +345,8 @@ struct Frame {
     height: usize,
     /// Nodes in this subtree, itself included.
     count: usize,
+    /// Bytes of the scalars and keys in this subtree.
+    bytes: usize,
     /// Length of the pointer before this frame's segment was pushed.
     pointer_len: usize,
     /// Whether spans are recorded for this subtree.
@@ -384,17 +367,21 @@ enum Slot {
 
 struct Builder<'s> {
     src: &'s str,
-    pos: CharToByte<'s>,
+    /// Line starts and character checkpoints of `src`: the one place where saphyr's
+    /// character indices become byte offsets.
+    pos: Lines,
     limits: Limits,
     with_spans: bool,
-    line_starts: Option<Vec<usize>>,
     documents: Vec<Document>,
     errors: Vec<YamlError>,
 
     // The document being built.
     frames: Vec<Frame>,
     anchors: HashMap<usize, Anchored>,
+    /// What aliases copied so far in this file (the budget is per file, not per document:
+    /// a file of many documents must not multiply it).
     alias_nodes: usize,
+    alias_bytes: usize,
     /// An alias or depth limit was hit: the rest of the document is ignored.
     poisoned: bool,
     explicit_start: Option<Range<usize>>,
@@ -410,15 +397,15 @@ impl<'s> Builder<'s> {
     fn new(src: &'s str, limits: Limits, with_spans: bool) -> Self {
         Builder {
             src,
-            pos: CharToByte::new(src),
+            pos: Lines::new(src),
             limits,
             with_spans,
-            line_starts: None,
             documents: Vec::new(),
             errors: Vec::new(),
             frames: Vec::new(),
             anchors: HashMap::new(),
             alias_nodes: 0,
+            alias_bytes: 0,
             poisoned: false,
             explicit_start: None,
             root: None,
@@ -431,8 +418,8 @@ impl<'s> Builder<'s> {
     }
 
     fn range(&self, span: &Span) -> Range<usize> {
-        let start = self.pos.byte(span.start.index());
-        let end = self.pos.byte(span.end.index()).max(start);
+        let start = self.pos.byte_of_char(self.src, span.start.index());
+        let end = self.pos.byte_of_char(self.src, span.end.index()).max(start);
         start..end
     }
 
@@ -441,21 +428,6 @@ impl<'s> Builder<'s> {
         let byte = byte.min(self.src.len());
         let len = self.src[byte..].chars().next().map_or(0, char::len_utf8);
         byte..byte + len
-    }
-
-    fn line(&mut self, byte: usize) -> usize {
-        let src = self.src;
-        let starts = self.line_starts.get_or_insert_with(|| {
-            std::iter::once(0)
-                .chain(
-                    src.bytes()
-                        .enumerate()
-                        .filter(|&(_, b)| b == b'\n')
-                        .map(|(i, _)| i + 1),
-                )
-                .collect()
-        });
-        starts.partition_point(|&s| s <= byte)
     }
 
     fn error(&mut self, kind: YamlErrorKind, message: String, span: Range<usize>) {
@@ -501,7 +473,6 @@ impl<'s> Builder<'s> {
     fn start_document(&mut self, explicit_start: Option<Range<usize>>) {
         self.frames.clear();
         self.anchors.clear();
-        self.alias_nodes = 0;
         self.poisoned = false;
         self.explicit_start = explicit_start;
         self.root = None;
@@ -608,8 +579,7 @@ impl<'s> Builder<'s> {
                             Anchored {
                                 value,
                                 key_text: Some(text.to_string()),
-                                height: 0,
-                                count: 1,
+                                size: Size::scalar(text.len()),
                             },
                         );
                     }
@@ -624,6 +594,7 @@ impl<'s> Builder<'s> {
                     && anchor == 0
                     && tag.is_none();
                 let key_text = (anchor != 0).then(|| text.to_string());
+                let bytes = text.len();
                 let value = self.resolve(text, style, tag, &range);
                 if let Some(key_text) = key_text {
                     self.anchors.insert(
@@ -631,12 +602,11 @@ impl<'s> Builder<'s> {
                         Anchored {
                             value: value.clone(),
                             key_text: Some(key_text),
-                            height: 0,
-                            count: 1,
+                            size: Size::scalar(bytes),
                         },
                     );
                 }
-                self.attach(value, range, 0, 1, None);
+                self.attach(value, range, Size::scalar(bytes), None);
             }
         }
     }
@@ -652,6 +622,7 @@ impl<'s> Builder<'s> {
             return;
         };
         frame.last_end = frame.last_end.max(range.end);
+        frame.bytes = frame.bytes.saturating_add(key.len());
         let FrameKind::Map(map) = &mut frame.kind else {
             return;
         };
@@ -673,12 +644,13 @@ impl<'s> Builder<'s> {
             }
             Some(first) => {
                 map.state = MapState::SkipValue;
-                let line = self.line(first.start);
+                let line = self.pos.line(first.start);
                 self.errors.push(YamlError {
                     kind: YamlErrorKind::DuplicateKey,
                     message: format!(
-                        "duplicate key `{key}` in this mapping; the first one is at line {line}; \
-                         remove one of them"
+                        "duplicate key `{}` in this mapping; the first one is at line {line}; \
+                         remove one of them",
+                        clip(&key, QUOTE)
                     ),
                     span: range,
                     related: Some(first),
@@ -693,7 +665,7 @@ impl<'s> Builder<'s> {
             self.skipped(slot, &range);
             return;
         }
-        let name = self.src[range.clone()].to_owned();
+        let name = clip(&self.src[range.clone()], QUOTE).into_owned();
         if self.frames.iter().any(|f| f.anchor == id) {
             self.error(
                 YamlErrorKind::Syntax,
@@ -710,15 +682,22 @@ impl<'s> Builder<'s> {
             self.unknown_alias(slot, range);
             return;
         };
-        let (height, count) = (anchored.height, anchored.count);
-        self.alias_nodes = self.alias_nodes.saturating_add(count);
-        if self.alias_nodes > self.limits.max_alias_nodes {
-            let max = self.limits.max_alias_nodes;
+        let size = anchored.size;
+        self.alias_nodes = self.alias_nodes.saturating_add(size.count);
+        self.alias_bytes = self.alias_bytes.saturating_add(size.bytes);
+        let over = if self.alias_nodes > self.limits.max_alias_nodes {
+            Some(format!("{} nodes", self.limits.max_alias_nodes))
+        } else if self.alias_bytes > self.limits.max_alias_bytes {
+            Some(format!("{} bytes", self.limits.max_alias_bytes))
+        } else {
+            None
+        };
+        if let Some(over) = over {
             self.poison(
                 YamlErrorKind::AliasLimit,
                 format!(
-                    "aliases in this document expand to more than {max} nodes (at `{name}`); \
-                     this document is ignored; use fewer or smaller aliases"
+                    "aliases in this file expand to more than {over} (at `{name}`); this \
+                     document is ignored; write the values out, or use fewer or smaller aliases"
                 ),
                 range,
             );
@@ -731,12 +710,12 @@ impl<'s> Builder<'s> {
             }
             return;
         }
-        if self.frames.len() + height > self.limits.max_depth {
+        if self.frames.len() + size.height > self.limits.max_depth {
             self.depth_limit(range);
             return;
         }
         let value = anchored.value.clone();
-        self.attach(value, range, height, count, None);
+        self.attach(value, range, size, None);
     }
 
     /// An alias whose anchor we did not keep: `Null` as a value, no member as a key.
@@ -749,7 +728,7 @@ impl<'s> Builder<'s> {
                 map.state = MapState::SkipValue;
             }
         } else {
-            self.attach(Value::Null, range, 0, 1, None);
+            self.attach(Value::Null, range, Size::scalar(0), None);
         }
     }
 
@@ -821,6 +800,7 @@ impl<'s> Builder<'s> {
                     last_end: range.end,
                     height: 0,
                     count: 0,
+                    bytes: 0,
                     pointer_len: self.pointer.len(),
                     record: false,
                 });
@@ -851,6 +831,7 @@ impl<'s> Builder<'s> {
             last_end: range.end,
             height: 0,
             count: 1,
+            bytes: 0,
             pointer_len,
             record,
         });
@@ -911,20 +892,23 @@ impl<'s> Builder<'s> {
             FrameKind::Map(map) => Value::Object(self.finish_map(map, frame.record)),
             FrameKind::Skip { .. } => Value::Null,
         };
-        let height = frame.height + 1;
+        let size = Size {
+            height: frame.height + 1,
+            count: frame.count,
+            bytes: frame.bytes,
+        };
         if frame.anchor != 0 {
             self.anchors.insert(
                 frame.anchor,
                 Anchored {
                     value: value.clone(),
                     key_text: None,
-                    height,
-                    count: frame.count,
+                    size,
                 },
             );
         }
         let pointer_len = frame.record.then_some(frame.pointer_len);
-        self.attach(value, span, height, frame.count, pointer_len);
+        self.attach(value, span, size, pointer_len);
     }
 
     /// Members in source order, then merged members whose key is not already present.
@@ -953,14 +937,7 @@ impl<'s> Builder<'s> {
 
     /// Puts a finished node into its parent. `pointer_len` is Some when the node's pointer
     /// segment was pushed when it started (recorded collections).
-    fn attach(
-        &mut self,
-        value: Value,
-        span: Range<usize>,
-        height: usize,
-        count: usize,
-        pointer_len: Option<usize>,
-    ) {
+    fn attach(&mut self, value: Value, span: Range<usize>, size: Size, pointer_len: Option<usize>) {
         let record = match pointer_len {
             Some(_) => true,
             None => {
@@ -981,8 +958,9 @@ impl<'s> Builder<'s> {
             return;
         };
         frame.last_end = frame.last_end.max(span.end);
-        frame.height = frame.height.max(height);
-        frame.count = frame.count.saturating_add(count);
+        frame.height = frame.height.max(size.height);
+        frame.count = frame.count.saturating_add(size.count);
+        frame.bytes = frame.bytes.saturating_add(size.bytes);
         match &mut frame.kind {
             FrameKind::Seq(items) => {
                 items.push(value);
@@ -1063,7 +1041,11 @@ impl<'s> Builder<'s> {
             let tag = tag.map(tag_name).unwrap_or_default();
             self.error(
                 YamlErrorKind::Syntax,
-                format!("`{text}` is not a valid {tag}; fix the value or remove the tag"),
+                format!(
+                    "`{}` is not a valid {}; fix the value or remove the tag",
+                    clip(&text, QUOTE),
+                    clip(&tag, QUOTE)
+                ),
                 range.clone(),
             );
             Value::String(text.to_string())
@@ -1208,6 +1190,10 @@ mod tests {
 
     fn text<'a>(src: &'a str, span: &Range<usize>) -> &'a str {
         &src[span.clone()]
+    }
+
+    fn line_col(src: &str, byte: usize) -> (usize, usize) {
+        Lines::new(src).line_col(src, byte)
     }
 
     #[test]
@@ -1512,10 +1498,80 @@ mod tests {
         let limits = Limits {
             max_depth: 64,
             max_alias_nodes: 3,
+            ..Limits::default()
         };
         let parsed = parse("a: &a [1, 2]\nb: *a\nc: *a\n", limits, false);
         assert_eq!(kinds(&parsed), vec![YamlErrorKind::AliasLimit]);
         assert_eq!(parsed.errors[0].span, 22..24);
+    }
+
+    #[test]
+    fn aliases_are_charged_the_bytes_they_copy() {
+        // One 100 KB string aliased 60,000 times: few nodes, 6 GB of copies.
+        let big = "x".repeat(100_000);
+        let mut src = format!("a: &big {big}\nb: [");
+        src.push_str(&vec!["*big"; 60_000].join(", "));
+        src.push_str("]\n");
+        let started = std::time::Instant::now();
+        let parsed = parse(&src, Limits::default(), false);
+        assert_eq!(kinds(&parsed), vec![YamlErrorKind::AliasLimit]);
+        let err = &parsed.errors[0];
+        assert_eq!(text(&src, &err.span), "*big");
+        // The 42nd alias is the first past 4 MiB.
+        let first = src.find("*big").unwrap();
+        assert_eq!(err.span.start, first + 41 * "*big, ".len());
+        assert!(err.message.contains("bytes"), "{}", err.message);
+        assert!(
+            err.message.contains("write the values out"),
+            "{}",
+            err.message
+        );
+        assert_eq!(parsed.documents[0].value, Value::Null);
+        assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn alias_budget_is_per_file() {
+        // Each document copies 60,000 nodes, under the limit alone; the second is over.
+        let mut doc = String::from("a: &a [");
+        doc.push_str(&vec!["1"; 999].join(", "));
+        doc.push_str("]\nb: [");
+        doc.push_str(&vec!["*a"; 60].join(", "));
+        doc.push_str("]\n");
+        let src = vec![doc; 200].join("---\n");
+        let parsed = parse(&src, Limits::default(), false);
+        assert_eq!(parsed.documents.len(), 200);
+        assert!(parsed.documents[0].value.is_object());
+        assert_eq!(parsed.documents[1].value, Value::Null);
+        assert_eq!(parsed.errors.len(), 199);
+        assert!(kinds(&parsed)
+            .iter()
+            .all(|k| *k == YamlErrorKind::AliasLimit));
+        assert!(parsed.errors[0].message.contains("100000 nodes"));
+    }
+
+    #[test]
+    fn messages_quote_at_most_a_short_part_of_a_value() {
+        let long = "k".repeat(100_000);
+        // Past 1,024 characters a key must be explicit (`? key`).
+        let src = format!("? {long}\n: 1\n? {long}\n: 2\nn: !!int {long}\n");
+        let parsed = parse(&src, Limits::default(), false);
+        assert_eq!(
+            kinds(&parsed),
+            vec![YamlErrorKind::DuplicateKey, YamlErrorKind::Syntax]
+        );
+        for e in &parsed.errors {
+            assert!(e.message.len() < 250, "{}", e.message);
+            assert!(e.message.contains("kkk…"), "{}", e.message);
+        }
+        let src = format!("a: &{long} [1]\nb: *{long}\n");
+        let limits = Limits {
+            max_alias_nodes: 0,
+            ..Limits::default()
+        };
+        let parsed = parse(&src, limits, false);
+        assert_eq!(kinds(&parsed), vec![YamlErrorKind::AliasLimit]);
+        assert!(parsed.errors[0].message.len() < 250);
     }
 
     #[test]
@@ -1578,6 +1634,7 @@ mod tests {
         let limits = Limits {
             max_depth: 3,
             max_alias_nodes: 100,
+            ..Limits::default()
         };
         assert!(parse("[[[1]]]", limits, false).errors.is_empty());
         let parsed = parse("[[[[1]]]]", limits, false);
@@ -1729,20 +1786,189 @@ mod tests {
     }
 
     #[test]
-    fn line_col_counts_characters() {
-        let src = "ab\nüx\n";
-        assert_eq!(line_col(src, 0), (1, 1));
-        assert_eq!(line_col(src, 3), (2, 1));
-        assert_eq!(line_col(src, 5), (2, 2));
-        assert_eq!(line_col(src, 4), (2, 1)); // inside `ü`: its start
-        assert_eq!(line_col(src, 999), (3, 1));
-    }
-
-    #[test]
     fn pointer_segments_escape() {
         let mut p = String::new();
         push_pointer_segment(&mut p, "a/b~c");
         push_pointer_segment(&mut p, "d");
         assert_eq!(p, "/a~1b~0c/d");
+    }
+}
+
+/// Random and adversarial YAML: the builder returns quickly, never panics, agrees with
+/// itself in both modes, and every span lies inside the text on character boundaries.
+#[cfg(test)]
+mod properties {
+    use std::ops::Range;
+    use std::time::{Duration, Instant};
+
+    use proptest::prelude::*;
+
+    use super::{parse, Limits, Parsed};
+
+    /// Pieces YAML is made of, hostile ones included.
+    const PIECES: &[&str] = &[
+        "a: ",
+        "b: ",
+        "- ",
+        "? ",
+        ": ",
+        "[",
+        "]",
+        "{",
+        "}",
+        ", ",
+        "\n",
+        "  ",
+        "\t",
+        "---\n",
+        "...\n",
+        "&a ",
+        "&b ",
+        "*a",
+        "*b",
+        "<<: ",
+        "<<: [*a, *b]",
+        "!!int ",
+        "!!str ",
+        "! ",
+        "!<tag:yaml.org,2002:bool> ",
+        "'q'",
+        "\"d\\e\\u001b\"",
+        "|\n  x\n",
+        ">-\n  y\n",
+        "#c\n",
+        "%YAML 1.2\n",
+        "\u{1b}[2J",
+        "\u{7}",
+        "\r\n",
+        "\u{feff}",
+        "ü",
+        "日本",
+        "\u{202e}",
+        "~",
+        "null",
+        "1e999",
+        "0x1F",
+        ".inf",
+        "true",
+    ];
+
+    fn piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            8 => proptest::sample::select(PIECES).prop_map(str::to_owned),
+            1 => (1usize..3_000).prop_map(|n| "k".repeat(n)),
+            1 => (1usize..300).prop_map(|n| "[".repeat(n)),
+            1 => (1usize..300).prop_map(|n| "- ".repeat(n)),
+            1 => "\\PC{0,20}",
+        ]
+    }
+
+    fn random_yaml() -> impl Strategy<Value = String> {
+        prop::collection::vec(piece(), 0..120).prop_map(|pieces| pieces.concat())
+    }
+
+    /// Aliases of aliases (`billion laughs`), of a long string, over many documents.
+    fn alias_bomb() -> impl Strategy<Value = String> {
+        (1usize..12, 1usize..12, 0usize..2_000, 1usize..50).prop_map(
+            |(levels, width, long, documents)| {
+                let mut doc = format!("l0: &l0 {}\n", "x".repeat(long + 1));
+                for level in 1..=levels {
+                    let items = vec![format!("*l{}", level - 1); width].join(", ");
+                    doc.push_str(&format!("l{level}: &l{level} [{items}]\n"));
+                }
+                vec![doc; documents].join("---\n")
+            },
+        )
+    }
+
+    /// Deep nesting, flow and block, and long lines, in one document or many.
+    fn deep() -> impl Strategy<Value = String> {
+        (1usize..2_000, 0usize..3, 1usize..40).prop_map(|(depth, style, documents)| {
+            let doc = match style {
+                0 => format!("{}{}", "[".repeat(depth), "]".repeat(depth)),
+                1 => "{a: ".repeat(depth),
+                _ => format!("{}x\n", "- ".repeat(depth)),
+            };
+            vec![doc; documents].join("\n---\n")
+        })
+    }
+
+    fn check_spans(src: &str, parsed: &Parsed) {
+        let check = |r: &Range<usize>| {
+            assert!(
+                r.start <= r.end && r.end <= src.len(),
+                "{r:?} of {}",
+                src.len()
+            );
+            assert!(
+                src.is_char_boundary(r.start) && src.is_char_boundary(r.end),
+                "{r:?}"
+            );
+        };
+        for e in &parsed.errors {
+            check(&e.span);
+            if let Some(related) = &e.related {
+                check(related);
+            }
+            assert!(e.message.chars().count() < 400, "{}", e.message);
+        }
+        for d in &parsed.documents {
+            check(&d.span);
+            for n in d.spans.iter().flat_map(|s| s.nodes.values()) {
+                check(&n.value);
+                if let Some(k) = &n.key {
+                    check(k);
+                }
+            }
+        }
+    }
+
+    fn holds(src: &str) {
+        let small = Limits {
+            max_depth: 8,
+            max_alias_nodes: 50,
+            max_alias_bytes: 200,
+        };
+        for limits in [Limits::default(), small] {
+            let started = Instant::now();
+            let fast = parse(src, limits, false);
+            let slow = parse(src, limits, true);
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "{:?}",
+                started.elapsed()
+            );
+            check_spans(src, &fast);
+            check_spans(src, &slow);
+            let summary = |p: &Parsed| {
+                let docs: Vec<_> = p
+                    .documents
+                    .iter()
+                    .map(|d| (d.value.clone(), d.span.clone()))
+                    .collect();
+                let errors: Vec<_> = p.errors.iter().map(|e| (e.kind, e.span.clone())).collect();
+                (docs, errors)
+            };
+            assert_eq!(summary(&fast), summary(&slow));
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn random_yaml_is_handled(src in random_yaml()) {
+            holds(&src);
+        }
+
+        #[test]
+        fn alias_bombs_are_cut_short(src in alias_bomb()) {
+            holds(&src);
+        }
+
+        #[test]
+        fn deep_and_long_input_is_handled(src in deep()) {
+            holds(&src);
+        }
     }
 }

@@ -12,6 +12,7 @@ mod hostile_config;
 mod hostile_expr_cache;
 mod hostile_output;
 mod hostile_paths;
+mod hostile_yaml;
 mod init;
 mod queries;
 mod route;
