@@ -2,6 +2,7 @@
 //! One integration-test binary (STYLE.md §9).
 
 mod git;
+mod props;
 mod init;
 mod queries;
 mod route;
