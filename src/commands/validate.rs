@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use super::{Io, Outcome, Stop};
 use crate::cli::{CatalogArgs, ValidateArgs};
 use crate::diag::{Code, Diag, Loc, Severity};
-use crate::render::diagnostics::{render, Report, Style};
+use crate::render::diagnostics::{render, Report};
 use crate::render::Paths;
+use crate::term::Style;
 use crate::{config, workspace};
 
 pub fn run(

@@ -40,7 +40,7 @@ codes! {
     Encoding => "encoding", "a file is not valid UTF-8";
     Yaml => "yaml", "a YAML syntax error";
     DuplicateKey => "duplicate-key", "a key appears twice in one YAML mapping";
-    YamlLimit => "yaml-limit", "a YAML document exceeds the alias or nesting limits";
+    YamlLimit => "yaml-limit", "a YAML file exceeds the alias budget or a document the nesting limit";
     EmptyDocument => "empty-document", "a YAML document or file holds nothing";
     NotAMapping => "not-a-mapping", "a document is not a YAML mapping";
     Config => "config", "lore.yaml is invalid";

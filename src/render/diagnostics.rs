@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::{position, sarif, Format, Paths};
 use crate::diag::{Code, Diag, Loc, Severity};
 use crate::span::{ceil_char_boundary, floor_char_boundary, FileId, SourceFile, SourceMap};
-use crate::term::{clip, escape};
+use crate::term::{clip, escape, Style};
 
 /// What `validate` found.
 pub struct Report<'a> {
@@ -22,13 +22,6 @@ pub struct Report<'a> {
     pub entries: usize,
     pub files: usize,
     pub ok: bool,
-}
-
-/// Styling of human output.
-#[derive(Clone, Copy, Debug)]
-pub struct Style {
-    pub color: bool,
-    pub width: usize,
 }
 
 pub fn render(

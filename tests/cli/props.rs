@@ -98,7 +98,9 @@ fn check(r: &Run, what: &str, json: bool) -> Result<(), TestCaseError> {
         r.stderr.chars().take(2000).collect::<String>()
     );
     for (name, text) in [("stdout", &r.stdout), ("stderr", &r.stderr)] {
-        let raw = text.chars().find(|&c| c.is_control() && c != '\n' && !(json && c == '\t'));
+        let raw = text
+            .chars()
+            .find(|&c| c.is_control() && c != '\n' && !(json && c == '\t'));
         prop_assert!(
             raw.is_none(),
             "{what}: raw control character {raw:?} on {name}"
@@ -132,12 +134,16 @@ fn yaml_piece() -> impl Strategy<Value = String> {
         Just("type: Service\nid: s1\nowner: web\n".to_owned()),
         Just("type: Service\nid: s2\nowner: nobody\ndepends_on: [api, s1, missing]\n".to_owned()),
         Just("a: &x [1, 2, 3]\nb: [*x, *x, *x, *x]\n".to_owned()),
-        Just("x: &a \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"\n".to_owned()),
+        Just(
+            "x: &a \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"\n"
+                .to_owned()
+        ),
         Just("y: [*a, *a, *a, *a, *a, *a, *a, *a]\n".to_owned()),
         (1usize..200).prop_map(|n| format!("deep: {}{}\n", "[".repeat(n), "]".repeat(n))),
         (1usize..200).prop_map(|n| format!("deep: {}1{}\n", "{a: ".repeat(n), "}".repeat(n))),
         (1usize..5000).prop_map(|n| format!("long: {}\n", "z".repeat(n))),
-        "[a-z\u{1b}\u{7}\u{202e}\r\t ]{0,12}".prop_map(|k| format!("\"{}\": 1\n", k.replace('"', ""))),
+        "[a-z\u{1b}\u{7}\u{202e}\r\t ]{0,12}"
+            .prop_map(|k| format!("\"{}\": 1\n", k.replace('"', ""))),
         "\\PC{0,20}".prop_map(|s| format!("text: {s}\n")),
         Just("k: v\nk: w\n".to_owned()),
         Just("<<: {merged: 1}\n".to_owned()),
