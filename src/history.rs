@@ -112,23 +112,8 @@ pub struct Change {
 impl Change {
     /// The author date as `YYYY-MM-DD` (UTC).
     pub fn date(&self) -> String {
-        date(self.time)
+        crate::date::day(self.time)
     }
-}
-
-/// `YYYY-MM-DD` (UTC) of a Unix time.
-pub fn date(seconds: i64) -> String {
-    // Days to civil date (Howard Hinnant's algorithm).
-    let z = seconds.div_euclid(86_400) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}")
 }
 
 /// Where a line of the catalog comes from.
@@ -783,14 +768,6 @@ mod hermetic_git;
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_are_civil_utc() {
-        assert_eq!(date(0), "1970-01-01");
-        assert_eq!(date(1_700_000_000), "2023-11-14");
-        assert_eq!(date(951_782_400), "2000-02-29");
-        assert_eq!(date(-86_400), "1969-12-31");
-    }
 
     #[test]
     fn map_back_follows_insertions_and_removals() {

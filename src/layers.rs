@@ -4,7 +4,7 @@
 /// Each layer's top-level modules, lowest first.
 #[cfg(test)]
 const LAYERS: &[&[&str]] = &[
-    &["error", "fsutil", "span", "term"],
+    &["date", "error", "fsutil", "span", "term"],
     &["yaml"],
     &["diag"],
     &["expr", "schema"],

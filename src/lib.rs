@@ -27,6 +27,7 @@ pub mod check;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod date;
 pub mod diag;
 pub mod expr;
 pub mod fsutil;

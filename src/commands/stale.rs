@@ -25,7 +25,7 @@ pub fn run(args: &StaleArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Res
         .unwrap_or(&catalog.config.freshness.max_age);
     let max_age = stale::parse_age(max_age).map_err(Stop::usage)?;
     let now = match std::env::var(NOW_VAR) {
-        Ok(v) => stale::parse_now(&v).ok_or_else(|| {
+        Ok(v) => crate::date::parse_day_or_seconds(&v).ok_or_else(|| {
             Stop::usage(format!(
                 "{NOW_VAR}=`{v}` is not a date; write YYYY-MM-DD or Unix seconds"
             ))

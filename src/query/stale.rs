@@ -35,26 +35,6 @@ pub fn parse_age(text: &str) -> Result<i64, String> {
     n.checked_mul(per).ok_or_else(bad)
 }
 
-/// Unix time of a `YYYY-MM-DD` date (UTC midnight), or of a number of seconds.
-pub fn parse_now(text: &str) -> Option<i64> {
-    if let Ok(s) = text.parse::<i64>() {
-        return Some(s);
-    }
-    let mut parts = text.splitn(3, '-').map(|p| p.parse::<i64>().ok());
-    let (y, m, d) = (parts.next()??, parts.next()??, parts.next()??);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    // Civil date to days (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some((era * 146_097 + doe - 719_468) * DAY)
-}
-
 /// One stale entry.
 #[derive(Debug, Clone)]
 pub struct StaleEntry {
@@ -206,19 +186,5 @@ mod tests {
         assert!(parse_age("d").is_err());
         assert!(parse_age("3x").is_err());
         assert!(parse_age("99999999999999999999d").is_err());
-    }
-
-    #[test]
-    fn now_is_a_date_or_seconds() {
-        assert_eq!(parse_now("2024-01-01"), Some(1_704_067_200));
-        assert_eq!(parse_now("1970-01-01"), Some(0));
-        assert_eq!(parse_now("2000-03-01"), Some(951_868_800));
-        assert_eq!(parse_now("12"), Some(12));
-        assert_eq!(parse_now("2024-13-01"), None);
-        assert_eq!(parse_now("soon"), None);
-        assert_eq!(
-            crate::history::date(parse_now("2024-02-29").unwrap()),
-            "2024-02-29"
-        );
     }
 }

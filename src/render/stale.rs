@@ -7,8 +7,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::changes::ReportFormat;
+use crate::date;
 use crate::graph::Catalog;
-use crate::history::date;
 use crate::query::stale::{summary, Report};
 use crate::term::{escape, markdown, markdown_code};
 
@@ -25,7 +25,7 @@ fn headline(c: &Catalog, r: &Report) -> String {
         r.stale,
         c.entries.len(),
         days(r.max_age_days),
-        date(r.now),
+        date::day(r.now),
         owners,
         if owners == 1 { "" } else { "s" }
     )
@@ -168,7 +168,7 @@ pub fn render(
             let doc = JsonReport {
                 version: 1,
                 max_age_days: r.max_age_days,
-                now: date(r.now),
+                now: date::day(r.now),
                 entries: r.checked,
                 stale: r.stale,
                 truncated: r.truncated,
