@@ -20,18 +20,33 @@ use imara_diff::{Algorithm, Diff, InternedInput};
 
 use crate::source::{FileSource, Walked};
 
-/// A git failure, with a message that says what to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error(pub String);
-
-impl std::fmt::Display for Error {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
+/// A git failure, with a message that says what to do (exit 2). Causes from gix are
+/// kept as text: they are many types, and shown, never matched on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    #[error("`{}` is not inside a git repository; this needs the catalog's git history (run `git init` and commit the catalog, or run lore inside a clone)", root.display())]
+    NotARepository { root: PathBuf },
+    #[error("the git repository is bare; run lore in a clone with a working tree")]
+    Bare,
+    #[error("the catalog `{}` is outside the git working tree `{}`", root.display(), workdir.display())]
+    OutsideWorkTree { root: PathBuf, workdir: PathBuf },
+    #[error("`{rev}` names no commit in this repository ({cause}); give a branch, tag or commit id (`git log --oneline` lists them)")]
+    UnknownRevision { rev: String, cause: String },
+    #[error("no common ancestor of {a} and {b} ({cause}); on a shallow clone fetch more history (`git fetch --unshallow`)")]
+    NoMergeBase { a: String, b: String, cause: String },
+    /// Something git could not read; `what` says what and, where it helps, what to do.
+    #[error("{what}: {cause}")]
+    Read { what: String, cause: String },
+    /// An object that should be there and cannot be read.
+    #[error("cannot read {what} from git: {cause}; the repository is damaged: run `git fsck`, or clone it again")]
+    Damaged { what: String, cause: String },
 }
 
 fn err(what: &str, e: impl std::fmt::Display) -> Error {
-    Error(format!("{what}: {e}"))
+    Error::Read {
+        what: what.to_owned(),
+        cause: e.to_string(),
+    }
 }
 
 /// A tree, by id and the catalog folder it holds.
@@ -45,9 +60,10 @@ fn tree_name(id: ObjectId, dir: &Path) -> String {
 
 /// An object that should be there and cannot be read.
 fn damaged(what: &str, e: impl std::fmt::Display) -> Error {
-    Error(format!(
-        "cannot read {what} from git: {e}; the repository is damaged: run `git fsck`, or clone it again"
-    ))
+    Error::Damaged {
+        what: what.to_owned(),
+        cause: e.to_string(),
+    }
 }
 
 /// The git repository that holds a catalog.
@@ -60,15 +76,10 @@ pub struct Repo {
 
 /// Open the repository around the catalog at `root`.
 pub fn open(root: &Path) -> Result<Repo, Error> {
-    let repo = gix::discover(root).map_err(|_| {
-        Error(format!(
-            "`{}` is not inside a git repository; this needs the catalog's git history (run `git init` and commit the catalog, or run lore inside a clone)",
-            root.display()
-        ))
+    let repo = gix::discover(root).map_err(|_| Error::NotARepository {
+        root: root.to_path_buf(),
     })?;
-    let workdir = repo.workdir().ok_or_else(|| {
-        Error("the git repository is bare; run lore in a clone with a working tree".into())
-    })?;
+    let workdir = repo.workdir().ok_or(Error::Bare)?;
     let workdir = workdir
         .canonicalize()
         .map_err(|e| err("cannot read the git working tree", e))?;
@@ -77,12 +88,9 @@ pub fn open(root: &Path) -> Result<Repo, Error> {
         .map_err(|e| err(&format!("cannot read `{}`", root.display()), e))?;
     let prefix = root
         .strip_prefix(&workdir)
-        .map_err(|_| {
-            Error(format!(
-                "the catalog `{}` is outside the git working tree `{}`",
-                root.display(),
-                workdir.display()
-            ))
+        .map_err(|_| Error::OutsideWorkTree {
+            root: root.clone(),
+            workdir: workdir.clone(),
         })?
         .to_path_buf();
     let prefix = crate::fsutil::slashed(&prefix);
@@ -184,11 +192,13 @@ impl Repo {
 
     /// The commit a revision names (`main`, `HEAD~3`, a tag, an id).
     pub fn resolve(&self, rev: &str) -> Result<ObjectId, Error> {
-        let id = self.repo.rev_parse_single(rev).map_err(|e| {
-            Error(format!(
-                "`{rev}` names no commit in this repository ({e}); give a branch, tag or commit id (`git log --oneline` lists them)"
-            ))
-        })?;
+        let id = self
+            .repo
+            .rev_parse_single(rev)
+            .map_err(|e| Error::UnknownRevision {
+                rev: rev.to_owned(),
+                cause: e.to_string(),
+            })?;
         let commit = id
             .object()
             .map(|o| o.peel_to_commit())
@@ -220,12 +230,10 @@ impl Repo {
         self.repo
             .merge_base(a, b)
             .map(|id| id.detach())
-            .map_err(|e| {
-                Error(format!(
-                    "no common ancestor of {} and {} ({e}); on a shallow clone fetch more history (`git fetch --unshallow`)",
-                    short(a),
-                    short(b)
-                ))
+            .map_err(|e| Error::NoMergeBase {
+                a: short(a),
+                b: short(b),
+                cause: e.to_string(),
             })
     }
 

@@ -4,7 +4,7 @@
 /// Each layer's top-level modules, lowest first.
 #[cfg(test)]
 const LAYERS: &[&[&str]] = &[
-    &["date", "error", "fsutil", "span", "term"],
+    &["date", "fsutil", "span", "term"],
     &["yaml"],
     &["diag"],
     &["expr", "schema"],
@@ -18,7 +18,7 @@ const LAYERS: &[&[&str]] = &[
     &["query"],
     &["alert"],
     &["render"],
-    &["cli"],
+    &["cli", "error"],
     &["commands"],
 ];
 

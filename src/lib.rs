@@ -18,7 +18,8 @@
 //! - `history`: git.
 //! - `query`, `alert`: owners, impact, browsing, diff, stale; alert payloads and routing.
 //! - `render`: one renderer per format.
-//! - `cli`, `commands`: the command line, and one glue file per verb.
+//! - `cli`, `error`: the command line; every way a command stops, with its exit code.
+//! - `commands`: one glue file per verb.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod alert;
@@ -29,6 +30,7 @@ pub mod commands;
 pub mod config;
 pub mod date;
 pub mod diag;
+pub mod error;
 pub mod expr;
 pub mod fsutil;
 pub mod graph;

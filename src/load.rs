@@ -1,7 +1,7 @@
 //! The pipeline: discover files, read lore.yaml and the type definitions, check every
 //! entry file (in parallel, through the cache), link the graph, place every problem.
 //!
-//! Input: a root folder and a [`FileSource`]. Output: a [`Catalog`], or a [`Fatal`]
+//! Input: a root folder and a [`FileSource`]. Output: a [`Catalog`], or an [`Error`]
 //! error when there is nothing to load. Files are parsed and checked in parallel; the
 //! first pass keeps no node spans (the fast path) and only files with problems are
 //! parsed again with spans to place them exactly.
@@ -26,22 +26,42 @@ use crate::workspace::CONFIG_FILE;
 use crate::yaml::{self, Limits};
 
 /// Failures that stop loading altogether (exit 2).
-#[derive(Debug)]
-pub struct Fatal(pub String);
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read lore.yaml: {0}; fix its permissions, or remove it to use the defaults")]
+    ConfigUnreadable(std::io::Error),
+    #[error("the schemas folder `{folder}` does not exist; create it with one type definition per file, or set `schemas:` in lore.yaml")]
+    NoSchemasFolder { folder: String },
+    #[error(
+        "the catalog folder `{folder}` does not exist; create it or fix `catalog:` in lore.yaml"
+    )]
+    NoCatalogFolder { folder: String },
+    /// A file of a git revision could not be read (the message says which, and what to do).
+    #[error("{0}")]
+    Git(String),
+    /// lore.yaml's first error, which may be why `then` happened: a refused or
+    /// malformed setting falls back to its default.
+    #[error("{at}: {message}; then {then}")]
+    AfterConfig {
+        at: String,
+        message: String,
+        then: Box<Error>,
+    },
+}
 
 /// Load and check the catalog under `root`, from the files on disk.
-pub fn load(root: &Path) -> Result<Catalog, Fatal> {
+pub fn load(root: &Path) -> Result<Catalog, Error> {
     load_with(root, &WorkTree::new(root), None)
 }
 
 /// Load and check the catalog whose files `files` gives (the working tree, or a git
 /// revision); `root` is where it lives on disk, for showing paths.
-pub fn load_from(root: &Path, files: &dyn FileSource) -> Result<Catalog, Fatal> {
+pub fn load_from(root: &Path, files: &dyn FileSource) -> Result<Catalog, Error> {
     load_with(root, files, None)
 }
 
 /// Load from the working tree with a cache of per-file results (see [`crate::cache`]).
-pub fn load_with_cache(root: &Path, cache: Option<Cache>) -> Result<Catalog, Fatal> {
+pub fn load_with_cache(root: &Path, cache: Option<Cache>) -> Result<Catalog, Error> {
     load_with(root, &WorkTree::new(root), cache)
 }
 
@@ -51,7 +71,7 @@ pub fn load_with(
     root: &Path,
     files: &dyn FileSource,
     cache: Option<Cache>,
-) -> Result<Catalog, Fatal> {
+) -> Result<Catalog, Error> {
     let limits = Limits::default();
     let mut problems = Vec::new();
     let mut sources = SourceMap::default();
@@ -59,11 +79,7 @@ pub fn load_with(
     // lore.yaml: what it says about folders now, the rest once the types are known.
     let config_file = if files.is_file(Path::new(CONFIG_FILE)) {
         let rel = Path::new(CONFIG_FILE);
-        let bytes = files.read(rel).map_err(|e| {
-            Fatal(format!(
-                "cannot read {CONFIG_FILE}: {e}; fix its permissions, or remove it to use the defaults"
-            ))
-        })?;
+        let bytes = files.read(rel).map_err(Error::ConfigUnreadable)?;
         let (text, bad) = decode(bytes);
         let file = sources.add(rel.to_path_buf(), text.clone());
         match bad {
@@ -102,10 +118,9 @@ pub fn load_with(
     // schemas/
     if !files.is_dir(Path::new(&config.schemas)) {
         return Err(config_cause(
-            Fatal(format!(
-                "the schemas folder `{}` does not exist; create it with one type definition per file, or set `schemas:` in lore.yaml",
-                config.schemas
-            )),
+            Error::NoSchemasFolder {
+                folder: config.schemas.clone(),
+            },
             &sources,
             &problems,
         ));
@@ -216,7 +231,7 @@ pub fn load_with(
         })
         .collect();
     if let Some(broken) = files.broken() {
-        return Err(Fatal(broken));
+        return Err(Error::Git(broken));
     }
     let files = loaded.len();
     let mut cache_hits = 0;
@@ -267,7 +282,7 @@ pub fn load_with(
 
 /// `fatal`, preceded by lore.yaml's first error when it has one: a refused or
 /// malformed setting falls back to its default, which may be what is missing.
-fn config_cause(fatal: Fatal, sources: &SourceMap, problems: &[Diag]) -> Fatal {
+fn config_cause(fatal: Error, sources: &SourceMap, problems: &[Diag]) -> Error {
     let Some(d) = problems.iter().find(|d| d.code == Code::Config) else {
         return fatal;
     };
@@ -278,7 +293,11 @@ fn config_cause(fatal: Fatal, sources: &SourceMap, problems: &[Diag]) -> Fatal {
         }
         _ => CONFIG_FILE.to_owned(),
     };
-    Fatal(format!("{at}: {}; then {}", d.message, fatal.0))
+    Error::AfterConfig {
+        at,
+        message: d.message.clone(),
+        then: Box::new(fatal),
+    }
 }
 
 /// What every cached result depends on besides its own file: lore's version and every
@@ -342,7 +361,7 @@ fn discover(
     patterns: &[String],
     excludes: &globset::GlobSet,
     problems: &mut Vec<Diag>,
-) -> Result<Vec<PathBuf>, Fatal> {
+) -> Result<Vec<PathBuf>, Error> {
     let mut out = Vec::new();
     let mut globs = Vec::new();
     for p in patterns {
@@ -364,9 +383,7 @@ fn discover(
             continue;
         }
         if !files.is_dir(dir) {
-            return Err(Fatal(format!(
-                "the catalog folder `{p}` does not exist; create it or fix `catalog:` in lore.yaml"
-            )));
+            return Err(Error::NoCatalogFolder { folder: p.clone() });
         }
         walk(files, dir, excludes, &mut out, problems);
     }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use lore::cli::Cli;
-use lore::commands::{self, Io, Outcome};
+use lore::commands::{self, Io};
 use lore::term::escape;
 
 fn main() -> ExitCode {
@@ -30,15 +30,17 @@ fn main() -> ExitCode {
     };
     let result = commands::run(cli, &mut io);
     let flushed = out.flush();
-    let outcome = match result {
-        Ok(outcome) => outcome,
-        Err(stop) if stop.broken_pipe => Outcome::Ok,
-        Err(stop) => {
-            // Messages quote catalog and payload text: escaped here, once, for every
-            // command. Lines stay lines (some messages list files, one a line).
-            let lines: Vec<_> = stop.message.split('\n').map(escape).collect();
-            let _ = writeln!(err, "error: {}", lines.join("\n"));
-            stop.outcome
+    let code = match result {
+        Ok(outcome) => outcome.exit_code(),
+        Err(e) => {
+            if !e.is_broken_pipe() {
+                // Messages quote catalog and payload text: escaped here, once, for every
+                // command. Lines stay lines (some messages list files, one a line).
+                let message = e.to_string();
+                let lines: Vec<_> = message.split('\n').map(escape).collect();
+                let _ = writeln!(err, "error: {}", lines.join("\n"));
+            }
+            e.exit_code()
         }
     };
     if let Err(e) = flushed {
@@ -47,11 +49,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    ExitCode::from(match outcome {
-        Outcome::Ok => 0,
-        Outcome::Failed => 1,
-        Outcome::Usage => 2,
-    })
+    ExitCode::from(code)
 }
 
 /// The width to wrap at, from `COLUMNS`: 100 when it is unset, not a number, or too

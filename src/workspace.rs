@@ -5,12 +5,25 @@ use std::path::{Path, PathBuf};
 /// The file that marks a catalog root.
 pub const CONFIG_FILE: &str = "lore.yaml";
 
+/// Why no catalog root was found (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read `{}`: {source}", start.display())]
+    Unreadable {
+        start: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("no catalog repository here: neither `{}` nor any folder above it has `{CONFIG_FILE}` or both `schemas/` and `catalog/`; run lore inside a catalog repository, or pass `--root DIR`", start.display())]
+    NotFound { start: PathBuf },
+}
+
 /// Walk up from `start` to the first folder with `lore.yaml`; failing that, the first with
 /// both `schemas/` and `catalog/`.
-pub fn find_root(start: &Path) -> Result<PathBuf, String> {
-    let start = start
-        .canonicalize()
-        .map_err(|e| format!("cannot read `{}`: {e}", start.display()))?;
+pub fn find_root(start: &Path) -> Result<PathBuf, Error> {
+    let start = start.canonicalize().map_err(|source| Error::Unreadable {
+        start: start.to_path_buf(),
+        source,
+    })?;
     if let Some(found) = start.ancestors().find(|d| d.join(CONFIG_FILE).is_file()) {
         return Ok(found.to_path_buf());
     }
@@ -20,10 +33,7 @@ pub fn find_root(start: &Path) -> Result<PathBuf, String> {
     {
         return Ok(found.to_path_buf());
     }
-    Err(format!(
-        "no catalog repository here: neither `{}` nor any folder above it has `{CONFIG_FILE}` or both `schemas/` and `catalog/`; run lore inside a catalog repository, or pass `--root DIR`",
-        start.display()
-    ))
+    Err(Error::NotFound { start })
 }
 
 #[cfg(test)]
@@ -53,6 +63,7 @@ mod tests {
     fn says_what_to_do_when_nothing_is_found() {
         let dir = tempfile::tempdir().unwrap();
         let err = find_root(dir.path()).unwrap_err();
-        assert!(err.contains("lore.yaml"), "{err}");
+        assert!(matches!(err, Error::NotFound { .. }), "{err}");
+        assert!(err.to_string().contains("lore.yaml"), "{err}");
     }
 }

@@ -10,13 +10,58 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::load_payload_file;
 use super::route::route;
+use super::{load_payload_file, ReadError, SourceError};
 use crate::graph::Catalog;
 use crate::query;
 use crate::query::diff::RoutingChange;
 use crate::span::Lines;
 use crate::yaml::{self, Limits};
+
+/// Why a routing test file cannot be run (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read the routing test file {}: {source}", path.display())]
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Yaml {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{}: the file is empty; write `cases:` with a list of cases", path.display())]
+    Empty { path: PathBuf },
+    #[error("{}: {cause}; a routing test file is `cases:`, each with name, payload or payload_file, and expect: {{matches, owners}} (see lore test --help)", path.display())]
+    Shape {
+        path: PathBuf,
+        cause: serde_json::Error,
+    },
+}
+
+/// Why one case could not route its payload (the case fails with this message).
+#[derive(Debug, thiserror::Error)]
+enum CaseError {
+    #[error("give the case either `payload` or `payload_file`")]
+    PayloadOrFile,
+    #[error("payload_file `{}` is an absolute path outside the catalog repository `{}`; write it relative to the test file, inside the repository", file.display(), root.display())]
+    Absolute { file: PathBuf, root: PathBuf },
+    #[error("payload_file `{}` resolves to `{}`, outside the catalog repository `{}`; keep payloads inside it", file.display(), real.display(), root.display())]
+    Outside {
+        file: PathBuf,
+        real: PathBuf,
+        root: PathBuf,
+    },
+    #[error("payload_file `{}` is not a regular file (a FIFO, a device or a folder); point it at a JSON file", file.display())]
+    NotAFile { file: PathBuf },
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    #[error(transparent)]
+    Source(#[from] SourceError),
+}
 
 /// Where `lore test` looks when given no file, under the catalog root.
 pub const DEFAULT_DIR: &str = "routing";
@@ -89,26 +134,32 @@ pub fn default_files(c: &Catalog) -> Vec<PathBuf> {
 }
 
 /// Run the cases of one file. An unreadable or malformed file is an error (exit 2).
-pub fn run_file(c: &Catalog, path: &Path) -> Result<Vec<CaseResult>, String> {
-    let shown = path.display();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read the routing test file {shown}: {e}"))?;
+pub fn run_file(c: &Catalog, path: &Path) -> Result<Vec<CaseResult>, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Unreadable {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let parsed = yaml::parse(&text, Limits::default(), true);
     let lines = Lines::new(&text);
     if let Some(e) = parsed.errors.first() {
-        let (line, col) = lines.line_col(&text, e.span.start);
-        return Err(format!("{shown}:{line}:{col}: {}", e.message));
+        let (line, column) = lines.line_col(&text, e.span.start);
+        return Err(Error::Yaml {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: e.message.clone(),
+        });
     }
     let Some(doc) = parsed.documents.first() else {
-        return Err(format!(
-            "{shown}: the file is empty; write `cases:` with a list of cases"
-        ));
+        return Err(Error::Empty {
+            path: path.to_path_buf(),
+        });
     };
-    let file: TestFile = serde_json::from_value(doc.value.clone()).map_err(|e| {
-        format!(
-            "{shown}: {e}; a routing test file is `cases:`, each with name, payload or payload_file, and expect: {{matches, owners}} (see lore test --help)"
-        )
-    })?;
+    let file: TestFile =
+        serde_json::from_value(doc.value.clone()).map_err(|cause| Error::Shape {
+            path: path.to_path_buf(),
+            cause,
+        })?;
     let base = path.parent().unwrap_or(Path::new("."));
     let mut out = Vec::new();
     for (i, case) in file.cases.iter().enumerate() {
@@ -129,22 +180,11 @@ fn run_case(c: &Catalog, base: &Path, case: &CaseRaw, line: usize) -> CaseResult
         diffs: Vec::new(),
         error: None,
     };
-    let payload = match (&case.payload, &case.payload_file) {
-        (Some(p), None) => Ok(p.clone()),
-        (None, Some(f)) => payload_path(&c.root, base, f).and_then(|p| load_payload_file(&p)),
-        _ => Err("give the case either `payload` or `payload_file`".to_owned()),
-    };
-    let payload = match payload {
-        Ok(p) => p,
-        Err(e) => {
-            result.error = Some(e);
-            return result;
-        }
-    };
-    let r = match route(c, &payload, case.source.as_deref()) {
+    let routed = payload(c, base, case).and_then(|p| Ok(route(c, &p, case.source.as_deref())?));
+    let r = match routed {
         Ok(r) => r,
         Err(e) => {
-            result.error = Some(e.0);
+            result.error = Some(e.to_string());
             return result;
         }
     };
@@ -170,33 +210,44 @@ fn run_case(c: &Catalog, base: &Path, case: &CaseRaw, line: usize) -> CaseResult
     result
 }
 
+/// The payload a case gives, inline or in a file.
+fn payload(c: &Catalog, base: &Path, case: &CaseRaw) -> Result<Value, CaseError> {
+    match (&case.payload, &case.payload_file) {
+        (Some(p), None) => Ok(p.clone()),
+        (None, Some(f)) => Ok(load_payload_file(&payload_path(&c.root, base, f)?)?),
+        _ => Err(CaseError::PayloadOrFile),
+    }
+}
+
 /// The file a case's `payload_file` names (relative to its test file), when it is a
 /// regular file inside the catalog repository: a case never reads `/etc/passwd`, the
 /// environment in `/proc`, or waits on `/dev/stdin` or a FIFO.
-fn payload_path(root: &Path, base: &Path, file: &Path) -> Result<PathBuf, String> {
-    let shown = file.display();
+fn payload_path(root: &Path, base: &Path, file: &Path) -> Result<PathBuf, CaseError> {
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     if file.has_root() && !file.starts_with(&root) {
-        return Err(format!(
-            "payload_file `{shown}` is an absolute path outside the catalog repository `{}`; write it relative to the test file, inside the repository",
-            root.display()
-        ));
+        return Err(CaseError::Absolute {
+            file: file.to_path_buf(),
+            root,
+        });
     }
     let full = base.join(file);
     let real = full
         .canonicalize()
-        .map_err(|e| format!("cannot read the alert payload {}: {e}", full.display()))?;
+        .map_err(|source| ReadError::Unreadable {
+            from: full.display().to_string(),
+            source,
+        })?;
     if !real.starts_with(&root) {
-        return Err(format!(
-            "payload_file `{shown}` resolves to `{}`, outside the catalog repository `{}`; keep payloads inside it",
-            real.display(),
-            root.display()
-        ));
+        return Err(CaseError::Outside {
+            file: file.to_path_buf(),
+            real,
+            root,
+        });
     }
     if !real.is_file() {
-        return Err(format!(
-            "payload_file `{shown}` is not a regular file (a FIFO, a device or a folder); point it at a JSON file"
-        ));
+        return Err(CaseError::NotAFile {
+            file: file.to_path_buf(),
+        });
     }
     Ok(real)
 }

@@ -28,43 +28,43 @@ pub const MAX_PAYLOAD_BYTES: usize = 1024 * 1024;
 pub const MAX_DEPTH: usize = 64;
 
 /// Why a payload was refused (exit 2).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PayloadError {
     /// More than [`MAX_PAYLOAD_BYTES`]; `size` is how much was read (at least the limit + 1).
+    #[error("the alert payload is larger than the {} limit ({} read): pass one alert webhook body, not a batch or a log", human_size(MAX_PAYLOAD_BYTES), human_size(*.size))]
     TooLarge { size: usize },
     /// Nesting deeper than [`MAX_DEPTH`] at byte `offset`.
+    #[error("the alert payload nests arrays and objects more than {MAX_DEPTH} levels deep (at byte {offset}); no alert format does that: check what is sending it")]
     TooDeep { offset: usize },
     /// Not JSON; serde_json's message with its line and column.
+    #[error("the alert payload is not valid JSON: {0}; pass the webhook body as it was sent")]
     Invalid(String),
     /// Valid JSON but not an object or array.
+    #[error("the alert payload is JSON but not an object: pass the webhook body as it was sent")]
     NotAnObject,
     /// Nothing but whitespace.
+    #[error(
+        "the alert payload is empty: pass the webhook body as a file, or pipe it into `lore route`"
+    )]
     Empty,
 }
 
-impl PayloadError {
-    /// A message that says what is wrong and what to do.
-    pub fn message(&self) -> String {
-        match self {
-            PayloadError::TooLarge { size } => format!(
-                "the alert payload is larger than the {} limit ({} read): pass one alert webhook body, not a batch or a log",
-                human_size(MAX_PAYLOAD_BYTES),
-                human_size(*size)
-            ),
-            PayloadError::TooDeep { offset } => format!(
-                "the alert payload nests arrays and objects more than {MAX_DEPTH} levels deep (at byte {offset}); no alert format does that: check what is sending it"
-            ),
-            PayloadError::Invalid(e) => {
-                format!("the alert payload is not valid JSON: {e}; pass the webhook body as it was sent")
-            }
-            PayloadError::NotAnObject => {
-                "the alert payload is JSON but not an object: pass the webhook body as it was sent".into()
-            }
-            PayloadError::Empty => {
-                "the alert payload is empty: pass the webhook body as a file, or pipe it into `lore route`".into()
-            }
-        }
-    }
+/// Why a payload could not be read, or was refused (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// `from` says where: a path, or "from standard input".
+    #[error("cannot read the alert payload {from}: {source}")]
+    Unreadable {
+        from: String,
+        source: std::io::Error,
+    },
+    #[error("{}: {error}", path.display())]
+    Refused {
+        path: std::path::PathBuf,
+        error: PayloadError,
+    },
+    #[error(transparent)]
+    RefusedOnInput(PayloadError),
 }
 
 fn human_size(bytes: usize) -> String {
@@ -87,13 +87,27 @@ pub fn read_payload(reader: impl std::io::Read) -> Result<Vec<u8>, std::io::Erro
     Ok(bytes)
 }
 
-/// Read and parse the payload file at `path`; the message says what to do.
-pub fn load_payload_file(path: &std::path::Path) -> Result<Value, String> {
-    let file = std::fs::File::open(path)
-        .map_err(|e| format!("cannot read the alert payload {}: {e}", path.display()))?;
-    let bytes = read_payload(file)
-        .map_err(|e| format!("cannot read the alert payload {}: {e}", path.display()))?;
-    parse_payload(&bytes).map_err(|e| format!("{}: {}", path.display(), e.message()))
+/// Read and parse the payload file at `path`.
+pub fn load_payload_file(path: &std::path::Path) -> Result<Value, ReadError> {
+    let unreadable = |source| ReadError::Unreadable {
+        from: path.display().to_string(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let bytes = read_payload(file).map_err(unreadable)?;
+    parse_payload(&bytes).map_err(|error| ReadError::Refused {
+        path: path.to_path_buf(),
+        error,
+    })
+}
+
+/// Read and parse a payload piped into lore.
+pub fn load_payload_input(input: impl std::io::Read) -> Result<Value, ReadError> {
+    let bytes = read_payload(input).map_err(|source| ReadError::Unreadable {
+        from: "from standard input".into(),
+        source,
+    })?;
+    parse_payload(&bytes).map_err(ReadError::RefusedOnInput)
 }
 
 /// Parse an alert payload within the limits. The depth check runs over the raw bytes
@@ -204,8 +218,21 @@ pub struct Extracted {
 }
 
 /// Why extraction could not start (exit 2).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceError(pub String);
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SourceError {
+    #[error("the alert source `{name}` in lore.yaml has problems and was left out; run `lore validate` to see them")]
+    LeftOut { name: String },
+    #[error("there is no alert source `{name}`; {}known sources: {}", .closest.as_ref().map(|c| format!("did you mean `{c}`? ")).unwrap_or_default(), .known.join(", "))]
+    Unknown {
+        name: String,
+        closest: Option<String>,
+        known: Vec<String>,
+    },
+    /// `--source NAME` on a payload of another shape; `hint` says where that source's
+    /// alerts are.
+    #[error("the payload is not a `{name}` alert: {hint}; leave out --source to detect it")]
+    NotThisSource { name: String, hint: String },
+}
 
 /// Recognize the payload's source (or use `forced`), extract its identifiers and match
 /// them. With no source recognized, every string value is scanned.
@@ -219,28 +246,23 @@ pub fn extract(
         Some(name) => {
             let Some(s) = all.iter().find(|s| s.name == name) else {
                 if c.config.alerts.broken.iter().any(|b| b == name) {
-                    return Err(SourceError(format!(
-                        "the alert source `{name}` in lore.yaml has problems and was left out; run `lore validate` to see them"
-                    )));
+                    return Err(SourceError::LeftOut { name: name.into() });
                 }
                 let names: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
                 let close = crate::diag::closest(name, names.iter().copied());
-                let hint = match close.first() {
-                    Some(c) => format!("did you mean `{c}`? "),
-                    None => String::new(),
-                };
-                return Err(SourceError(format!(
-                    "there is no alert source `{name}`; {hint}known sources: {}",
-                    names.join(", ")
-                )));
+                return Err(SourceError::Unknown {
+                    name: name.into(),
+                    closest: close.first().map(|c| c.to_string()),
+                    known: names.iter().map(|n| n.to_string()).collect(),
+                });
             };
             match s.document(payload) {
                 Some(doc) => Some((s, doc)),
                 None => {
-                    return Err(SourceError(format!(
-                        "the payload is not a `{name}` alert: {}; leave out --source to detect it",
-                        s.unwrap_hint()
-                    )))
+                    return Err(SourceError::NotThisSource {
+                        name: name.into(),
+                        hint: s.unwrap_hint(),
+                    })
                 }
             }
         }
@@ -646,11 +668,28 @@ mod tests {
     fn size_and_syntax_errors_say_what_to_do() {
         let big = vec![b' '; MAX_PAYLOAD_BYTES + 1];
         let e = parse_payload(&big).unwrap_err();
-        assert!(e.message().contains("1.0 MiB limit"), "{}", e.message());
+        assert!(e.to_string().contains("1.0 MiB limit"), "{e}");
         let e = parse_payload(b"{\"a\": ").unwrap_err();
         assert!(matches!(e, PayloadError::Invalid(_)));
-        assert!(e.message().contains("line 1"), "{}", e.message());
+        assert!(e.to_string().contains("line 1"), "{e}");
         assert_eq!(parse_payload(b"42"), Err(PayloadError::NotAnObject));
+    }
+
+    #[test]
+    fn an_unknown_source_lists_the_known_ones_with_or_without_a_guess() {
+        let e = |closest: Option<&str>| SourceError::Unknown {
+            name: "alertmanger".into(),
+            closest: closest.map(str::to_owned),
+            known: vec!["alertmanager".into(), "grafana".into()],
+        };
+        assert_eq!(
+            e(Some("alertmanager")).to_string(),
+            "there is no alert source `alertmanger`; did you mean `alertmanager`? known sources: alertmanager, grafana"
+        );
+        assert_eq!(
+            e(None).to_string(),
+            "there is no alert source `alertmanger`; known sources: alertmanager, grafana"
+        );
     }
 
     #[test]

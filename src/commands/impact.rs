@@ -3,12 +3,12 @@
 //! Exit 0 whenever the REFs resolve, even when nothing else is impacted: "nothing else
 //! breaks" is an answer, not a failed lookup.
 
-use super::{refs, Io, Outcome, Stop};
+use super::{refs, Error, Io, Outcome};
 use crate::cli::{CatalogArgs, ImpactArgs};
 use crate::query;
 use crate::render::query as draw;
 
-pub fn run(args: &ImpactArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Stop> {
+pub fn run(args: &ImpactArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Error> {
     let c = refs::load(catalog, io)?;
     let roots = refs::resolve_all(&c, &args.refs)?;
     let set = query::impact(&c, &roots, args.depth);

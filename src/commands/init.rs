@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use super::{Io, Outcome, Stop};
+use super::{Error, Io, Outcome};
 use crate::cli::{CatalogArgs, InitArgs};
 use crate::fsutil;
 use crate::render::editor;
@@ -38,28 +38,29 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 
 /// Every file `lore init` writes: the templates and the editor schemas generated from
 /// them, sorted by path.
-pub fn files() -> Result<Vec<(String, String)>, String> {
-    let scratch = tempfile::tempdir()
-        .map_err(|e| format!("cannot create a scratch folder to check the starter catalog: {e}"))?;
+pub fn files() -> Result<Vec<(String, String)>, Error> {
+    let scratch = tempfile::tempdir().map_err(Error::io(
+        "create a scratch folder to check the starter catalog",
+    ))?;
     for (path, text) in TEMPLATES {
         fsutil::write_atomic(&scratch.path().join(path), text.as_bytes())
-            .map_err(|e| format!("cannot write the starter catalog to a scratch folder: {e}"))?;
+            .map_err(Error::io("write the starter catalog to a scratch folder"))?;
     }
-    let loaded = crate::load::load(scratch.path()).map_err(|f| f.0)?;
+    let loaded = crate::load::load(scratch.path())?;
     if let Some(p) = loaded.problems.first() {
-        return Err(format!(
-            "internal: the starter catalog does not validate ({} problems, the first: {}); please report this",
+        return Err(Error::Internal(format!(
+            "the starter catalog does not validate ({} problems, the first: {})",
             loaded.problems.len(),
             p.message
-        ));
+        )));
     }
     for file in crate::alert::cases::default_files(&loaded) {
         let results = crate::alert::cases::run_file(&loaded, &file)?;
         if let Some(failed) = results.iter().find(|r| !r.passed()) {
-            return Err(format!(
-                "internal: the starter routing test `{}` fails; please report this",
+            return Err(Error::Internal(format!(
+                "the starter routing test `{}` fails",
                 failed.name
-            ));
+            )));
         }
     }
     let (schemas, _) = editor::generate(&loaded)?;
@@ -77,7 +78,7 @@ pub fn files() -> Result<Vec<(String, String)>, String> {
     Ok(out)
 }
 
-pub fn run(args: &InitArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Stop> {
+pub fn run(args: &InitArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Error> {
     let cwd = super::start_dir(catalog_args)?;
     let dir = match &args.dir {
         Some(d) => cwd.join(d),
@@ -88,17 +89,17 @@ pub fn run(args: &InitArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Resu
         None => ".".to_owned(),
     };
     if dir.exists() && !dir.is_dir() {
-        return Err(Stop::usage(format!(
+        return Err(Error::usage(format!(
             "`{shown}` is a file; give `lore init` a folder (it is created if missing)"
         )));
     }
-    let files = files().map_err(Stop::usage)?;
+    let files = files()?;
     if let Some(link) = files
         .iter()
         .find_map(|(p, _)| symlink_below(&dir, Path::new(p)))
     {
         let target = std::fs::read_link(dir.join(&link)).unwrap_or_default();
-        return Err(Stop::usage(format!(
+        return Err(Error::usage(format!(
             "nothing written: `{}` is a symbolic link (to `{}`), and lore init writes only into real folders below `{shown}`, never through a link; remove the link, or run lore init in another folder",
             Path::new(&shown).join(&link).display(),
             target.display()
@@ -111,7 +112,7 @@ pub fn run(args: &InitArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Resu
         .collect();
     if !existing.is_empty() {
         let list: Vec<String> = existing.iter().map(|p| format!("  {p}")).collect();
-        return Err(Stop::usage(format!(
+        return Err(Error::usage(format!(
             "nothing written: {} of the files `lore init` creates already {} in `{shown}`:\n{}\nlore init never overwrites a file; move {} away, or run it in an empty folder",
             existing.len(),
             if existing.len() == 1 { "exists" } else { "exist" },
@@ -127,7 +128,7 @@ pub fn run(args: &InitArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Resu
             } else {
                 format!(" (already created: {})", written.join(", "))
             };
-            return Err(Stop::usage(format!(
+            return Err(Error::usage(format!(
                 "cannot create `{}`: {e}{done}",
                 Path::new(&shown).join(path).to_string_lossy()
             )));

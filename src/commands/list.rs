@@ -1,6 +1,6 @@
 //! `lore list TYPE [--where EXPR]`: the entries of a type as a table.
 
-use super::{refs, Io, Outcome, Stop};
+use super::{refs, Error, Io, Outcome};
 use crate::cli::{CatalogArgs, ListArgs};
 use crate::diag::closest;
 use crate::expr::Expr;
@@ -8,7 +8,7 @@ use crate::query::browse;
 use crate::render::browse as draw;
 use crate::term::escape;
 
-pub fn run(args: &ListArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Stop> {
+pub fn run(args: &ListArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Error> {
     let c = refs::load(catalog, io)?;
     let Some(t) = c.type_id(&args.type_name) else {
         let names: Vec<&str> = c.types.iter().map(|t| t.name.as_str()).collect();
@@ -17,14 +17,15 @@ pub fn run(args: &ListArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Ou
             Some(n) => format!("did you mean `{n}`?"),
             None => format!("the types are {}", names.join(", ")),
         };
-        return Err(Stop::usage(format!(
+        return Err(Error::usage(format!(
             "there is no type `{}`; {hint}",
             args.type_name
         )));
     };
     let filter = match &args.filter {
-        Some(src) => Some(Expr::compile(src).map_err(|e| {
-            Stop::usage(format!("invalid --where expression `{src}`: {}", e.message))
+        Some(src) => Some(Expr::compile(src).map_err(|e| Error::Filter {
+            expression: src.clone(),
+            message: e.message,
         })?),
         None => None,
     };
@@ -49,11 +50,7 @@ pub fn run(args: &ListArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Ou
             Some(f) => format!("no {type_name} entry matches `{f}`"),
             None => format!("the catalog has no {type_name} entries"),
         };
-        return Err(Stop {
-            message: why,
-            outcome: Outcome::Failed,
-            broken_pipe: false,
-        });
+        return Err(Error::NotFound(why));
     }
     let style = io.style();
     draw::list(

@@ -19,18 +19,31 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::cli::{CatalogArgs, Cli, ColorChoice, Command};
+pub use crate::error::Error;
 use crate::graph::Catalog;
 use crate::{history, workspace};
 
-/// How a command ended, mapped to the exit status by `main`.
+/// How a command that ran to its end went, mapped to the exit status by `main` (a
+/// command that stops early returns an [`Error`] instead).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     /// Exit 0.
     Ok,
-    /// Exit 1: the catalog is invalid, or a query found nothing.
+    /// Exit 1: the catalog is invalid, or the answer is empty (each reported).
     Failed,
-    /// Exit 2: bad usage, unreadable config, internal error.
-    Usage,
+    /// Exit 2: `validate` reported every problem, and lore.yaml is among the invalid.
+    ConfigInvalid,
+}
+
+impl Outcome {
+    /// The process exit status.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Outcome::Ok => 0,
+            Outcome::Failed => 1,
+            Outcome::ConfigInvalid => 2,
+        }
+    }
 }
 
 /// Where commands write, and how.
@@ -51,36 +64,8 @@ impl Io<'_> {
     }
 }
 
-/// An error that stops a command: the message to print and the outcome.
-#[derive(Debug)]
-pub struct Stop {
-    pub message: String,
-    pub outcome: Outcome,
-    /// The reader went away (`lore … | head`): exit quietly.
-    pub broken_pipe: bool,
-}
-
-impl Stop {
-    pub fn usage(message: impl Into<String>) -> Stop {
-        Stop {
-            message: message.into(),
-            outcome: Outcome::Usage,
-            broken_pipe: false,
-        }
-    }
-}
-
-impl From<std::io::Error> for Stop {
-    fn from(e: std::io::Error) -> Stop {
-        Stop {
-            broken_pipe: e.kind() == std::io::ErrorKind::BrokenPipe,
-            ..Stop::usage(format!("cannot write output: {e}"))
-        }
-    }
-}
-
 /// Run a parsed command line.
-pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<Outcome, Stop> {
+pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<Outcome, Error> {
     match cli.color {
         ColorChoice::Always => io.color = true,
         ColorChoice::Never => io.color = false,
@@ -104,9 +89,8 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<Outcome, Stop> {
 }
 
 /// The folder lore acts in: `--root DIR`, else the current folder.
-pub fn start_dir(args: &CatalogArgs) -> Result<PathBuf, Stop> {
-    let cwd = std::env::current_dir()
-        .map_err(|e| Stop::usage(format!("cannot read the current folder: {e}")))?;
+pub fn start_dir(args: &CatalogArgs) -> Result<PathBuf, Error> {
+    let cwd = std::env::current_dir().map_err(Error::io("read the current folder"))?;
     Ok(match &args.root {
         Some(dir) => cwd.join(dir),
         None => cwd,
@@ -115,23 +99,26 @@ pub fn start_dir(args: &CatalogArgs) -> Result<PathBuf, Stop> {
 
 /// Find the root and load the catalog, for query commands: from the working tree, or
 /// from git at `--rev REV`.
-pub fn load_catalog(args: &CatalogArgs) -> Result<Loaded, Stop> {
-    let root = workspace::find_root(&start_dir(args)?).map_err(Stop::usage)?;
+pub fn load_catalog(args: &CatalogArgs) -> Result<Loaded, Error> {
+    let root = workspace::find_root(&start_dir(args)?)?;
     load_at(&root, args.rev.as_deref()).map(Loaded::new)
 }
 
 /// Load the catalog at `root` from the working tree (with the user's cache), or from git
 /// at `rev` (without: a revision's results would evict the working tree's).
-pub fn load_at(root: &std::path::Path, rev: Option<&str>) -> Result<Catalog, Stop> {
+pub fn load_at(root: &std::path::Path, rev: Option<&str>) -> Result<Catalog, Error> {
     match rev {
-        None => crate::load::load_with_cache(root, crate::cache::user_cache(root))
-            .map_err(|f| Stop::usage(f.0)),
+        None => Ok(crate::load::load_with_cache(
+            root,
+            crate::cache::user_cache(root),
+        )?),
         Some(rev) => {
-            let repo = history::open(root).map_err(|e| Stop::usage(e.0))?;
-            let commit = repo.resolve(rev).map_err(|e| Stop::usage(e.0))?;
-            let tree = repo.tree(commit).map_err(|e| Stop::usage(e.0))?;
-            crate::load::load_from(root, &tree)
-                .map_err(|f| Stop::usage(format!("at `{rev}`: {}", f.0)))
+            let repo = history::open(root)?;
+            let tree = repo.tree(repo.resolve(rev)?)?;
+            crate::load::load_from(root, &tree).map_err(|source| Error::LoadAt {
+                rev: rev.to_owned(),
+                source,
+            })
         }
     }
 }

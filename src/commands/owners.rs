@@ -1,13 +1,13 @@
 //! `lore owners REF…`: who owns each entry, how to reach them, and why.
 
-use super::{refs, Io, Outcome, Stop};
+use super::{refs, Error, Io, Outcome};
 use crate::cli::{CatalogArgs, OwnersArgs};
 use crate::graph::{Catalog, EntryId};
 use crate::query;
 use crate::render::query as draw;
 use crate::term::escape;
 
-pub fn run(args: &OwnersArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Stop> {
+pub fn run(args: &OwnersArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Error> {
     let c = refs::load(catalog, io)?;
     let entries = refs::resolve_all(&c, &args.refs)?;
     let answers: Vec<_> = entries.iter().map(|&e| (e, query::owners(&c, e))).collect();

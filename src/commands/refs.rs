@@ -2,14 +2,14 @@
 //! once when it has errors), and turn each REF into an entry or an error with the right
 //! exit status (1 for an unknown REF, 2 for an ambiguous one).
 
-use super::{Io, Outcome, Stop};
+use super::{Error, Io};
 use crate::cli::CatalogArgs;
 use crate::graph::{Catalog, EntryId};
-use crate::query::{self, RefError};
+use crate::query;
 
 /// Load the catalog for a query. A catalog with error-level problems still answers; one
 /// warning line on stderr says so.
-pub fn load(args: &CatalogArgs, io: &mut Io<'_>) -> Result<super::Loaded, Stop> {
+pub fn load(args: &CatalogArgs, io: &mut Io<'_>) -> Result<super::Loaded, Error> {
     let c = super::load_catalog(args)?;
     let errors = c.errors();
     if errors > 0 {
@@ -22,21 +22,17 @@ pub fn load(args: &CatalogArgs, io: &mut Io<'_>) -> Result<super::Loaded, Stop> 
     Ok(c)
 }
 
-/// The entry a REF names, or a stop: exit 1 when nothing answers to it (with the closest
-/// suggestions), 2 when several do (with the candidates) or the type is unknown.
-pub fn resolve(c: &Catalog, reference: &str) -> Result<EntryId, Stop> {
-    query::find(c, reference).map_err(|e| Stop {
-        message: e.message(reference),
-        outcome: match e {
-            RefError::Unknown { .. } => Outcome::Failed,
-            RefError::Ambiguous { .. } | RefError::UnknownType { .. } => Outcome::Usage,
-        },
-        broken_pipe: false,
+/// The entry a REF names, or an error: exit 1 when nothing answers to it (with the
+/// closest suggestions), 2 when several do (with the candidates) or the type is unknown.
+pub fn resolve(c: &Catalog, reference: &str) -> Result<EntryId, Error> {
+    query::find(c, reference).map_err(|error| Error::Ref {
+        reference: reference.to_owned(),
+        error,
     })
 }
 
 /// Every REF, in order, each once.
-pub fn resolve_all(c: &Catalog, refs: &[String]) -> Result<Vec<EntryId>, Stop> {
+pub fn resolve_all(c: &Catalog, refs: &[String]) -> Result<Vec<EntryId>, Error> {
     let mut out: Vec<EntryId> = Vec::new();
     for r in refs {
         let e = resolve(c, r)?;

@@ -2,7 +2,7 @@
 
 use std::io::IsTerminal;
 
-use super::{load_catalog, start_dir, Io, Outcome, Stop};
+use super::{load_catalog, start_dir, Error, Io, Outcome};
 use crate::alert::{self, route::route};
 use crate::cli::{CatalogArgs, RouteArgs};
 use crate::config;
@@ -10,25 +10,24 @@ use crate::diag::Severity;
 use crate::render::route::{self as draw, RouteFormat};
 use crate::term::escape;
 
-pub fn run(args: &RouteArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Stop> {
+pub fn run(
+    args: &RouteArgs,
+    catalog_args: &CatalogArgs,
+    io: &mut Io<'_>,
+) -> Result<Outcome, Error> {
     // The payload first: a bad one is refused before the catalog is loaded.
     let payload = match args.file.as_deref() {
         Some(p) if p.as_os_str() != "-" => {
-            alert::load_payload_file(&start_dir(catalog_args)?.join(p)).map_err(Stop::usage)?
+            alert::load_payload_file(&start_dir(catalog_args)?.join(p))?
         }
         _ => {
             let stdin = std::io::stdin();
             if stdin.is_terminal() {
-                return Err(Stop::usage(
+                return Err(Error::usage(
                     "pass the alert payload as FILE, or pipe it in: `lore route alert.json` or `… | lore route`",
                 ));
             }
-            let bytes = alert::read_payload(stdin.lock()).map_err(|e| {
-                Stop::usage(format!(
-                    "cannot read the alert payload from standard input: {e}"
-                ))
-            })?;
-            alert::parse_payload(&bytes).map_err(|e| Stop::usage(e.message()))?
+            alert::load_payload_input(stdin.lock())?
         }
     };
     let c = load_catalog(catalog_args)?;
@@ -51,7 +50,7 @@ pub fn run(args: &RouteArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Res
             c.errors() - config_errors
         )?;
     }
-    let r = route(&c, &payload, args.source.as_deref()).map_err(|e| Stop::usage(e.0))?;
+    let r = route(&c, &payload, args.source.as_deref())?;
     for w in &r.warnings {
         writeln!(io.err, "warning: {}", escape(w))?;
     }

@@ -1,12 +1,12 @@
 //! `lore show REF`: one entry in full.
 
-use super::{refs, Io, Outcome, Stop};
+use super::{refs, Error, Io, Outcome};
 use crate::cli::{CatalogArgs, ShowArgs};
 use crate::query::browse;
 use crate::render::browse as draw;
 use crate::render::Paths;
 
-pub fn run(args: &ShowArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Stop> {
+pub fn run(args: &ShowArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Error> {
     let c = refs::load(catalog, io)?;
     let e = refs::resolve(&c, &args.reference)?;
     let mut shown = browse::show(&c, e);

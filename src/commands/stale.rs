@@ -1,6 +1,6 @@
 //! `lore stale`: load the working tree, blame every entry, render what is too old.
 
-use super::{Io, Outcome, Stop};
+use super::{Error, Io, Outcome};
 use crate::cli::{CatalogArgs, StaleArgs};
 use crate::query::stale;
 use crate::render::stale::render;
@@ -10,23 +10,27 @@ use crate::{history, workspace};
 /// reproducible reports.
 pub const NOW_VAR: &str = "LORE_NOW";
 
-pub fn run(args: &StaleArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Stop> {
+pub fn run(
+    args: &StaleArgs,
+    catalog_args: &CatalogArgs,
+    io: &mut Io<'_>,
+) -> Result<Outcome, Error> {
     if catalog_args.rev.is_some() {
-        return Err(Stop::usage(
+        return Err(Error::usage(
             "`stale` measures the working tree against its history; drop --rev",
         ));
     }
-    let root = workspace::find_root(&super::start_dir(catalog_args)?).map_err(Stop::usage)?;
-    let repo = history::open(&root).map_err(|e| Stop::usage(e.0))?;
-    let catalog = crate::load::load(&root).map_err(|f| Stop::usage(f.0))?;
+    let root = workspace::find_root(&super::start_dir(catalog_args)?)?;
+    let repo = history::open(&root)?;
+    let catalog = crate::load::load(&root)?;
     let max_age = args
         .max_age
         .as_deref()
         .unwrap_or(&catalog.config.freshness.max_age);
-    let max_age = stale::parse_age(max_age).map_err(Stop::usage)?;
+    let max_age = stale::parse_age(max_age)?;
     let now = match std::env::var(NOW_VAR) {
         Ok(v) => crate::date::parse_day_or_seconds(&v).ok_or_else(|| {
-            Stop::usage(format!(
+            Error::usage(format!(
                 "{NOW_VAR}=`{v}` is not a date; write YYYY-MM-DD or Unix seconds"
             ))
         })?,
@@ -35,7 +39,7 @@ pub fn run(args: &StaleArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Res
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0),
     };
-    let report = stale::stale(&catalog, &repo, max_age, now).map_err(Stop::usage)?;
+    let report = stale::stale(&catalog, &repo, max_age, now)?;
     render(io.out, &catalog, &report, args.format)?;
     Ok(Outcome::Ok)
 }

@@ -1,17 +1,17 @@
 //! `lore test`: run routing regression tests, show each failure as a diff.
 
-use super::{load_catalog, start_dir, Io, Outcome, Stop};
+use super::{load_catalog, start_dir, Error, Io, Outcome};
 use crate::alert::cases::{self, CaseResult};
 use crate::cli::{CatalogArgs, TestArgs};
 use crate::term::escape;
 
-pub fn run(args: &TestArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Stop> {
+pub fn run(args: &TestArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Error> {
     let c = load_catalog(catalog_args)?;
     let cwd = start_dir(catalog_args)?;
     let files = if args.files.is_empty() {
         let found = cases::default_files(&c);
         if found.is_empty() {
-            return Err(Stop::usage(format!(
+            return Err(Error::usage(format!(
                 "no routing tests: lore test reads {}/*.yaml under the catalog root ({}); write one (see lore test --help) or pass FILEs",
                 cases::DEFAULT_DIR,
                 c.root.display()
@@ -23,7 +23,7 @@ pub fn run(args: &TestArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Resu
     };
     let (mut passed, mut failed) = (0usize, 0usize);
     for file in &files {
-        let results = cases::run_file(&c, file).map_err(Stop::usage)?;
+        let results = cases::run_file(&c, file)?;
         let shown = file
             .strip_prefix(&cwd)
             .unwrap_or(file)

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Io, Outcome, Stop};
+use super::{Error, Io, Outcome};
 use crate::cli::{CatalogArgs, ValidateArgs};
 use crate::diag::{Code, Diag, Loc, Severity};
 use crate::render::diagnostics::{render, Report};
@@ -14,7 +14,7 @@ pub fn run(
     args: &ValidateArgs,
     catalog_args: &CatalogArgs,
     io: &mut Io<'_>,
-) -> Result<Outcome, Stop> {
+) -> Result<Outcome, Error> {
     let cwd = super::start_dir(catalog_args)?;
     let start = args.paths.first().map_or(cwd.clone(), |p| {
         let p = cwd.join(p);
@@ -26,16 +26,16 @@ pub fn run(
     });
     for p in &args.paths {
         if !cwd.join(p).exists() {
-            return Err(Stop::usage(format!("`{}` does not exist", p.display())));
+            return Err(Error::usage(format!("`{}` does not exist", p.display())));
         }
     }
-    let root = workspace::find_root(&start).map_err(Stop::usage)?;
+    let root = workspace::find_root(&start)?;
     let filters = filters(&root, &cwd, &args.paths)?;
     let (catalog, since) = match &args.changed_since {
         None => (super::load_at(&root, catalog_args.rev.as_deref())?, None),
         Some(rev) => {
             if catalog_args.rev.is_some() {
-                return Err(Stop::usage(
+                return Err(Error::usage(
                     "--changed-since compares the working tree with a revision; drop --rev",
                 ));
             }
@@ -84,7 +84,7 @@ pub fn run(
     };
     render(io.out, &report, &Paths::new(&root), args.format, style)?;
     Ok(if config_broken {
-        Outcome::Usage
+        Outcome::ConfigInvalid
     } else if ok {
         Outcome::Ok
     } else {
@@ -99,7 +99,7 @@ mod changed {
 
     use rayon::prelude::*;
 
-    use super::Stop;
+    use super::Error;
     use crate::diag::{Code, Diag, Loc};
     use crate::graph::Catalog;
     use crate::history::{self, GitTree};
@@ -112,21 +112,22 @@ mod changed {
         catalog: Option<Catalog>,
     }
 
-    pub fn base(root: &Path, rev: &str) -> Result<Base, Stop> {
-        let repo = history::open(root).map_err(|e| Stop::usage(e.0))?;
-        let since = repo.resolve(rev).map_err(|e| Stop::usage(e.0))?;
-        let head = repo.head().map_err(|e| Stop::usage(e.0))?.ok_or_else(|| {
-            Stop::usage(
+    pub fn base(root: &Path, rev: &str) -> Result<Base, Error> {
+        let repo = history::open(root)?;
+        let since = repo.resolve(rev)?;
+        let head = repo.head()?.ok_or_else(|| {
+            Error::usage(
                 "the repository has no commit yet; commit the catalog, or drop --changed-since",
             )
         })?;
-        let base = repo.merge_base(since, head).map_err(|e| Stop::usage(e.0))?;
-        let tree = repo.tree(base).map_err(|e| Stop::usage(e.0))?;
+        let base = repo.merge_base(since, head)?;
+        let tree = repo.tree(base)?;
         let catalog = crate::load::load_from(root, &tree).ok();
         if let Some(broken) = crate::source::FileSource::broken(&tree) {
-            return Err(Stop::usage(format!(
-                "at the merge base with `{rev}`: {broken}"
-            )));
+            return Err(Error::AtMergeBase {
+                rev: rev.to_owned(),
+                source: crate::load::Error::Git(broken),
+            });
         }
         Ok(Base { tree, catalog })
     }
@@ -187,18 +188,18 @@ mod changed {
 }
 
 /// Root-relative prefixes to report on; empty means everything.
-fn filters(root: &Path, cwd: &Path, paths: &[PathBuf]) -> Result<Vec<PathBuf>, Stop> {
+fn filters(root: &Path, cwd: &Path, paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     let mut out = Vec::new();
     for p in paths {
         let abs = cwd
             .join(p)
             .canonicalize()
-            .map_err(|e| Stop::usage(format!("cannot read `{}`: {e}", p.display())))?;
+            .map_err(Error::io(format!("read `{}`", p.display())))?;
         match abs.strip_prefix(root) {
             Ok(rel) if rel.as_os_str().is_empty() => return Ok(Vec::new()),
             Ok(rel) => out.push(rel.to_path_buf()),
             Err(_) => {
-                return Err(Stop::usage(format!(
+                return Err(Error::usage(format!(
                     "`{}` is outside the catalog at `{}`; validate one catalog at a time",
                     p.display(),
                     root.display()

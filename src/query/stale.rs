@@ -10,18 +10,21 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use crate::graph::{Catalog, EntryId};
-use crate::history::{BlameFile, Change, Newest, Repo};
+use crate::history::{self, BlameFile, Change, Newest, Repo};
 use crate::query;
 use crate::span::FileId;
 
 const DAY: i64 = 86_400;
 
+/// A maximum age that does not read as one (exit 2).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not an age; write a number and a unit: `180d`, `26w`, `6m` or `1y`")]
+pub struct BadAge(pub String);
+
 /// A maximum age such as `180d`, `26w`, `6m` (30 days each) or `1y` (365 days), in days.
-pub fn parse_age(text: &str) -> Result<i64, String> {
+pub fn parse_age(text: &str) -> Result<i64, BadAge> {
     let text = text.trim();
-    let bad = || {
-        format!("`{text}` is not an age; write a number and a unit: `180d`, `26w`, `6m` or `1y`")
-    };
+    let bad = || BadAge(text.to_owned());
     let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
     let (n, unit) = text.split_at(split);
     let n: i64 = n.parse().map_err(|_| bad())?;
@@ -78,7 +81,12 @@ pub fn entry_lines(c: &Catalog, e: EntryId) -> std::ops::Range<usize> {
 }
 
 /// Entries of `c` last changed more than `max_age_days` before `now`.
-pub fn stale(c: &Catalog, repo: &Repo, max_age_days: i64, now: i64) -> Result<Report, String> {
+pub fn stale(
+    c: &Catalog,
+    repo: &Repo,
+    max_age_days: i64,
+    now: i64,
+) -> Result<Report, history::Error> {
     let mut files: Vec<FileId> = c.entries.iter().map(|e| e.file).collect();
     files.sort();
     files.dedup();
@@ -94,7 +102,7 @@ pub fn stale(c: &Catalog, repo: &Repo, max_age_days: i64, now: i64) -> Result<Re
             }
         })
         .collect();
-    let blame = repo.blame(&inputs).map_err(|e| e.0)?;
+    let blame = repo.blame(&inputs)?;
 
     let mut by_owner: BTreeMap<(bool, String), Group> = BTreeMap::new();
     let mut unknown = Vec::new();
@@ -182,7 +190,7 @@ mod tests {
         assert_eq!(parse_age("2w"), Ok(14));
         assert_eq!(parse_age("6m"), Ok(180));
         assert_eq!(parse_age("1y"), Ok(365));
-        assert!(parse_age("180").unwrap_err().contains("`180d`"));
+        assert!(parse_age("180").unwrap_err().to_string().contains("`180d`"));
         assert!(parse_age("d").is_err());
         assert!(parse_age("3x").is_err());
         assert!(parse_age("99999999999999999999d").is_err());

@@ -63,7 +63,7 @@ pub fn type_file(name: &str) -> String {
 
 /// Every editor schema of `c`, sorted by file name. Types whose definition has errors
 /// are left out (their names come back in the second list).
-pub fn generate(c: &Catalog) -> Result<(Vec<SchemaFile>, Vec<String>), String> {
+pub fn generate(c: &Catalog) -> Result<(Vec<SchemaFile>, Vec<String>), Error> {
     let mut files = vec![
         SchemaFile {
             name: CONFIG_FILE.into(),
@@ -104,16 +104,23 @@ pub fn generate(c: &Catalog) -> Result<(Vec<SchemaFile>, Vec<String>), String> {
     Ok((files, skipped))
 }
 
+/// Why the editor schemas cannot be generated (exit 2).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    #[error("the schema files `{first}` and `{second}` differ only in case and would overwrite each other on some filesystems; rename one of the types")]
+    NamesDifferOnlyInCase { first: String, second: String },
+}
+
 /// Two files whose names differ only in case would overwrite each other on macOS and
 /// Windows: refuse rather than write a folder that differs by platform.
-fn check_names(files: &[SchemaFile]) -> Result<(), String> {
+fn check_names(files: &[SchemaFile]) -> Result<(), Error> {
     let mut seen: HashMap<String, &str> = HashMap::new();
     for f in files {
         if let Some(other) = seen.insert(f.name.to_lowercase(), &f.name) {
-            return Err(format!(
-                "the schema files `{other}` and `{}` differ only in case and would overwrite each other on some filesystems; rename one of the types",
-                f.name
-            ));
+            return Err(Error::NamesDifferOnlyInCase {
+                first: other.to_owned(),
+                second: f.name.clone(),
+            });
         }
     }
     Ok(())

@@ -86,14 +86,16 @@ impl Retrieve for TypeFileRetriever {
 
 /// Build a validator the way lore always does: draft 2020-12, formats checked, regexes
 /// in linear time, references served only by `retriever`.
-pub fn build(schema: &Value, retriever: TypeFileRetriever) -> Result<Validator, String> {
+pub fn build(
+    schema: &Value,
+    retriever: TypeFileRetriever,
+) -> Result<Validator, ValidationError<'static>> {
     jsonschema::options()
         .with_draft(Draft::Draft202012)
         .should_validate_formats(true)
         .with_pattern_options(PatternOptions::regex())
         .with_retriever(retriever)
         .build(schema)
-        .map_err(|e| e.to_string())
 }
 
 /// Validate `schema` itself against the 2020-12 meta-schema: (pointer inside the schema, message).

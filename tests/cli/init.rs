@@ -11,7 +11,7 @@ use super::{lore, repo, stderr, stdout, validate_json};
 use lore::render::editor::{self, SchemaFile};
 
 fn load(root: &Path) -> lore::graph::Catalog {
-    lore::load::load(root).unwrap_or_else(|f| panic!("{}", f.0))
+    lore::load::load(root).unwrap_or_else(|f| panic!("{f}"))
 }
 
 fn generated(root: &Path) -> Vec<SchemaFile> {
