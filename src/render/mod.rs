@@ -121,6 +121,12 @@ pub fn where_(sources: &SourceMap, paths: &Paths, d: &Diag) -> String {
 /// The top-level keys of a document as serialized, in order: what a script sees.
 #[cfg(test)]
 pub(crate) fn json_keys(doc: &impl serde::Serialize) -> Vec<String> {
+    json_text_keys(&serde_json::to_string(doc).expect("serializable"))
+}
+
+/// The top-level keys of the JSON object `text`, in order.
+#[cfg(test)]
+pub(crate) fn json_text_keys(text: &str) -> Vec<String> {
     use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 
     struct Keys;
@@ -137,8 +143,7 @@ pub(crate) fn json_keys(doc: &impl serde::Serialize) -> Vec<String> {
             Ok(keys)
         }
     }
-    let text = serde_json::to_string(doc).expect("serializable");
-    serde_json::Deserializer::from_str(&text)
+    serde_json::Deserializer::from_str(text)
         .deserialize_map(Keys)
         .expect("a JSON object")
 }
