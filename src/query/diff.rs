@@ -17,40 +17,51 @@ use crate::query::OwnerIndex;
 pub struct EntryRef {
     /// `Type:id`.
     pub entry: String,
+    /// Display name (the id when the entry has none).
     pub name: String,
-    /// Catalog-relative path of its file.
+    /// Catalog-relative path of its file (in the head when added, the base when removed).
     pub file: String,
+    /// 1-based line of the entry's first line in that file.
     pub line: usize,
 }
 
 /// An id that moved to the aliases of a new id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Renamed {
+    /// The old `Type:id`, now an alias of `to`.
     pub from: String,
+    /// The new `Type:id`.
     pub to: String,
 }
 
 /// One field's old and new value (`None`: absent).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FieldChange {
+    /// The top-level field's name.
     pub field: String,
+    /// Its value in the base; `null` when absent.
     pub old: Option<Value>,
+    /// Its value in the head; `null` when absent.
     pub new: Option<Value>,
 }
 
 /// An entry present on both sides whose fields differ.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Changed {
+    /// `Type:id` in the head (the new id of a renamed entry).
     pub entry: String,
+    /// The fields that differ, by name; never `type` or `id`.
     pub fields: Vec<FieldChange>,
 }
 
 /// An entry whose owners differ.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OwnerMove {
+    /// `Type:id` in the head.
     pub entry: String,
-    /// Owners before and after, as `Type:id`, sorted.
+    /// Owners in the base, as `Type:id`, sorted.
     pub old: Vec<String>,
+    /// Owners in the head, as `Type:id`, sorted.
     pub new: Vec<String>,
     /// The entry the new owner comes through when it is inherited (`Product:shop` for a
     /// feature of that product); `None` when the entry names its owner itself.
@@ -60,21 +71,29 @@ pub struct OwnerMove {
 /// A reference that dangles in the head and did not in the base.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Dangling {
+    /// `Type:id` of the entry holding the reference; `null` when it is not known.
     pub entry: Option<String>,
+    /// Catalog-relative path of the head's file with the reference.
     pub file: String,
+    /// 1-based line of the reference.
     pub line: usize,
+    /// `validate`'s message for it (`lore::dangling-ref`).
     pub message: String,
 }
 
 /// A routing test case whose result differs between the base and the head.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RoutingChange {
-    /// The test file, relative to the catalog root, and the case's line in it.
+    /// The test file, relative to the catalog root.
     pub file: String,
+    /// 1-based line of the case in the test file.
     pub line: usize,
+    /// The case's name.
     pub case: String,
-    /// `passed`, or what failed (`owners: -Team:a +Team:b`), at each side.
+    /// The result with the base catalog: `passed`, what failed
+    /// (`failed (owners: -Team:a +Team:b)`), or `error: …`.
     pub base: String,
+    /// The result with the head catalog, in the same words.
     pub head: String,
 }
 

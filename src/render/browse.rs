@@ -22,15 +22,20 @@ use crate::term::{escape, markdown, Style};
 /// `lore show --format json`.
 #[derive(Debug, Serialize)]
 pub struct ShowDoc {
+    /// Always 1.
     pub version: u32,
     /// `Type:id`.
     pub entry: String,
+    /// The entry's type.
     #[serde(rename = "type")]
     pub type_: String,
+    /// The entry's id.
     pub id: String,
     /// Display name (the id when the entry has none).
     pub name: String,
+    /// The entry's `description`; `null` when it has none.
     pub description: Option<String>,
+    /// The entry's `aliases`, as written.
     pub aliases: Vec<String>,
     /// The entry's `links`, as written.
     pub links: Vec<Value>,
@@ -43,8 +48,9 @@ pub struct ShowDoc {
     pub inverse: Vec<LinkJson>,
     /// As in `lore owners`.
     pub owners: Vec<OwnerJson>,
-    /// Where the entry is defined: the file (relative as validate shows it) and line.
+    /// The file the entry is defined in, as `validate` shows it.
     pub file: String,
+    /// 1-based line of the entry's first line in that file.
     pub line: usize,
     /// The last commit that touched the entry; `null` when git history is not read.
     pub last_change: Option<LastChangeJson>,
@@ -52,17 +58,23 @@ pub struct ShowDoc {
 
 #[derive(Debug, Serialize)]
 pub struct LinkJson {
+    /// The relation's name (for `inverse`, its inverse name or `<relation> of`).
     pub relation: String,
     /// `Type:id` of the other end.
     pub entry: String,
+    /// Display name of the other end.
     pub name: String,
 }
 
 #[derive(Debug, Serialize)]
 pub struct LastChangeJson {
+    /// Full hex id.
     pub commit: String,
+    /// Author name.
     pub author: String,
+    /// Author date, `YYYY-MM-DD` (UTC).
     pub date: String,
+    /// First line of the commit message.
     pub summary: String,
 }
 
@@ -217,10 +229,12 @@ fn section(w: &mut dyn Write, title: Option<&str>, t: &comfy_table::Table) -> io
 /// `lore list --format json`.
 #[derive(Debug, Serialize)]
 pub struct ListDoc {
+    /// Always 1.
     pub version: u32,
+    /// The type listed.
     #[serde(rename = "type")]
     pub type_: String,
-    /// The `--where` expression, if any.
+    /// The `--where` expression; `null` without one.
     #[serde(rename = "where")]
     pub where_: Option<String>,
     /// Sorted by id.
@@ -231,7 +245,9 @@ pub struct ListDoc {
 pub struct ListedJson {
     /// `Type:id`.
     pub entry: String,
+    /// The entry's id.
     pub id: String,
+    /// Display name (the id when the entry has none).
     pub name: String,
     /// The type's `summary` attributes the entry has.
     pub summary: BTreeMap<String, Value>,
@@ -325,10 +341,11 @@ pub fn list(
 /// `lore search --format json`.
 #[derive(Debug, Serialize)]
 pub struct SearchDoc {
+    /// Always 1.
     pub version: u32,
     /// The text searched for.
     pub query: String,
-    /// Best first.
+    /// Best first, at most `--limit`.
     pub results: Vec<HitJson>,
 }
 
@@ -336,9 +353,12 @@ pub struct SearchDoc {
 pub struct HitJson {
     /// `Type:id`.
     pub entry: String,
+    /// The entry's type.
     #[serde(rename = "type")]
     pub type_: String,
+    /// The entry's id.
     pub id: String,
+    /// Display name (the id when the entry has none).
     pub name: String,
     /// Which field matched: `id`, `alias` or `name`.
     pub field: String,
@@ -415,6 +435,7 @@ pub enum GraphFormat {
 /// `lore graph --format json`.
 #[derive(Debug, Serialize)]
 pub struct GraphDoc {
+    /// Always 1.
     pub version: u32,
     /// The entry whose neighbourhood this is, or `null` for the whole graph.
     pub root: Option<String>,
@@ -430,9 +451,12 @@ pub struct GraphDoc {
 pub struct NodeJson {
     /// `Type:id`.
     pub entry: String,
+    /// The entry's type.
     #[serde(rename = "type")]
     pub type_: String,
+    /// The entry's id.
     pub id: String,
+    /// Display name (the id when the entry has none).
     pub name: String,
 }
 
@@ -442,6 +466,7 @@ pub struct EdgeJson {
     pub from: String,
     /// `Type:id` of the entry it names.
     pub to: String,
+    /// The relation's name, as the `from` entry's type declares it.
     pub relation: String,
 }
 
@@ -574,6 +599,123 @@ pub fn graph(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::json_text_keys;
+
+    fn org() -> (tempfile::TempDir, Catalog) {
+        crate::load::test_catalog(&[
+            (
+                "schemas/team.yaml",
+                "type: Team\nschema:\n  properties:\n    slack: {type: string}\nsummary: [slack]\n",
+            ),
+            (
+                "schemas/service.yaml",
+                "type: Service\nrelations:\n  owner: {to: Team, owner: true}\n",
+            ),
+            (
+                "catalog/all.yaml",
+                "type: Team\nid: web\nslack: '#web'\n---\ntype: Service\nid: pay\nname: Payments\naliases: [pay-api]\nowner: web\n",
+            ),
+        ])
+    }
+
+    /// Top-level keys in order, and the keys of the first row of `rows` (sorted).
+    fn shape(out: &[u8], rows: &str) -> (Vec<String>, Vec<String>) {
+        let text = std::str::from_utf8(out).unwrap();
+        let v: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(v["version"], 1, "{text}");
+        let row = v[rows][0]
+            .as_object()
+            .expect("a row")
+            .keys()
+            .cloned()
+            .collect();
+        (json_text_keys(text), row)
+    }
+
+    fn sorted(keys: &[&str]) -> Vec<String> {
+        let mut v: Vec<String> = keys.iter().map(|&k| k.to_owned()).collect();
+        v.sort();
+        v
+    }
+
+    const STYLE: Style = Style {
+        color: false,
+        width: 100,
+    };
+
+    #[test]
+    fn show_json_keeps_its_field_names() {
+        let (_d, c) = org();
+        let pay = query::find(&c, "pay").unwrap();
+        let doc = show_doc(&c, &query::browse::show(&c, pay), &Paths::relative());
+        assert_eq!(
+            crate::render::json_keys(&doc),
+            [
+                "version",
+                "entry",
+                "type",
+                "id",
+                "name",
+                "description",
+                "aliases",
+                "links",
+                "fields",
+                "relations",
+                "inverse",
+                "owners",
+                "file",
+                "line",
+                "last_change"
+            ]
+        );
+        assert_eq!(
+            crate::render::json_keys(&doc.relations[0]),
+            ["relation", "entry", "name"]
+        );
+        assert_eq!(doc.entry, "Service:pay");
+        assert_eq!(doc.owners[0].owner, "Team:web");
+    }
+
+    #[test]
+    fn list_search_and_graph_json_keep_their_field_names() {
+        let (_d, c) = org();
+        let pay = query::find(&c, "pay").unwrap();
+        let service = c.entries[pay].type_id;
+
+        let mut out = Vec::new();
+        list(
+            &mut out,
+            &c,
+            service,
+            None,
+            &[pay],
+            ReportFormat::Json,
+            STYLE,
+        )
+        .unwrap();
+        let (top, row) = shape(&out, "entries");
+        assert_eq!(top, ["version", "type", "where", "entries"]);
+        assert_eq!(row, sorted(&["entry", "id", "name", "summary", "owners"]));
+
+        let mut out = Vec::new();
+        let hits = query::browse::search(&c, "pay", 20);
+        search(&mut out, &c, "pay", &hits, ViewFormat::Json, STYLE).unwrap();
+        let (top, row) = shape(&out, "results");
+        assert_eq!(top, ["version", "query", "results"]);
+        let hit = [
+            "entry", "type", "id", "name", "field", "value", "rank", "score",
+        ];
+        assert_eq!(row, sorted(&hit));
+
+        let mut out = Vec::new();
+        let g = query::browse::graph(&c, Some(pay), 1);
+        graph(&mut out, &c, &g, Some(pay), Some(1), GraphFormat::Json).unwrap();
+        let (top, node) = shape(&out, "nodes");
+        assert_eq!(top, ["version", "root", "depth", "nodes", "edges"]);
+        assert_eq!(node, sorted(&["entry", "type", "id", "name"]));
+        let (_, edge) = shape(&out, "edges");
+        assert_eq!(edge, sorted(&["from", "to", "relation"]));
+    }
 
     #[test]
     fn ids_are_quoted_for_dot_and_mermaid() {

@@ -6,9 +6,11 @@
 
 use std::io::{self, Write};
 
-use serde_json::json;
+use serde::Serialize;
 
-use crate::query::diff::{compact, Changes};
+use crate::query::diff::{
+    compact, Changed, Changes, Dangling, EntryRef, OwnerMove, Renamed, RoutingChange,
+};
 use crate::term::{escape, markdown, markdown_code, Style};
 
 /// `diff` and `stale` take the same formats as the other reports.
@@ -54,6 +56,79 @@ pub fn summary(c: &Changes) -> String {
     }
 }
 
+/// `lore diff --format json`: each kind of change in a list, with the lists' lengths in
+/// `summary`. Entries are sorted by `Type:id` (renames by the old one), dangling
+/// references by file and line, routing cases by test file and line.
+#[derive(Debug, Serialize)]
+pub struct DiffDoc<'a> {
+    /// Always 1.
+    pub version: u32,
+    /// The revision compared from, as given (`main`).
+    pub base: &'a str,
+    /// The revision compared to, as given, or `working tree`.
+    pub head: &'a str,
+    /// How many of each kind of change.
+    pub summary: DiffSummary,
+    /// Entries in the head that are not in the base.
+    pub added: &'a [EntryRef],
+    /// Entries in the base that are not in the head (nor renamed).
+    pub removed: &'a [EntryRef],
+    /// Ids that moved to the aliases of a new id.
+    pub renamed: &'a [Renamed],
+    /// Entries on both sides whose fields differ, with each field's old and new value.
+    pub changed: &'a [Changed],
+    /// Entries whose owners differ, also when the owner is inherited.
+    pub ownership: &'a [OwnerMove],
+    /// References that dangle in the head and did not in the base.
+    pub dangling: &'a [Dangling],
+    /// Routing test cases whose result differs between base and head.
+    pub routing: &'a [RoutingChange],
+}
+
+/// The length of each list of a [`DiffDoc`].
+#[derive(Debug, Serialize)]
+pub struct DiffSummary {
+    /// Entries added.
+    pub added: usize,
+    /// Entries removed.
+    pub removed: usize,
+    /// Entries renamed.
+    pub renamed: usize,
+    /// Entries with changed fields.
+    pub changed: usize,
+    /// Entries whose owners changed.
+    pub ownership: usize,
+    /// New dangling references.
+    pub dangling: usize,
+    /// Routing test cases that change result.
+    pub routing: usize,
+}
+
+/// The diff as a [`DiffDoc`].
+pub fn diff_doc<'a>(c: &'a Changes, sides: &Sides<'a>) -> DiffDoc<'a> {
+    DiffDoc {
+        version: 1,
+        base: sides.base,
+        head: sides.head,
+        summary: DiffSummary {
+            added: c.added.len(),
+            removed: c.removed.len(),
+            renamed: c.renamed.len(),
+            changed: c.changed.len(),
+            ownership: c.ownership.len(),
+            dangling: c.dangling.len(),
+            routing: c.routing.len(),
+        },
+        added: &c.added,
+        removed: &c.removed,
+        renamed: &c.renamed,
+        changed: &c.changed,
+        ownership: &c.ownership,
+        dangling: &c.dangling,
+        routing: &c.routing,
+    }
+}
+
 pub fn render(
     out: &mut dyn Write,
     c: &Changes,
@@ -65,27 +140,7 @@ pub fn render(
         ReportFormat::Human => human(out, c, sides, style),
         ReportFormat::Markdown => comment(out, c, sides),
         ReportFormat::Json => {
-            let doc = json!({
-                "version": 1,
-                "base": sides.base,
-                "head": sides.head,
-                "summary": {
-                    "added": c.added.len(),
-                    "removed": c.removed.len(),
-                    "renamed": c.renamed.len(),
-                    "changed": c.changed.len(),
-                    "ownership": c.ownership.len(),
-                    "dangling": c.dangling.len(),
-                    "routing": c.routing.len(),
-                },
-                "added": c.added,
-                "removed": c.removed,
-                "renamed": c.renamed,
-                "changed": c.changed,
-                "ownership": c.ownership,
-                "dangling": c.dangling,
-                "routing": c.routing,
-            });
+            let doc = diff_doc(c, sides);
             serde_json::to_writer_pretty(&mut *out, &doc)?;
             writeln!(out)
         }
@@ -304,4 +359,108 @@ fn comment(out: &mut dyn Write, c: &Changes, sides: &Sides<'_>) -> io::Result<()
         fields,
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::diff::FieldChange;
+    use crate::render::json_keys;
+
+    #[test]
+    fn json_is_one_diff_document_with_counts_and_rows() {
+        let entry = EntryRef {
+            entry: "Feature:search".into(),
+            name: "Search".into(),
+            file: "catalog/search.yaml".into(),
+            line: 1,
+        };
+        let changes = Changes {
+            added: vec![entry.clone()],
+            removed: vec![entry],
+            renamed: vec![Renamed {
+                from: "Feature:checkout".into(),
+                to: "Feature:pay".into(),
+            }],
+            changed: vec![Changed {
+                entry: "Product:shop".into(),
+                fields: vec![FieldChange {
+                    field: "tier".into(),
+                    old: Some(1.into()),
+                    new: None,
+                }],
+            }],
+            ownership: vec![OwnerMove {
+                entry: "Feature:pay".into(),
+                old: vec!["Team:web".into()],
+                new: vec!["Team:payments".into()],
+                via: Some("Product:shop".into()),
+            }],
+            dangling: vec![Dangling {
+                entry: Some("Service:old".into()),
+                file: "catalog/old.yaml".into(),
+                line: 3,
+                message: "no entry has the id `legacy`".into(),
+            }],
+            routing: vec![RoutingChange {
+                file: "routing/shop.yaml".into(),
+                line: 2,
+                case: "shop is down".into(),
+                base: "passed".into(),
+                head: "failed (owners: -Team:web +Team:payments)".into(),
+            }],
+        };
+        let sides = Sides {
+            base: "main",
+            head: "working tree",
+        };
+        let doc = diff_doc(&changes, &sides);
+        assert_eq!(
+            json_keys(&doc),
+            [
+                "version",
+                "base",
+                "head",
+                "summary",
+                "added",
+                "removed",
+                "renamed",
+                "changed",
+                "ownership",
+                "dangling",
+                "routing"
+            ]
+        );
+        let keys = [
+            "added",
+            "removed",
+            "renamed",
+            "changed",
+            "ownership",
+            "dangling",
+            "routing",
+        ];
+        assert_eq!(json_keys(&doc.summary), keys);
+        assert_eq!(json_keys(&doc.added[0]), ["entry", "name", "file", "line"]);
+        assert_eq!(json_keys(&doc.renamed[0]), ["from", "to"]);
+        assert_eq!(json_keys(&doc.changed[0]), ["entry", "fields"]);
+        assert_eq!(
+            json_keys(&doc.changed[0].fields[0]),
+            ["field", "old", "new"]
+        );
+        assert_eq!(json_keys(&doc.ownership[0]), ["entry", "old", "new", "via"]);
+        assert_eq!(
+            json_keys(&doc.dangling[0]),
+            ["entry", "file", "line", "message"]
+        );
+        assert_eq!(
+            json_keys(&doc.routing[0]),
+            ["file", "line", "case", "base", "head"]
+        );
+        let v = serde_json::to_value(&doc).unwrap();
+        assert_eq!(v["version"], 1);
+        assert_eq!(v["head"], "working tree");
+        assert!(keys.iter().all(|k| v["summary"][k] == 1), "{v}");
+        assert_eq!(v["changed"][0]["fields"][0]["new"], serde_json::Value::Null);
+    }
 }

@@ -385,36 +385,52 @@ fn human(out: &mut dyn Write, report: &Report<'_>, paths: &Paths, style: Style) 
 
 /// One problem in `validate --format json` (DESIGN.md §10).
 #[derive(Serialize)]
-struct JsonProblem<'a> {
-    code: Code,
-    severity: Severity,
-    message: &'a str,
-    file: Option<String>,
-    line: Option<usize>,
-    column: Option<usize>,
-    end_line: Option<usize>,
-    end_column: Option<usize>,
-    entry: Option<&'a str>,
-    help: Option<&'a str>,
+pub struct ProblemJson<'a> {
+    /// The stable code, such as `lore::dangling-ref` (README's table lists them all).
+    pub code: Code,
+    /// `error` or `warning`.
+    pub severity: Severity,
+    /// What is wrong, in full (human output shortens it).
+    pub message: &'a str,
+    /// The file, as the other formats show it; `null` for a problem of no file.
+    pub file: Option<String>,
+    /// 1-based line of the start; `null` with no file.
+    pub line: Option<usize>,
+    /// 1-based column (in characters) of the start; `null` with no file.
+    pub column: Option<usize>,
+    /// 1-based line of the end; `null` with no file.
+    pub end_line: Option<usize>,
+    /// 1-based column of the end; `null` with no file.
+    pub end_column: Option<usize>,
+    /// The entry the problem is in, `Type:id`; `null` when it is in none.
+    pub entry: Option<&'a str>,
+    /// What to do about it; `null` when there is nothing to add.
+    pub help: Option<&'a str>,
 }
 
 /// `validate --format json` (DESIGN.md §10).
 #[derive(Serialize)]
-struct JsonReport<'a> {
-    version: u32,
-    ok: bool,
-    entries: usize,
-    files: usize,
-    problems: Vec<JsonProblem<'a>>,
+pub struct ValidateDoc<'a> {
+    /// Always 1.
+    pub version: u32,
+    /// `true` when the problems reported hold no error (and no warning with `--strict`).
+    pub ok: bool,
+    /// Entries loaded.
+    pub entries: usize,
+    /// Files read.
+    pub files: usize,
+    /// The problems reported (those in the PATHs given, or of the change with
+    /// `--changed-since`), by file and position; problems of no file first.
+    pub problems: Vec<ProblemJson<'a>>,
 }
 
 fn json(out: &mut dyn Write, report: &Report<'_>, paths: &Paths) -> io::Result<()> {
-    let problems: Vec<JsonProblem<'_>> = report
+    let problems: Vec<ProblemJson<'_>> = report
         .problems
         .iter()
         .map(|d| {
             let p = position(report.sources, paths, &d.loc);
-            JsonProblem {
+            ProblemJson {
                 code: d.code,
                 severity: d.severity,
                 message: &d.message,
@@ -428,7 +444,7 @@ fn json(out: &mut dyn Write, report: &Report<'_>, paths: &Paths) -> io::Result<(
             }
         })
         .collect();
-    let doc = JsonReport {
+    let doc = ValidateDoc {
         version: 1,
         ok: report.ok,
         entries: report.entries,
@@ -595,6 +611,37 @@ mod tests {
         Loc::Span(FileId(0), span)
     }
 
+    #[test]
+    fn json_is_one_validate_document_with_located_problems() {
+        let d = Diag::error(Code::DanglingRef, "no entry has the id `x`", at(13..14));
+        let text = render_one("id: a\nowner: x\n", &[d], Format::Json);
+        assert_eq!(
+            crate::render::json_text_keys(&text),
+            ["version", "ok", "entries", "files", "problems"]
+        );
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let keys: Vec<&str> = v["problems"][0]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut want = [
+            "code",
+            "severity",
+            "message",
+            "file",
+            "line",
+            "column",
+            "end_line",
+            "end_column",
+            "entry",
+            "help",
+        ];
+        want.sort_unstable();
+        assert_eq!(keys, want);
+        assert_eq!(v["problems"][0]["code"], "lore::dangling-ref");
+    }
     #[test]
     fn short_lines_render_as_miette_draws_the_whole_file() {
         // ASCII: miette counts the header's column in bytes, lore (and JSON) in characters.

@@ -2,6 +2,17 @@
 //!
 //! Every renderer reads the same [`Diag`]s and the same source map, and computes line
 //! and column through [`crate::span`], so all formats agree on every position.
+//!
+//! Every `--format json` document is one serde type whose rustdoc is its contract
+//! (DESIGN.md §10), with `version` first:
+//!
+//! | command | document |
+//! |---|---|
+//! | `validate` | [`diagnostics::ValidateDoc`] |
+//! | `owners`, `impact` | [`query::OwnersDoc`], [`query::ImpactDoc`] |
+//! | `route` | [`route::RouteDoc`] (its rows: [`query::OwnerJson`], [`query::ImpactedJson`]) |
+//! | `show`, `list`, `search`, `graph` | [`browse::ShowDoc`], [`browse::ListDoc`], [`browse::SearchDoc`], [`browse::GraphDoc`] |
+//! | `diff`, `stale` | [`changes::DiffDoc`], [`stale::StaleDoc`] |
 
 pub mod browse;
 pub mod changes;
@@ -105,4 +116,34 @@ pub fn where_(sources: &SourceMap, paths: &Paths, d: &Diag) -> String {
     position(sources, paths, &d.loc)
         .map(|p| format!("{}:{}:{}", p.file, p.line, p.column))
         .unwrap_or_default()
+}
+
+/// The top-level keys of a document as serialized, in order: what a script sees.
+#[cfg(test)]
+pub(crate) fn json_keys(doc: &impl serde::Serialize) -> Vec<String> {
+    json_text_keys(&serde_json::to_string(doc).expect("serializable"))
+}
+
+/// The top-level keys of the JSON object `text`, in order.
+#[cfg(test)]
+pub(crate) fn json_text_keys(text: &str) -> Vec<String> {
+    use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+
+    struct Keys;
+    impl<'de> Visitor<'de> for Keys {
+        type Value = Vec<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Vec<String>, A::Error> {
+            let mut keys = Vec::new();
+            while let Some((k, IgnoredAny)) = map.next_entry::<String, IgnoredAny>()? {
+                keys.push(k);
+            }
+            Ok(keys)
+        }
+    }
+    serde_json::Deserializer::from_str(text)
+        .deserialize_map(Keys)
+        .expect("a JSON object")
 }

@@ -40,6 +40,7 @@ pub enum ViewFormat {
 /// `{"version":1, "owners":[{"of":"Type:id", "owner":"Type:id", "name", "summary":{…}, "path":["Type:id", …], "explain"}]}`.
 #[derive(Debug, Serialize)]
 pub struct OwnersDoc {
+    /// Always 1.
     pub version: u32,
     /// Per REF in the order given, its owners (closest first, then by `Type:id`).
     pub owners: Vec<OwnerJson>,
@@ -224,6 +225,7 @@ fn md_owner(c: &Catalog, o: &Owner) -> String {
 /// `{"version":1, "roots":["Type:id"], "impacted":[{"entry":"Type:id", "type", "name", "distance":N, "via":"Type:id", "chain":["Type:id", …], "chain_truncated":true?}], "totals":{"Type":{"attr":number}}}`.
 #[derive(Debug, Serialize)]
 pub struct ImpactDoc {
+    /// Always 1.
     pub version: u32,
     /// The entries asked about, sorted by `Type:id`.
     pub roots: Vec<String>,
@@ -239,6 +241,7 @@ pub struct ImpactDoc {
 /// entries, so the document stays linear in the number of impacted entries.
 pub const JSON_CHAIN_MAX: usize = 32;
 
+/// One impacted entry, as `impact` and `route` write it.
 #[derive(Debug, Serialize)]
 pub struct ImpactedJson {
     /// `Type:id`.
@@ -246,6 +249,7 @@ pub struct ImpactedJson {
     /// The entry's type.
     #[serde(rename = "type")]
     pub type_: String,
+    /// Display name (the id when the entry has none).
     pub name: String,
     /// Impact steps from the nearest root.
     pub distance: usize,

@@ -6,12 +6,15 @@
 //! and bidi characters cannot rewrite the responder's screen and payload text cannot add
 //! links or formatting.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::{self, Write};
 
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::{Number, Value};
 
-use super::query::{explain_shown, impacted_json, owner_json, summary_pairs};
+use super::query::{
+    explain_shown, impacted_json, owner_json, summary_pairs, ImpactedJson, OwnerJson,
+};
 use crate::alert::route::Route;
 use crate::graph::{Catalog, EntryId};
 use crate::query::Owner;
@@ -28,38 +31,163 @@ pub enum RouteFormat {
     Markdown,
 }
 
-/// The route as DESIGN.md §10's `route` object. Added fields: `matches[].key`,
-/// `unmatched[].key`, `ambiguous`; owners and impacted rows are those of `lore owners`
-/// and `lore impact` (with `explain`, `type`, `via`, and chains cut to their last 32
-/// entries with `chain_truncated`).
-pub fn json(c: &Catalog, r: &Route) -> Value {
-    json!({
-        "version": 1,
-        "source": r.found.source,
-        "scanned": r.found.scanned,
-        "alerts": r.found.alerts.iter().map(|a| json!({
-            "title": a.title, "status": a.status, "severity": a.severity,
-        })).collect::<Vec<_>>(),
-        "matches": r.found.matches.iter().map(|m| json!({
-            "entry": c.key(m.entry), "value": m.value, "path": m.path,
-            "via": m.via.as_str(), "key": m.key,
-        })).collect::<Vec<_>>(),
-        "ambiguous": r.found.ambiguous.iter().map(|a| json!({
-            "value": a.value, "path": a.path, "key": a.key,
-            "candidates": a.candidates.iter().map(|&e| c.key(e)).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-        "unmatched": r.found.unmatched.iter().map(|u| json!({
-            "value": u.value, "path": u.path, "key": u.key,
-        })).collect::<Vec<_>>(),
-        "owners": r.owners.iter().map(|o| owner_json(c, o)).collect::<Vec<_>>(),
-        "impacted": r.impact.impacted.iter()
+/// `lore route --format json`: DESIGN.md §10's `route` object. Added fields:
+/// `matches[].key`, `unmatched[].key`, `ambiguous`; owners and impacted rows are those of
+/// `lore owners` and `lore impact`.
+#[derive(Debug, Serialize)]
+pub struct RouteDoc {
+    /// Always 1.
+    pub version: u32,
+    /// The payload's source: a built-in (`alertmanager`, `grafana`…) or one of lore.yaml's
+    /// `alerts.sources`; `null` when none recognized the payload.
+    pub source: Option<String>,
+    /// `true` when no source recognized the payload and every value in it was tried.
+    pub scanned: bool,
+    /// The payload's alerts, in payload order (Alertmanager and Grafana group several).
+    pub alerts: Vec<AlertJson>,
+    /// Payload values that named an entry: first those whose key names the entry's type
+    /// (`service=…`), then the others, each group in payload order; each entry once.
+    pub matches: Vec<MatchJson>,
+    /// Values that name entries of several types equally well, and so match none.
+    pub ambiguous: Vec<AmbiguousJson>,
+    /// Values tried that name no entry.
+    pub unmatched: Vec<UnmatchedJson>,
+    /// The owners of each match, in match order, as `lore owners` writes them.
+    pub owners: Vec<OwnerJson>,
+    /// What breaks with the matched entries, as `lore impact` writes it.
+    pub impacted: Vec<ImpactedJson>,
+    /// Type → attribute → sum over the matched and impacted entries, as in `lore impact`.
+    pub totals: BTreeMap<String, BTreeMap<String, Number>>,
+    /// The notes that hold: lore.yaml's global notes first, then those of matched
+    /// entries' types, then of impacted entries' types.
+    pub notes: Vec<NoteJson>,
+}
+
+/// One alert of the payload; each field `null` when the payload does not say.
+#[derive(Debug, Serialize)]
+pub struct AlertJson {
+    /// Its name or summary (`alertname`, a title).
+    pub title: Option<String>,
+    /// `firing`, `resolved`, or the source's own word.
+    pub status: Option<String>,
+    /// As the payload writes it (`critical`, `P1`…).
+    pub severity: Option<String>,
+}
+
+/// A payload value that named an entry.
+#[derive(Debug, Serialize)]
+pub struct MatchJson {
+    /// The entry named, `Type:id`.
+    pub entry: String,
+    /// The payload's value.
+    pub value: String,
+    /// Where in the payload (RFC 9535 normalized path, `$['labels']['service']`).
+    pub path: String,
+    /// `id` or `alias`: what of the entry the value equals.
+    pub via: &'static str,
+    /// The label, tag or field name the value came with; `null` for a bare value.
+    pub key: Option<String>,
+}
+
+/// A payload value that names entries of several types equally well.
+#[derive(Debug, Serialize)]
+pub struct AmbiguousJson {
+    /// The payload's value.
+    pub value: String,
+    /// Where in the payload (RFC 9535 normalized path).
+    pub path: String,
+    /// The label, tag or field name the value came with; `null` for a bare value.
+    pub key: Option<String>,
+    /// The entries it could name, `Type:id`.
+    pub candidates: Vec<String>,
+}
+
+/// A payload value that was tried and names nothing.
+#[derive(Debug, Serialize)]
+pub struct UnmatchedJson {
+    /// The payload's value.
+    pub value: String,
+    /// Where in the payload (RFC 9535 normalized path).
+    pub path: String,
+    /// The label, tag or field name the value came with; `null` for a bare value.
+    pub key: Option<String>,
+}
+
+/// A note that holds for this alert.
+#[derive(Debug, Serialize)]
+pub struct NoteJson {
+    /// The entry whose type's note it is, `Type:id`; `null` for lore.yaml's global notes.
+    pub entry: Option<String>,
+    /// The note, its template filled in.
+    pub text: String,
+}
+
+/// The route as a [`RouteDoc`].
+pub fn json(c: &Catalog, r: &Route) -> RouteDoc {
+    RouteDoc {
+        version: 1,
+        source: r.found.source.clone(),
+        scanned: r.found.scanned,
+        alerts: r
+            .found
+            .alerts
+            .iter()
+            .map(|a| AlertJson {
+                title: a.title.clone(),
+                status: a.status.clone(),
+                severity: a.severity.clone(),
+            })
+            .collect(),
+        matches: r
+            .found
+            .matches
+            .iter()
+            .map(|m| MatchJson {
+                entry: c.key(m.entry),
+                value: m.value.clone(),
+                path: m.path.clone(),
+                via: m.via.as_str(),
+                key: m.key.clone(),
+            })
+            .collect(),
+        ambiguous: r
+            .found
+            .ambiguous
+            .iter()
+            .map(|a| AmbiguousJson {
+                value: a.value.clone(),
+                path: a.path.clone(),
+                key: a.key.clone(),
+                candidates: a.candidates.iter().map(|&e| c.key(e)).collect(),
+            })
+            .collect(),
+        unmatched: r
+            .found
+            .unmatched
+            .iter()
+            .map(|u| UnmatchedJson {
+                value: u.value.clone(),
+                path: u.path.clone(),
+                key: u.key.clone(),
+            })
+            .collect(),
+        owners: r.owners.iter().map(|o| owner_json(c, o)).collect(),
+        impacted: r
+            .impact
+            .impacted
+            .iter()
             .map(|i| impacted_json(c, &r.impact, i))
-            .collect::<Vec<_>>(),
-        "totals": r.impact.totals,
-        "notes": r.notes.iter().map(|n| json!({
-            "entry": n.entry.map(|e| c.key(e)), "text": n.text,
-        })).collect::<Vec<_>>(),
-    })
+            .collect(),
+        totals: r.impact.totals.clone(),
+        notes: r
+            .notes
+            .iter()
+            .map(|n| NoteJson {
+                entry: n.entry.map(|e| c.key(e)),
+                text: n.text.clone(),
+            })
+            .collect(),
+    }
 }
 
 /// `Type id`, escaped for a terminal.
@@ -479,4 +607,81 @@ pub fn markdown(c: &Catalog, r: &Route, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "**Links:** {}", items.join(" · "))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::json_keys;
+
+    #[test]
+    fn json_is_the_documented_route_object_with_owners_and_impact_rows() {
+        let (_d, c) = crate::load::test_catalog(&[
+            ("schemas/team.yaml", "type: Team\n"),
+            (
+                "schemas/service.yaml",
+                "type: Service\nrelations:\n  owner: {to: Team, owner: true}\n  depends_on: {to: Service, many: true, impact: source}\n",
+            ),
+            (
+                "catalog/all.yaml",
+                "type: Team\nid: web\n---\ntype: Service\nid: pay\naliases: [pay-api]\nowner: web\n---\ntype: Service\nid: shop\nowner: web\ndepends_on: [pay]\n",
+            ),
+        ]);
+        let payload = serde_json::json!({
+            "version": "4", "groupKey": "g", "status": "firing",
+            "alerts": [{"status": "firing", "labels": {"alertname": "Down", "service": "pay-api", "zone": "eu-1"}}],
+        });
+        let r = crate::alert::route::route(&c, &payload, None).unwrap();
+        let doc = json(&c, &r);
+        assert_eq!(
+            json_keys(&doc),
+            [
+                "version",
+                "source",
+                "scanned",
+                "alerts",
+                "matches",
+                "ambiguous",
+                "unmatched",
+                "owners",
+                "impacted",
+                "totals",
+                "notes"
+            ]
+        );
+        assert_eq!(json_keys(&doc.alerts[0]), ["title", "status", "severity"]);
+        assert_eq!(
+            json_keys(&doc.matches[0]),
+            ["entry", "value", "path", "via", "key"]
+        );
+        assert_eq!(json_keys(&doc.unmatched[0]), ["value", "path", "key"]);
+        let v = serde_json::to_value(&doc).unwrap();
+        assert_eq!(v["version"], 1);
+        assert_eq!(v["source"], "alertmanager");
+        assert_eq!(v["matches"][0]["entry"], "Service:pay");
+        assert_eq!(v["matches"][0]["via"], "alias");
+        // The rows of `lore owners` and `lore impact`, field for field.
+        let owners = serde_json::to_value(owner_json(&c, &r.owners[0])).unwrap();
+        assert_eq!(v["owners"][0], owners);
+        let impacted =
+            serde_json::to_value(impacted_json(&c, &r.impact, &r.impact.impacted[0])).unwrap();
+        assert_eq!(v["impacted"][0], impacted);
+        assert_eq!(v["impacted"][0]["entry"], "Service:shop");
+    }
+
+    #[test]
+    fn ambiguous_and_note_rows_keep_their_field_names() {
+        let a = AmbiguousJson {
+            value: "pay".into(),
+            path: "$['labels']['app']".into(),
+            key: Some("app".into()),
+            candidates: vec!["Service:pay".into(), "Database:pay".into()],
+        };
+        assert_eq!(json_keys(&a), ["value", "path", "key", "candidates"]);
+        let n = NoteJson {
+            entry: None,
+            text: "page the incident commander".into(),
+        };
+        assert_eq!(json_keys(&n), ["entry", "text"]);
+    }
 }

@@ -50,47 +50,112 @@ fn reach(c: &Catalog, owner: Option<usize>) -> String {
     }
 }
 
-/// `stale --format json`: `{"version":1, "max_age_days", "now":"YYYY-MM-DD", "entries":N,
-/// "stale":N, "truncated":bool, "unknown":["Type:id"], "owners":[{"owner":"Type:id"|null,
-/// "name", "summary":{…}, "entries":[{"entry", "name", "file", "line", "age_days",
-/// "last_change":{"commit", "author", "email", "date", "summary"}}]}]}`.
-#[derive(Serialize)]
-struct JsonReport<'a> {
-    version: u32,
-    max_age_days: i64,
-    now: String,
-    entries: usize,
-    stale: usize,
-    truncated: bool,
-    unknown: Vec<String>,
-    owners: Vec<JsonGroup<'a>>,
+/// `lore stale --format json`: the stale entries grouped by owner.
+#[derive(Debug, Serialize)]
+pub struct StaleDoc<'a> {
+    /// Always 1.
+    pub version: u32,
+    /// The maximum age in days: entries untouched for longer are stale.
+    pub max_age_days: i64,
+    /// The day ages are counted to, `YYYY-MM-DD` (UTC; `LORE_NOW` when set).
+    pub now: String,
+    /// Entries looked at: the whole catalog.
+    pub entries: usize,
+    /// Distinct stale entries (an entry with two owners is in two groups, counted once).
+    pub stale: usize,
+    /// `true` when the clone's history is cut short (shallow clone): ages older than it
+    /// are unknown, and those entries are in `unknown`.
+    pub truncated: bool,
+    /// `Type:id` of the entries whose age the history cannot tell, sorted.
+    pub unknown: Vec<String>,
+    /// One group per owner, sorted by the owner's `Type:id`; entries nobody owns last.
+    pub owners: Vec<StaleGroupJson<'a>>,
 }
 
-#[derive(Serialize)]
-struct JsonGroup<'a> {
-    owner: Option<String>,
-    name: Option<&'a str>,
-    summary: serde_json::Map<String, Value>,
-    entries: Vec<JsonEntry<'a>>,
+/// The stale entries of one owner.
+#[derive(Debug, Serialize)]
+pub struct StaleGroupJson<'a> {
+    /// The owner, `Type:id`; `null` for the entries nobody owns.
+    pub owner: Option<String>,
+    /// The owner's display name; `null` with no owner.
+    pub name: Option<&'a str>,
+    /// The owner type's `summary` attributes the owner has: how to reach them (empty with
+    /// no owner).
+    pub summary: serde_json::Map<String, Value>,
+    /// Oldest first, then by `Type:id`.
+    pub entries: Vec<StaleEntryJson<'a>>,
 }
 
-#[derive(Serialize)]
-struct JsonEntry<'a> {
-    entry: String,
-    name: &'a str,
-    file: String,
-    line: usize,
-    age_days: i64,
-    last_change: JsonChange<'a>,
+/// One stale entry.
+#[derive(Debug, Serialize)]
+pub struct StaleEntryJson<'a> {
+    /// `Type:id`.
+    pub entry: String,
+    /// Display name (the id when the entry has none).
+    pub name: &'a str,
+    /// The entry's file, relative to the catalog root.
+    pub file: String,
+    /// 1-based line of the entry's first line.
+    pub line: usize,
+    /// Whole days from `last_change` to `now`.
+    pub age_days: i64,
+    /// The newest commit among the entry's lines.
+    pub last_change: ChangeJson<'a>,
 }
 
-#[derive(Serialize)]
-struct JsonChange<'a> {
-    commit: &'a str,
-    author: &'a str,
-    email: &'a str,
-    date: String,
-    summary: &'a str,
+/// A commit, as git blame found it.
+#[derive(Debug, Serialize)]
+pub struct ChangeJson<'a> {
+    /// Full hex id.
+    pub commit: &'a str,
+    /// Author name.
+    pub author: &'a str,
+    /// Author email.
+    pub email: &'a str,
+    /// Author date, `YYYY-MM-DD` (UTC).
+    pub date: String,
+    /// First line of the commit message.
+    pub summary: &'a str,
+}
+
+/// The report as a [`StaleDoc`].
+pub fn stale_doc<'a>(c: &'a Catalog, r: &'a Report) -> StaleDoc<'a> {
+    StaleDoc {
+        version: 1,
+        max_age_days: r.max_age_days,
+        now: date::day(r.now),
+        entries: r.checked,
+        stale: r.stale,
+        truncated: r.truncated,
+        unknown: r.unknown.iter().map(|&e| c.key(e)).collect(),
+        owners: r
+            .groups
+            .iter()
+            .map(|g| StaleGroupJson {
+                owner: g.owner.map(|o| c.key(o)),
+                name: g.owner.map(|o| c.entries[o].name()),
+                summary: g.owner.map(|o| summary(c, o)).unwrap_or_default(),
+                entries: g
+                    .entries
+                    .iter()
+                    .map(|s| StaleEntryJson {
+                        entry: c.key(s.entry),
+                        name: c.entries[s.entry].name(),
+                        file: c.sources.display_path(c.entries[s.entry].file),
+                        line: s.line,
+                        age_days: s.age_days,
+                        last_change: ChangeJson {
+                            commit: &s.last_change.commit,
+                            author: &s.last_change.author,
+                            email: &s.last_change.email,
+                            date: s.last_change.date(),
+                            summary: &s.last_change.summary,
+                        },
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
 }
 
 pub fn render(
@@ -165,44 +230,97 @@ pub fn render(
             Ok(())
         }
         ReportFormat::Json => {
-            let doc = JsonReport {
-                version: 1,
-                max_age_days: r.max_age_days,
-                now: date::day(r.now),
-                entries: r.checked,
-                stale: r.stale,
-                truncated: r.truncated,
-                unknown: r.unknown.iter().map(|&e| c.key(e)).collect(),
-                owners: r
-                    .groups
-                    .iter()
-                    .map(|g| JsonGroup {
-                        owner: g.owner.map(|o| c.key(o)),
-                        name: g.owner.map(|o| c.entries[o].name()),
-                        summary: g.owner.map(|o| summary(c, o)).unwrap_or_default(),
-                        entries: g
-                            .entries
-                            .iter()
-                            .map(|s| JsonEntry {
-                                entry: c.key(s.entry),
-                                name: c.entries[s.entry].name(),
-                                file: c.sources.display_path(c.entries[s.entry].file),
-                                line: s.line,
-                                age_days: s.age_days,
-                                last_change: JsonChange {
-                                    commit: &s.last_change.commit,
-                                    author: &s.last_change.author,
-                                    email: &s.last_change.email,
-                                    date: s.last_change.date(),
-                                    summary: &s.last_change.summary,
-                                },
-                            })
-                            .collect(),
-                    })
-                    .collect(),
-            };
+            let doc = stale_doc(c, r);
             serde_json::to_writer_pretty(&mut *out, &doc)?;
             writeln!(out)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::Change;
+    use crate::query::stale::{Group, StaleEntry};
+    use crate::render::json_keys;
+
+    #[test]
+    fn json_is_one_stale_document_grouped_by_owner() {
+        let (_d, c) = crate::load::test_catalog(&[
+            (
+                "schemas/team.yaml",
+                "type: Team\nschema:\n  properties:\n    slack: {type: string}\nsummary: [slack]\n",
+            ),
+            (
+                "schemas/service.yaml",
+                "type: Service\nrelations:\n  owner: {to: Team, owner: true}\n",
+            ),
+            (
+                "catalog/all.yaml",
+                "type: Team\nid: web\nslack: '#web'\n---\ntype: Service\nid: pay\nowner: web\n",
+            ),
+        ]);
+        let (web, pay) = (0, 1);
+        assert_eq!(
+            (c.key(web), c.key(pay)),
+            ("Team:web".into(), "Service:pay".into())
+        );
+        let last_change = Change {
+            commit: "0123456789abcdef".into(),
+            author: "Ada".into(),
+            email: "ada@example.com".into(),
+            time: 0,
+            summary: "add pay".into(),
+        };
+        let report = Report {
+            max_age_days: 180,
+            now: 400 * 86_400,
+            checked: 2,
+            stale: 1,
+            groups: vec![Group {
+                owner: Some(web),
+                entries: vec![StaleEntry {
+                    entry: pay,
+                    line: 4,
+                    age_days: 400,
+                    last_change,
+                }],
+            }],
+            unknown: vec![],
+            truncated: false,
+        };
+        let doc = stale_doc(&c, &report);
+        assert_eq!(
+            json_keys(&doc),
+            [
+                "version",
+                "max_age_days",
+                "now",
+                "entries",
+                "stale",
+                "truncated",
+                "unknown",
+                "owners"
+            ]
+        );
+        let group = &doc.owners[0];
+        assert_eq!(json_keys(group), ["owner", "name", "summary", "entries"]);
+        assert_eq!(
+            json_keys(&group.entries[0]),
+            ["entry", "name", "file", "line", "age_days", "last_change"]
+        );
+        assert_eq!(
+            json_keys(&group.entries[0].last_change),
+            ["commit", "author", "email", "date", "summary"]
+        );
+        let v = serde_json::to_value(&doc).unwrap();
+        assert_eq!(v["version"], 1);
+        assert_eq!(v["now"], "1971-02-05");
+        assert_eq!(v["owners"][0]["owner"], "Team:web");
+        assert_eq!(v["owners"][0]["summary"]["slack"], "#web");
+        assert_eq!(
+            v["owners"][0]["entries"][0]["last_change"]["date"],
+            "1970-01-01"
+        );
     }
 }
