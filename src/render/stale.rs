@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::changes::ReportFormat;
-use crate::graph::Catalog;
+use crate::graph::{Catalog, EntryId};
 use crate::history::date;
 use crate::query::stale::{summary, Report};
 use crate::term::{escape, markdown, markdown_code};
@@ -23,7 +23,7 @@ fn headline(c: &Catalog, r: &Report) -> String {
     format!(
         "{} of {} entries untouched for more than {} (as of {}), {} owner{}",
         r.stale,
-        c.entries.len(),
+        c.len(),
         days(r.max_age_days),
         date(r.now),
         owners,
@@ -32,7 +32,7 @@ fn headline(c: &Catalog, r: &Report) -> String {
 }
 
 /// The owner and how to reach them, unescaped.
-fn reach(c: &Catalog, owner: Option<usize>) -> String {
+fn reach(c: &Catalog, owner: Option<EntryId>) -> String {
     let Some(o) = owner else {
         return "(no owner)".into();
     };
@@ -119,7 +119,7 @@ pub fn render(
                         "  {}  {}  {}:{}  {} {} {}",
                         escape(&c.key(s.entry)),
                         days(s.age_days),
-                        escape(&c.sources.display_path(c.entries[s.entry].file)),
+                        escape(&c.sources.display_path(c.entry(s.entry).file)),
                         s.line,
                         ch.date(),
                         escape(&ch.author),
@@ -156,7 +156,7 @@ pub fn render(
                         markdown(&ch.summary),
                         markdown_code(&format!(
                             "{}:{}",
-                            c.sources.display_path(c.entries[s.entry].file),
+                            c.sources.display_path(c.entry(s.entry).file),
                             s.line
                         )),
                     )?;
@@ -178,15 +178,15 @@ pub fn render(
                     .iter()
                     .map(|g| JsonGroup {
                         owner: g.owner.map(|o| c.key(o)),
-                        name: g.owner.map(|o| c.entries[o].name()),
+                        name: g.owner.map(|o| c.entry(o).name()),
                         summary: g.owner.map(|o| summary(c, o)).unwrap_or_default(),
                         entries: g
                             .entries
                             .iter()
                             .map(|s| JsonEntry {
                                 entry: c.key(s.entry),
-                                name: c.entries[s.entry].name(),
-                                file: c.sources.display_path(c.entries[s.entry].file),
+                                name: c.entry(s.entry).name(),
+                                file: c.sources.display_path(c.entry(s.entry).file),
                                 line: s.line,
                                 age_days: s.age_days,
                                 last_change: JsonChange {
