@@ -281,3 +281,72 @@ pub(crate) fn link(u: Unlinked) -> Catalog {
     cycles::find_cycles(&mut c);
     c
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn linked() -> (tempfile::TempDir, Catalog) {
+        crate::load::test_catalog(&[
+            ("schemas/team.yaml", "type: Team\n"),
+            (
+                "schemas/service.yaml",
+                "type: Service\nrelations:\n  owner: {to: Team, owner: true}\n  depends_on: {to: Service, many: true}\n",
+            ),
+            (
+                "catalog/all.yaml",
+                "type: Team\nid: t\n---\ntype: Service\nid: a\nowner: t\ndepends_on: [c, b, c]\n---\ntype: Service\nid: b\nowner: t\ndepends_on: [a]\n---\ntype: Service\nid: c\n",
+            ),
+        ])
+    }
+
+    fn named(c: &Catalog, edge: &Edge) -> String {
+        format!(
+            "{} {} {}",
+            c.key(edge.from),
+            c.relation(edge).name,
+            c.key(edge.to)
+        )
+    }
+
+    #[test]
+    fn out_follows_relation_order_then_list_order_and_into_mirrors_it() {
+        let (_d, catalog) = linked();
+        let c = &catalog;
+        let a = c.lookup(c.type_id("Service").unwrap(), "a").unwrap();
+        let out: Vec<(String, Option<u32>)> =
+            c.out(a).map(|edge| (named(c, edge), edge.item)).collect();
+        assert_eq!(
+            out,
+            [
+                ("Service:a depends_on Service:c".to_owned(), Some(0)),
+                ("Service:a depends_on Service:b".to_owned(), Some(1)),
+                ("Service:a owner Team:t".to_owned(), None),
+            ]
+        );
+        let by_id: Vec<String> = c.out_ids(a).map(|i| named(c, c.edge(i))).collect();
+        let by_edge: Vec<String> = c.out(a).map(|edge| named(c, edge)).collect();
+        assert_eq!(by_id, by_edge);
+
+        let t = c.lookup(c.type_id("Team").unwrap(), "t").unwrap();
+        let into: Vec<String> = c.into(t).map(|edge| named(c, edge)).collect();
+        assert_eq!(into, ["Service:a owner Team:t", "Service:b owner Team:t"]);
+
+        // Every edge is out of its source and into its target, once.
+        let mut total = 0;
+        for (e, entry) in c.entries() {
+            assert_eq!(c.type_of(e).name, c.type_def(entry.type_id).name);
+            for edge in c.out(e) {
+                total += 1;
+                let back = c.into(edge.to).filter(|x| named(c, x) == named(c, edge));
+                assert_eq!(back.count(), 1, "{}", named(c, edge));
+            }
+        }
+        assert_eq!(total, c.edge_count());
+        assert_eq!(c.len(), 4);
+        assert_eq!(
+            c.entry_ids().next_back().map(|e| c.key(e)).as_deref(),
+            Some("Service:c")
+        );
+    }
+}
