@@ -204,7 +204,7 @@ pub fn encode(types: &[crate::model::TypeDef], entries: &[Entry], problems: &[Di
     let entries: Vec<(&str, &str, usize, usize, usize, &Value)> = entries
         .iter()
         .map(|e| {
-            let t = types[e.type_id].name.as_str();
+            let t = types[e.type_id.index()].name.as_str();
             (t, e.id.as_str(), e.doc, e.span.start, e.span.end, &e.value)
         })
         .collect();
@@ -334,9 +334,8 @@ mod tests {
 
     fn summary(c: &graph::Catalog) -> Vec<String> {
         let mut out: Vec<String> = c
-            .entries
-            .iter()
-            .map(|e| format!("{:?} {} {}", e.span, e.id, e.value))
+            .entries()
+            .map(|(_, e)| format!("{:?} {} {}", e.span, e.id, e.value))
             .collect();
         out.extend(
             c.problems

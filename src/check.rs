@@ -192,7 +192,7 @@ fn check_entry(
         );
         return None;
     };
-    let t = &ctx.types[type_id];
+    let t = &ctx.types[type_id.index()];
     let id = match map.get("id") {
         Some(Value::String(id)) if !id.is_empty() => id.clone(),
         Some(_) => {
@@ -238,7 +238,7 @@ fn check_entry(
             .with_help("rename the entry; keep the old name in `aliases` so alerts still find it"),
         );
     }
-    if let Some(Some(validator)) = ctx.validators.get(type_id) {
+    if let Some(Some(validator)) = ctx.validators.get(type_id.index()) {
         if !validator.is_valid(&value) {
             let fields = t.fields();
             for v in schema::violations(validator, &value, &fields, false) {

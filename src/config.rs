@@ -492,7 +492,7 @@ mod tests {
         let types: HashMap<String, TypeId> = types
             .iter()
             .enumerate()
-            .map(|(i, t)| ((*t).to_owned(), i))
+            .map(|(i, t)| ((*t).to_owned(), TypeId::new(i)))
             .collect();
         let mut out = Vec::new();
         let raw = parse(Some(&d), &mut out);
@@ -567,7 +567,7 @@ mod tests {
             doc: &docs[0],
             text,
         };
-        let types = HashMap::from([("Service".to_owned(), 0)]);
+        let types = HashMap::from([("Service".to_owned(), TypeId::new(0))]);
         parse(Some(&d), &mut out).validate(
             &ValidationContext {
                 doc: Some(&d),

@@ -200,7 +200,7 @@ pub fn load_with(
     let type_by_name: HashMap<String, TypeId> = types
         .iter()
         .enumerate()
-        .map(|(i, t)| (t.name.clone(), i))
+        .map(|(i, t)| (t.name.clone(), TypeId::new(i)))
         .collect();
     let config = raw_config.validate(
         &config::ValidationContext {
@@ -258,22 +258,17 @@ pub fn load_with(
         entries.extend(r.entries);
     }
 
-    let mut catalog = Catalog {
+    let mut catalog = graph::link(graph::Unlinked {
         root: root.to_path_buf(),
         config,
         sources,
         types,
+        type_by_name,
         entries,
-        edges: Vec::new(),
-        outgoing: Vec::new(),
-        incoming: Vec::new(),
         files,
         cache_hits,
         problems,
-        index: Vec::new(),
-        type_by_name,
-    };
-    graph::link(&mut catalog);
+    });
     place(&mut catalog, limits);
     let sources = &catalog.sources;
     catalog.problems.sort_by_cached_key(|d| order(sources, d));

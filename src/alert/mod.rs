@@ -376,7 +376,7 @@ struct Matcher<'c> {
 impl<'c> Matcher<'c> {
     fn new(c: &'c Catalog) -> Matcher<'c> {
         let mut key_types: HashMap<String, Vec<TypeId>> = HashMap::new();
-        for (t, def) in c.types.iter().enumerate() {
+        for (t, def) in c.types() {
             for k in &def.alert_keys {
                 let types = key_types.entry(normalize_key(k)).or_default();
                 if !types.contains(&t) {

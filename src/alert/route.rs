@@ -63,8 +63,8 @@ fn entry_notes(c: &Catalog, route: &mut Route) {
         .chain(route.impact.impacted.iter().map(|i| i.entry))
         .collect();
     for e in involved {
-        let entry = &c.entries[e];
-        let t = &c.types[entry.type_id];
+        let entry = c.entry(e);
+        let t = c.type_def(entry.type_id);
         if t.notes.is_empty() {
             continue;
         }
@@ -91,10 +91,10 @@ fn entry_notes(c: &Catalog, route: &mut Route) {
 /// The variables global notes see (DESIGN.md §3).
 pub fn note_variables(c: &Catalog, route: &Route) -> Vec<(&'static str, Value)> {
     let describe = |e: EntryId| {
-        let entry = &c.entries[e];
+        let entry = c.entry(e);
         json!({
             "entry": c.key(e),
-            "type": c.types[entry.type_id].name,
+            "type": c.type_def(entry.type_id).name,
             "id": entry.id,
             "name": entry.name(),
         })

@@ -11,7 +11,7 @@ use crate::term::escape;
 pub fn run(args: &ListArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Error> {
     let c = refs::load(catalog, io)?;
     let Some(t) = c.type_id(&args.type_name) else {
-        let names: Vec<&str> = c.types.iter().map(|t| t.name.as_str()).collect();
+        let names: Vec<&str> = c.types().map(|(_, t)| t.name.as_str()).collect();
         let near = closest(&args.type_name, names.iter().copied());
         let hint = match near.first() {
             Some(n) => format!("did you mean `{n}`?"),
@@ -44,7 +44,7 @@ pub fn run(args: &ListArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Ou
             escape(&err.message)
         )?;
     }
-    let type_name = &c.types[t].name;
+    let type_name = &c.type_def(t).name;
     if listed.entries.is_empty() {
         let why = match &args.filter {
             Some(f) => format!("no {type_name} entry matches `{f}`"),

@@ -25,10 +25,8 @@ pub fn run(args: &OwnersArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<
 
 /// Why an entry has no owner, and what to set.
 fn no_owner(c: &Catalog, e: EntryId) -> String {
-    let t = &c.types[c.entries[e].type_id];
-    let has_parent = c.outgoing[e]
-        .iter()
-        .any(|&i| t.relations[c.edges[i].relation].parent);
+    let t = c.type_of(e);
+    let has_parent = c.out(e).any(|edge| c.relation(edge).parent);
     let owner_rel = t.relations.iter().find(|r| r.owner);
     let parent_rel = t.relations.iter().find(|r| r.parent);
     let key = c.key(e);

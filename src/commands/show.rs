@@ -22,7 +22,7 @@ pub fn run(args: &ShowArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Ou
 
 /// The last commit that touched the entry's lines, if the catalog is in git.
 fn last_change(c: &crate::graph::Catalog, e: crate::graph::EntryId) -> Option<browse::LastChange> {
-    let entry = &c.entries[e];
+    let entry = c.entry(e);
     let file = c.sources.get(entry.file);
     let first = c.sources.line_col(entry.file, entry.span.start).0 - 1;
     let last = c

@@ -74,7 +74,7 @@ pub fn run(
     let report = Report {
         sources: &catalog.sources,
         problems: &shown,
-        entries: catalog.entries.len(),
+        entries: catalog.len(),
         files: catalog.files,
         ok,
     };

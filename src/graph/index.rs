@@ -7,20 +7,20 @@ use crate::graph::{Catalog, EntryId};
 
 /// Index ids and aliases per type; report clashes naming both places.
 pub(super) fn build_index(c: &mut Catalog) {
-    let mut counts = vec![0usize; c.types.len()];
-    for e in &c.entries {
-        counts[e.type_id] += 1 + e.aliases().count();
+    let mut counts = vec![0usize; c.types().len()];
+    for (_, e) in c.entries() {
+        counts[e.type_id.index()] += 1 + e.aliases().count();
     }
     let mut index: Vec<HashMap<String, EntryId>> =
         counts.iter().map(|&n| HashMap::with_capacity(n)).collect();
     let mut problems = Vec::new();
     // Ids first, so an alias that equals another entry's id is the alias's problem.
     let mut drop = HashSet::new();
-    for (e, entry) in c.entries.iter().enumerate() {
-        let idx = &mut index[entry.type_id];
+    for (e, entry) in c.entries() {
+        let idx = &mut index[entry.type_id.index()];
         if let Some(&first) = idx.get(&entry.id) {
-            let f = &c.entries[first];
-            let tname = &c.types[entry.type_id].name;
+            let f = c.entry(first);
+            let tname = &c.type_def(entry.type_id).name;
             problems.push(
                 Diag::error(
                     Code::DuplicateId,
@@ -38,17 +38,17 @@ pub(super) fn build_index(c: &mut Catalog) {
             idx.insert(entry.id.clone(), e);
         }
     }
-    for (e, entry) in c.entries.iter().enumerate() {
+    for (e, entry) in c.entries() {
         if drop.contains(&e) {
             continue;
         }
         for (k, alias) in entry.aliases().enumerate() {
-            let idx = &mut index[entry.type_id];
+            let idx = &mut index[entry.type_id.index()];
             match idx.get(alias) {
                 Some(&other) if other == e => {}
                 Some(&other) => {
-                    let o = &c.entries[other];
-                    let tname = &c.types[entry.type_id].name;
+                    let o = c.entry(other);
+                    let tname = &c.type_def(entry.type_id).name;
                     let (what, related) = if o.id == alias {
                         ("the id", at(o.file, o.doc, "/id", false))
                     } else {

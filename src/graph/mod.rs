@@ -14,17 +14,33 @@ use std::path::PathBuf;
 use crate::config::Config;
 use crate::diag::{Diag, Severity};
 pub use crate::model::entry::{Entry, EntryId};
-use crate::model::{TypeDef, TypeId};
+use crate::model::{Relation, TypeDef, TypeId};
 use crate::span::SourceMap;
 
-/// A resolved reference: `from`'s relation number `relation` names `to`.
+/// A resolved reference: `from`'s relation [`Catalog::relation`] names `to`.
 #[derive(Debug, Clone, Copy)]
 pub struct Edge {
     pub from: EntryId,
     pub to: EntryId,
-    pub relation: usize,
+    /// The relation's place in the `from` type's relations.
+    relation: u32,
     /// Position in the list, for `many` relations.
     pub item: Option<u32>,
+}
+
+/// An edge of the catalog: its place in the edge list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EdgeId(u32);
+
+impl EdgeId {
+    fn new(index: usize) -> EdgeId {
+        EdgeId(u32::try_from(index).expect("fewer than 4G edges"))
+    }
+
+    /// Its place in the edge list, for tables indexed by edge.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
 }
 
 /// How a name found its entry.
@@ -57,30 +73,126 @@ pub struct Catalog {
     pub root: PathBuf,
     pub config: Config,
     pub sources: SourceMap,
-    pub types: Vec<TypeDef>,
-    pub entries: Vec<Entry>,
-    pub edges: Vec<Edge>,
-    /// Edge indexes by source entry, and by target entry.
-    pub outgoing: Vec<Vec<usize>>,
-    pub incoming: Vec<Vec<usize>>,
     /// Number of entry files read.
     pub files: usize,
     /// How many of them came from the cache.
     pub cache_hits: usize,
     pub problems: Vec<Diag>,
+    types: Vec<TypeDef>,
+    entries: Vec<Entry>,
+    /// Sorted by source entry: the edges out of `e` are `edges[out_start[e]..out_start[e + 1]]`.
+    edges: Vec<Edge>,
+    out_start: Vec<u32>,
+    /// The edges into `e` are `in_edges[in_start[e]..in_start[e + 1]]`, in edge order.
+    in_edges: Vec<EdgeId>,
+    in_start: Vec<u32>,
     /// Per type: id or alias -> entry.
-    pub(crate) index: Vec<HashMap<String, EntryId>>,
-    pub(crate) type_by_name: HashMap<String, TypeId>,
+    index: Vec<HashMap<String, EntryId>>,
+    type_by_name: HashMap<String, TypeId>,
+}
+
+/// What the loader hands to [`link`]: the checked types and entries, and what it found
+/// on the way.
+pub(crate) struct Unlinked {
+    pub root: PathBuf,
+    pub config: Config,
+    pub sources: SourceMap,
+    pub types: Vec<TypeDef>,
+    pub type_by_name: HashMap<String, TypeId>,
+    pub entries: Vec<Entry>,
+    pub files: usize,
+    pub cache_hits: usize,
+    pub problems: Vec<Diag>,
 }
 
 impl Catalog {
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn entry(&self, e: EntryId) -> &Entry {
+        &self.entries[e.index()]
+    }
+
+    /// Every entry, in load order (files in path order, documents in file order).
+    pub fn entries(
+        &self,
+    ) -> impl DoubleEndedIterator<Item = (EntryId, &Entry)> + ExactSizeIterator + '_ {
+        self.entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (EntryId::new(i), e))
+    }
+
+    /// The ids of [`Catalog::entries`].
+    pub fn entry_ids(&self) -> impl DoubleEndedIterator<Item = EntryId> + ExactSizeIterator {
+        (0..self.entries.len()).map(EntryId::new)
+    }
+
+    pub fn type_def(&self, t: TypeId) -> &TypeDef {
+        &self.types[t.index()]
+    }
+
+    /// Every type, sorted by name.
+    pub fn types(&self) -> impl ExactSizeIterator<Item = (TypeId, &TypeDef)> + '_ {
+        self.types
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (TypeId::new(i), t))
+    }
+
+    /// The type of an entry.
+    pub fn type_of(&self, e: EntryId) -> &TypeDef {
+        self.type_def(self.entry(e).type_id)
+    }
+
     pub fn type_id(&self, name: &str) -> Option<TypeId> {
         self.type_by_name.get(name).copied()
     }
 
+    pub fn edge(&self, id: EdgeId) -> &Edge {
+        &self.edges[id.index()]
+    }
+
+    /// Number of edges.
+    pub fn edge_count(&self) -> usize {
+        self.edges.len()
+    }
+
+    /// The relation an edge follows, declared by the type of its source.
+    pub fn relation(&self, edge: &Edge) -> &Relation {
+        &self.type_of(edge.from).relations[edge.relation as usize]
+    }
+
+    /// The edges out of `e`, in the order of its type's relations, then list order.
+    pub fn out(&self, e: EntryId) -> impl ExactSizeIterator<Item = &Edge> + '_ {
+        self.edges[self.out_range(e)].iter()
+    }
+
+    /// The ids of [`Catalog::out`].
+    pub fn out_ids(&self, e: EntryId) -> impl ExactSizeIterator<Item = EdgeId> {
+        self.out_range(e).map(EdgeId::new)
+    }
+
+    /// The edges into `e`, by source entry. (On an owned `Catalog`, method lookup finds
+    /// [`Into::into`] first: call it through a reference.)
+    pub fn into(&self, e: EntryId) -> impl ExactSizeIterator<Item = &Edge> + '_ {
+        let range = self.in_start[e.index()] as usize..self.in_start[e.index() + 1] as usize;
+        self.in_edges[range].iter().map(|&id| self.edge(id))
+    }
+
+    fn out_range(&self, e: EntryId) -> std::ops::Range<usize> {
+        self.out_start[e.index()] as usize..self.out_start[e.index() + 1] as usize
+    }
+
     /// The entry of `type_id` whose id or alias is `key`.
     pub fn lookup(&self, type_id: TypeId, key: &str) -> Option<EntryId> {
-        self.index[type_id].get(key).copied()
+        self.index[type_id.index()].get(key).copied()
     }
 
     /// `Type:` at the start of `reference`, when it names a type: the type and the rest.
@@ -95,19 +207,19 @@ impl Catalog {
     /// `Type:id`. References between entries, REF arguments and alert values all use it.
     pub fn find(&self, name: &str, types: &[TypeId]) -> Found {
         let mut found: Vec<EntryId> = if types.is_empty() {
-            (0..self.types.len())
-                .filter_map(|t| self.lookup(t, name))
+            self.types()
+                .filter_map(|(t, _)| self.lookup(t, name))
                 .collect()
         } else {
             types.iter().filter_map(|&t| self.lookup(t, name)).collect()
         };
-        if found.len() > 1 && found.iter().any(|&e| self.entries[e].id == name) {
-            found.retain(|&e| self.entries[e].id == name);
+        if found.len() > 1 && found.iter().any(|&e| self.entry(e).id == name) {
+            found.retain(|&e| self.entry(e).id == name);
         }
         match found.as_slice() {
             [] => Found::None,
             [one] => {
-                let via = if self.entries[*one].id == name {
+                let via = if self.entry(*one).id == name {
                     Via::Id
                 } else {
                     Via::Alias
@@ -123,13 +235,13 @@ impl Catalog {
 
     /// `Type:id` of an entry.
     pub fn key(&self, e: EntryId) -> String {
-        let entry = &self.entries[e];
-        format!("{}:{}", self.types[entry.type_id].name, entry.id)
+        let entry = self.entry(e);
+        format!("{}:{}", self.type_def(entry.type_id).name, entry.id)
     }
 
     /// 1-based line of the entry's first line.
     pub fn line(&self, e: EntryId) -> usize {
-        let entry = &self.entries[e];
+        let entry = self.entry(e);
         self.sources.line_col(entry.file, entry.span.start).0
     }
 
@@ -146,9 +258,95 @@ impl Catalog {
 }
 
 /// Index ids and aliases, resolve references into edges, and find ownership cycles;
-/// every problem on the way goes to `c.problems`.
-pub fn link(c: &mut Catalog) {
-    index::build_index(c);
-    resolve::resolve(c);
-    cycles::find_cycles(c);
+/// every problem on the way goes to `problems`.
+pub(crate) fn link(u: Unlinked) -> Catalog {
+    let mut c = Catalog {
+        root: u.root,
+        config: u.config,
+        sources: u.sources,
+        files: u.files,
+        cache_hits: u.cache_hits,
+        problems: u.problems,
+        types: u.types,
+        entries: u.entries,
+        edges: Vec::new(),
+        out_start: Vec::new(),
+        in_edges: Vec::new(),
+        in_start: Vec::new(),
+        index: Vec::new(),
+        type_by_name: u.type_by_name,
+    };
+    index::build_index(&mut c);
+    resolve::resolve(&mut c);
+    cycles::find_cycles(&mut c);
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn linked() -> (tempfile::TempDir, Catalog) {
+        crate::load::test_catalog(&[
+            ("schemas/team.yaml", "type: Team\n"),
+            (
+                "schemas/service.yaml",
+                "type: Service\nrelations:\n  owner: {to: Team, owner: true}\n  depends_on: {to: Service, many: true}\n",
+            ),
+            (
+                "catalog/all.yaml",
+                "type: Team\nid: t\n---\ntype: Service\nid: a\nowner: t\ndepends_on: [c, b, c]\n---\ntype: Service\nid: b\nowner: t\ndepends_on: [a]\n---\ntype: Service\nid: c\n",
+            ),
+        ])
+    }
+
+    fn named(c: &Catalog, edge: &Edge) -> String {
+        format!(
+            "{} {} {}",
+            c.key(edge.from),
+            c.relation(edge).name,
+            c.key(edge.to)
+        )
+    }
+
+    #[test]
+    fn out_follows_relation_order_then_list_order_and_into_mirrors_it() {
+        let (_d, catalog) = linked();
+        let c = &catalog;
+        let a = c.lookup(c.type_id("Service").unwrap(), "a").unwrap();
+        let out: Vec<(String, Option<u32>)> =
+            c.out(a).map(|edge| (named(c, edge), edge.item)).collect();
+        assert_eq!(
+            out,
+            [
+                ("Service:a depends_on Service:c".to_owned(), Some(0)),
+                ("Service:a depends_on Service:b".to_owned(), Some(1)),
+                ("Service:a owner Team:t".to_owned(), None),
+            ]
+        );
+        let by_id: Vec<String> = c.out_ids(a).map(|i| named(c, c.edge(i))).collect();
+        let by_edge: Vec<String> = c.out(a).map(|edge| named(c, edge)).collect();
+        assert_eq!(by_id, by_edge);
+
+        let t = c.lookup(c.type_id("Team").unwrap(), "t").unwrap();
+        let into: Vec<String> = c.into(t).map(|edge| named(c, edge)).collect();
+        assert_eq!(into, ["Service:a owner Team:t", "Service:b owner Team:t"]);
+
+        // Every edge is out of its source and into its target, once.
+        let mut total = 0;
+        for (e, entry) in c.entries() {
+            assert_eq!(c.type_of(e).name, c.type_def(entry.type_id).name);
+            for edge in c.out(e) {
+                total += 1;
+                let back = c.into(edge.to).filter(|x| named(c, x) == named(c, edge));
+                assert_eq!(back.count(), 1, "{}", named(c, edge));
+            }
+        }
+        assert_eq!(total, c.edge_count());
+        assert_eq!(c.len(), 4);
+        assert_eq!(
+            c.entry_ids().next_back().map(|e| c.key(e)).as_deref(),
+            Some("Service:c")
+        );
+    }
 }

@@ -7,36 +7,55 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::diag::{at, closest, did_you_mean, Code, Diag, Loc};
-use crate::graph::{Catalog, Edge, EntryId, Found};
+use crate::graph::{Catalog, Edge, EdgeId, EntryId, Found};
 use crate::model::{self, TypeId};
 use crate::schema::escape;
 
 /// Resolve every relation value into an edge; report the ones that do not resolve.
 pub(super) fn resolve(c: &mut Catalog) {
     let suggestions = Suggestions::default();
-    let results: Vec<(Vec<Edge>, Vec<Diag>)> = (0..c.entries.len())
+    let results: Vec<(Vec<Edge>, Vec<Diag>)> = (0..c.len())
         .into_par_iter()
-        .map(|e| resolve_entry(c, &suggestions, e))
+        .map(|e| resolve_entry(c, &suggestions, EntryId::new(e)))
         .collect();
-    let mut edges = Vec::new();
+    let n = c.len();
+    // Entries in order, so the edges come sorted by source: `out_start` delimits them.
+    let mut edges = Vec::with_capacity(results.iter().map(|(es, _)| es.len()).sum());
+    let mut out_start = Vec::with_capacity(n + 1);
     for (mut es, ds) in results {
+        out_start.push(offset(edges.len()));
         edges.append(&mut es);
         c.problems.extend(ds);
     }
-    let mut outgoing = vec![Vec::new(); c.entries.len()];
-    let mut incoming = vec![Vec::new(); c.entries.len()];
+    out_start.push(offset(edges.len()));
+    // Incoming edges by target, in edge order: a counting sort.
+    let mut in_start = vec![0u32; n + 1];
+    for edge in &edges {
+        in_start[edge.to.index() + 1] += 1;
+    }
+    for i in 0..n {
+        in_start[i + 1] += in_start[i];
+    }
+    let mut next = in_start.clone();
+    let mut in_edges = vec![EdgeId::new(0); edges.len()];
     for (i, edge) in edges.iter().enumerate() {
-        outgoing[edge.from].push(i);
-        incoming[edge.to].push(i);
+        let slot = &mut next[edge.to.index()];
+        in_edges[*slot as usize] = EdgeId::new(i);
+        *slot += 1;
     }
     c.edges = edges;
-    c.outgoing = outgoing;
-    c.incoming = incoming;
+    c.out_start = out_start;
+    c.in_edges = in_edges;
+    c.in_start = in_start;
+}
+
+fn offset(n: usize) -> u32 {
+    u32::try_from(n).expect("fewer than 4G edges")
 }
 
 fn resolve_entry(c: &Catalog, s: &Suggestions, e: EntryId) -> (Vec<Edge>, Vec<Diag>) {
-    let entry = &c.entries[e];
-    let t = &c.types[entry.type_id];
+    let entry = c.entry(e);
+    let t = c.type_def(entry.type_id);
     let mut edges = Vec::new();
     let mut diags = Vec::new();
     for (r, rel) in t.relations.iter().enumerate() {
@@ -64,7 +83,7 @@ fn resolve_entry(c: &Catalog, s: &Suggestions, e: EntryId) -> (Vec<Edge>, Vec<Di
                         edges.push(Edge {
                             from: e,
                             to,
-                            relation: r,
+                            relation: r as u32,
                             item,
                         });
                     }
@@ -82,7 +101,7 @@ fn resolve_entry(c: &Catalog, s: &Suggestions, e: EntryId) -> (Vec<Edge>, Vec<Di
 
 /// "Team", "Service or Database", "Service, Database or Cluster".
 fn type_list(c: &Catalog, ids: &[TypeId]) -> String {
-    let names: Vec<&str> = ids.iter().map(|&t| c.types[t].name.as_str()).collect();
+    let names: Vec<&str> = ids.iter().map(|&t| c.type_def(t).name.as_str()).collect();
     match names.split_last() {
         None => String::new(),
         Some((last, [])) => (*last).to_owned(),
@@ -105,7 +124,7 @@ fn resolve_ref(
                 "`{}` takes {}, not {}",
                 rel.name,
                 type_list(c, &rel.to),
-                c.types[t].name
+                c.type_def(t).name
             );
             return Err(wrong_type(c, rel, why));
         }
@@ -180,7 +199,10 @@ impl Suggestions {
         }
         let mut candidates: Vec<&str> = Vec::new();
         for &t in types {
-            candidates.extend(closest(reference, c.index[t].keys().map(String::as_str)));
+            candidates.extend(closest(
+                reference,
+                c.index[t.index()].keys().map(String::as_str),
+            ));
         }
         candidates.sort();
         candidates.dedup();

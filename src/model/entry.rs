@@ -7,8 +7,21 @@ use serde_json::Value;
 use crate::model::TypeId;
 use crate::span::FileId;
 
-/// Index of an entry in [`Catalog::entries`].
-pub type EntryId = usize;
+/// An entry of the catalog: its place in the entry list. Made by the catalog only; read
+/// it with [`crate::graph::Catalog::entry`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EntryId(u32);
+
+impl EntryId {
+    pub(crate) fn new(index: usize) -> EntryId {
+        EntryId(u32::try_from(index).expect("fewer than 4G entries"))
+    }
+
+    /// Its place in the entry list, for tables indexed by entry.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
 
 /// One catalog entry.
 #[derive(Debug)]

@@ -159,8 +159,22 @@ pub fn typedef_schema() -> Value {
     schema::derived::<TypeDefRaw>()
 }
 
-/// Index of a type in [`crate::graph::Catalog::types`].
-pub type TypeId = usize;
+/// A type of the catalog: its place in the type list, which is sorted by name. Made by
+/// the type loader only; read it with [`crate::graph::Catalog::type_def`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TypeId(u32);
+
+impl TypeId {
+    /// The id of the `index`th type (the loader numbers types as it builds them).
+    pub(crate) fn new(index: usize) -> TypeId {
+        TypeId(u32::try_from(index).expect("fewer than 4G types"))
+    }
+
+    /// Its place in the type list, for tables indexed by type.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
 
 /// A relation, with its target types resolved.
 #[derive(Debug, Clone)]
@@ -313,7 +327,7 @@ pub fn load_types(docs: &[SpannedDoc<'_>], out: &mut Vec<Diag>) -> Vec<TypeDef> 
     let type_ids: HashMap<&str, TypeId> = raws
         .iter()
         .enumerate()
-        .map(|(t, (_, r))| (r.name.as_str(), t))
+        .map(|(t, (_, r))| (r.name.as_str(), TypeId::new(t)))
         .collect();
     let type_names: Vec<&str> = raws.iter().map(|(_, r)| r.name.as_str()).collect();
 

@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 use serde_json::Value;
 
 use crate::expr::{Expr, ExprError, Scope};
-use crate::graph::{Catalog, EntryId};
+use crate::graph::{Catalog, EdgeId, EntryId};
 use crate::model::TypeId;
 use crate::query::{self, Owner};
 use crate::schema::ENVELOPE;
@@ -55,8 +55,8 @@ pub struct Shown {
 
 /// `lore show`: the entry, its fields, its relations both ways and its owners.
 pub fn show(c: &Catalog, e: EntryId) -> Shown {
-    let entry = &c.entries[e];
-    let t = &c.types[entry.type_id];
+    let entry = c.entry(e);
+    let t = c.type_def(entry.type_id);
     let mut fields: Vec<(String, Value)> = match &entry.value {
         Value::Object(m) => m
             .iter()
@@ -67,21 +67,19 @@ pub fn show(c: &Catalog, e: EntryId) -> Shown {
     };
     fields.sort_by(|a, b| a.0.cmp(&b.0));
 
-    let mut out_edges: Vec<_> = c.outgoing[e].iter().map(|&i| c.edges[i]).collect();
-    out_edges.sort_by_key(|edge| (edge.relation, edge.item, edge.to));
-    let outgoing = out_edges
-        .iter()
+    // `out` is in declaration order, then list order.
+    let outgoing = c
+        .out(e)
         .map(|edge| Link {
-            relation: t.relations[edge.relation].name.clone(),
+            relation: c.relation(edge).name.clone(),
             entry: edge.to,
         })
         .collect();
 
-    let mut incoming: Vec<Link> = c.incoming[e]
-        .iter()
-        .map(|&i| {
-            let edge = c.edges[i];
-            let rel = &c.types[c.entries[edge.from].type_id].relations[edge.relation];
+    let mut incoming: Vec<Link> = c
+        .into(e)
+        .map(|edge| {
+            let rel = c.relation(edge);
             Link {
                 relation: rel
                     .inverse
@@ -117,7 +115,7 @@ pub struct Listed {
 /// `self`) is true.
 pub fn list(c: &Catalog, t: TypeId, filter: Option<&Expr>) -> Listed {
     let mut out = Listed::default();
-    for (e, entry) in c.entries.iter().enumerate() {
+    for (e, entry) in c.entries() {
         if entry.type_id != t {
             continue;
         }
@@ -134,9 +132,9 @@ pub fn list(c: &Catalog, t: TypeId, filter: Option<&Expr>) -> Listed {
         }
     }
     out.entries
-        .sort_by(|&a, &b| c.entries[a].id.cmp(&c.entries[b].id));
+        .sort_by(|&a, &b| c.entry(a).id.cmp(&c.entry(b).id));
     out.failures
-        .sort_by(|a, b| c.entries[a.0].id.cmp(&c.entries[b.0].id));
+        .sort_by(|a, b| c.entry(a.0).id.cmp(&c.entry(b.0).id));
     out
 }
 
@@ -234,7 +232,7 @@ pub fn search(c: &Catalog, text: &str, limit: usize) -> Vec<Hit> {
         return Vec::new();
     }
     let mut hits: Vec<Hit> = Vec::new();
-    for (e, entry) in c.entries.iter().enumerate() {
+    for (e, entry) in c.entries() {
         let name = entry.value.get("name").and_then(Value::as_str);
         let fields = std::iter::once((Field::Id, entry.id.as_str()))
             .chain(entry.aliases().map(|a| (Field::Alias, a)))
@@ -270,62 +268,56 @@ pub fn search(c: &Catalog, text: &str, limit: usize) -> Vec<Hit> {
 pub struct Graph {
     /// Sorted by `Type:id`.
     pub nodes: Vec<EntryId>,
-    /// Indexes into [`Catalog::edges`] between nodes, sorted by source, relation, target.
-    pub edges: Vec<usize>,
+    /// The edges between nodes, sorted by source, relation, target.
+    pub edges: Vec<EdgeId>,
 }
 
 /// `lore graph`: the whole graph, or the entries within `depth` relation steps of `root`
 /// (following edges both ways) and the edges between them.
 pub fn graph(c: &Catalog, root: Option<EntryId>, depth: usize) -> Graph {
-    let mut member = vec![root.is_none(); c.entries.len()];
+    let mut member = vec![root.is_none(); c.len()];
     if let Some(r) = root {
-        member[r] = true;
+        member[r.index()] = true;
         let mut queue = VecDeque::from([(r, 0usize)]);
         while let Some((e, d)) = queue.pop_front() {
             if d >= depth {
                 continue;
             }
-            let next = c.outgoing[e]
-                .iter()
-                .map(|&i| c.edges[i].to)
-                .chain(c.incoming[e].iter().map(|&i| c.edges[i].from));
+            let next = c
+                .out(e)
+                .map(|edge| edge.to)
+                .chain(c.into(e).map(|edge| edge.from));
             for n in next {
-                if !member[n] {
-                    member[n] = true;
+                if !member[n.index()] {
+                    member[n.index()] = true;
                     queue.push_back((n, d + 1));
                 }
             }
         }
     }
-    let keys: Vec<Option<String>> = member
-        .iter()
-        .enumerate()
-        .map(|(e, &m)| m.then(|| c.key(e)))
+    let keys: Vec<Option<String>> = c
+        .entry_ids()
+        .map(|e| member[e.index()].then(|| c.key(e)))
         .collect();
-    let key = |e: EntryId| keys[e].as_deref().unwrap_or_default();
-    let mut nodes: Vec<EntryId> = (0..c.entries.len()).filter(|&e| member[e]).collect();
+    let key = |e: EntryId| keys[e.index()].as_deref().unwrap_or_default();
+    let mut nodes: Vec<EntryId> = c.entry_ids().filter(|e| member[e.index()]).collect();
     nodes.sort_by(|&a, &b| key(a).cmp(key(b)));
-    let rel_name = |i: usize| {
-        let edge = c.edges[i];
-        c.types[c.entries[edge.from].type_id].relations[edge.relation]
-            .name
-            .as_str()
-    };
-    let mut edges: Vec<usize> = nodes
+    let rel_name = |i: EdgeId| c.relation(c.edge(i)).name.as_str();
+    let mut edges: Vec<EdgeId> = nodes
         .iter()
-        .flat_map(|&e| c.outgoing[e].iter().copied())
-        .filter(|&i| member[c.edges[i].to])
+        .flat_map(|&e| c.out_ids(e))
+        .filter(|&i| member[c.edge(i).to.index()])
         .collect();
     edges.sort_by(|&a, &b| {
-        let (ea, eb) = (c.edges[a], c.edges[b]);
+        let (ea, eb) = (c.edge(a), c.edge(b));
         key(ea.from)
             .cmp(key(eb.from))
             .then(rel_name(a).cmp(rel_name(b)))
             .then(key(ea.to).cmp(key(eb.to)))
     });
     edges.dedup_by(|a, b| {
-        let (ea, eb) = (c.edges[*a], c.edges[*b]);
-        ea.from == eb.from && ea.to == eb.to && ea.relation == eb.relation
+        let (ea, eb) = (c.edge(*a), c.edge(*b));
+        ea.from == eb.from && ea.to == eb.to && rel_name(*a) == rel_name(*b)
     });
     Graph { nodes, edges }
 }
@@ -388,7 +380,7 @@ mod tests {
         let ids: Vec<&str> = all
             .entries
             .iter()
-            .map(|&e| c.entries[e].id.as_str())
+            .map(|&e| c.entry(e).id.as_str())
             .collect();
         assert_eq!(ids, ["ledger", "pay", "paywall"]);
         let tier = Expr::compile("self.tier <= 2").unwrap();
@@ -446,7 +438,7 @@ mod tests {
         let zero = graph(&c, Some(ledger), 0);
         assert_eq!(keys(&zero), ["Service:ledger"]);
         let all = graph(&c, None, 0);
-        assert_eq!(all.nodes.len(), c.entries.len());
-        assert_eq!(all.edges.len(), c.edges.len());
+        assert_eq!(all.nodes.len(), c.len());
+        assert_eq!(all.edges.len(), c.edge_count());
     }
 }

@@ -122,11 +122,11 @@ impl Changes {
 }
 
 fn by_key(c: &Catalog) -> BTreeMap<String, EntryId> {
-    (0..c.entries.len()).map(|e| (c.key(e), e)).collect()
+    c.entry_ids().map(|e| (c.key(e), e)).collect()
 }
 
 fn entry_ref(c: &Catalog, e: EntryId) -> EntryRef {
-    let entry = &c.entries[e];
+    let entry = c.entry(e);
     EntryRef {
         entry: c.key(e),
         name: entry.name().to_owned(),
@@ -152,14 +152,14 @@ pub fn diff(base: &Catalog, head: &Catalog) -> Changes {
         .iter()
         .flat_map(|k| {
             let e = new[*k];
-            let t = head.types[head.entries[e].type_id].name.clone();
-            head.entries[e].aliases().map(move |a| ((t.clone(), a), *k))
+            let t = head.type_of(e).name.clone();
+            head.entry(e).aliases().map(move |a| ((t.clone(), a), *k))
         })
         .collect();
     removed.retain(|k| {
         let e = old[*k];
-        let t = base.types[base.entries[e].type_id].name.clone();
-        match added_aliases.get(&(t, base.entries[e].id.as_str())) {
+        let t = base.type_of(e).name.clone();
+        match added_aliases.get(&(t, base.entry(e).id.as_str())) {
             Some(to) => {
                 renamed.push(Renamed {
                     from: (*k).clone(),
@@ -179,7 +179,7 @@ pub fn diff(base: &Catalog, head: &Catalog) -> Changes {
     // One index per side: entries along a parent chain share their owners.
     let (mut base_owners, mut head_owners) = (OwnerIndex::default(), OwnerIndex::default());
     for &(b, h) in &pairs {
-        let fields = field_changes(&base.entries[b].value, &head.entries[h].value);
+        let fields = field_changes(&base.entry(b).value, &head.entry(h).value);
         if !fields.is_empty() {
             changed.push(Changed {
                 entry: head.key(h),

@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use serde_json::{Number, Value};
 
 use crate::diag::closest;
-use crate::graph::{Catalog, EntryId, Found};
-use crate::model::{Impact, Relation};
+use crate::graph::{Catalog, Edge, EntryId, Found};
+use crate::model::{Impact, Relation, TypeId};
 
 pub mod browse;
 pub mod diff;
@@ -67,7 +67,7 @@ pub fn find(c: &Catalog, reference: &str) -> Result<EntryId, RefError> {
     }
     if let Some((prefix, rest)) = reference.split_once(':') {
         if prefix.chars().next().is_some_and(char::is_uppercase) && !rest.is_empty() {
-            let names: Vec<&str> = c.types.iter().map(|t| t.name.as_str()).collect();
+            let names: Vec<&str> = c.types().map(|(_, t)| t.name.as_str()).collect();
             return Err(RefError::UnknownType {
                 name: prefix.to_owned(),
                 suggestions: closest(prefix, names.into_iter())
@@ -88,11 +88,9 @@ pub fn find(c: &Catalog, reference: &str) -> Result<EntryId, RefError> {
     }
 }
 
-fn suggest(c: &Catalog, wanted: &str, only: Option<usize>) -> Vec<String> {
+fn suggest(c: &Catalog, wanted: &str, only: Option<TypeId>) -> Vec<String> {
     let keys: Vec<(String, EntryId)> = c
-        .entries
-        .iter()
-        .enumerate()
+        .entries()
         .filter(|(_, e)| only.is_none_or(|t| e.type_id == t))
         .flat_map(|(i, e)| {
             std::iter::once(e.id.clone())
@@ -133,34 +131,34 @@ pub struct Owner {
 /// each visited entry remembering the one that reached it, so a path is built only for
 /// the owners found.
 pub fn owners(c: &Catalog, of: EntryId) -> Vec<Owner> {
-    // entry -> (the entry that reached it, the parent relation followed out of that one).
-    let mut reached: HashMap<EntryId, Option<(EntryId, usize)>> = HashMap::from([(of, None)]);
+    // entry -> the parent edge that reached it.
+    let mut reached: HashMap<EntryId, Option<&Edge>> = HashMap::from([(of, None)]);
     let mut queue: VecDeque<EntryId> = VecDeque::from([of]);
     let mut found: HashSet<EntryId> = HashSet::new();
     let mut out: Vec<Owner> = Vec::new();
     while let Some(e) = queue.pop_front() {
         let mut direct = false;
-        for (relation, to) in owner_edges(c, e) {
+        for edge in owner_edges(c, e) {
             direct = true;
-            if found.insert(to) {
+            if found.insert(edge.to) {
                 out.push(Owner {
                     of,
-                    owner: to,
-                    path: path_to(c, &reached, e, relation),
+                    owner: edge.to,
+                    path: path_to(c, &reached, edge),
                 });
             }
         }
         if direct {
             continue;
         }
-        for (relation, to) in parent_edges(c, e) {
-            if let std::collections::hash_map::Entry::Vacant(v) = reached.entry(to) {
-                v.insert(Some((e, relation)));
-                queue.push_back(to);
+        for edge in parent_edges(c, e) {
+            if let std::collections::hash_map::Entry::Vacant(v) = reached.entry(edge.to) {
+                v.insert(Some(edge));
+                queue.push_back(edge.to);
             }
         }
     }
-    if out.is_empty() && is_owner_type(c, c.entries[of].type_id) {
+    if out.is_empty() && is_owner_type(c, c.entry(of).type_id) {
         // A team answers for itself: who owns Team payments is Team payments.
         out.push(Owner {
             of,
@@ -172,13 +170,13 @@ pub fn owners(c: &Catalog, of: EntryId) -> Vec<Owner> {
     out
 }
 
-/// `(relation, target)` of each `owner: true` edge out of `e`.
-fn owner_edges(c: &Catalog, e: EntryId) -> impl Iterator<Item = (usize, EntryId)> + '_ {
+/// Each `owner: true` edge out of `e`.
+fn owner_edges(c: &Catalog, e: EntryId) -> impl Iterator<Item = &Edge> + '_ {
     edges_out(c, e, |r| r.owner)
 }
 
-/// `(relation, target)` of each `parent: true` edge out of `e`.
-fn parent_edges(c: &Catalog, e: EntryId) -> impl Iterator<Item = (usize, EntryId)> + '_ {
+/// Each `parent: true` edge out of `e`.
+fn parent_edges(c: &Catalog, e: EntryId) -> impl Iterator<Item = &Edge> + '_ {
     edges_out(c, e, |r| r.parent)
 }
 
@@ -186,32 +184,21 @@ fn edges_out(
     c: &Catalog,
     e: EntryId,
     kind: fn(&Relation) -> bool,
-) -> impl Iterator<Item = (usize, EntryId)> + '_ {
-    let t = &c.types[c.entries[e].type_id];
-    c.outgoing[e].iter().filter_map(move |&i| {
-        let edge = c.edges[i];
-        kind(&t.relations[edge.relation]).then_some((edge.relation, edge.to))
-    })
+) -> impl Iterator<Item = &Edge> + '_ {
+    c.out(e).filter(move |edge| kind(c.relation(edge)))
 }
 
-/// The steps from the walk's start to `holder`, then `holder`'s `relation`.
-fn path_to(
-    c: &Catalog,
-    reached: &HashMap<EntryId, Option<(EntryId, usize)>>,
-    holder: EntryId,
-    relation: usize,
-) -> Vec<Step> {
-    let step = |entry: EntryId, relation: usize| Step {
-        entry,
-        relation: c.types[c.entries[entry].type_id].relations[relation]
-            .name
-            .clone(),
+/// The steps from the walk's start to the source of `last`, then `last` itself.
+fn path_to(c: &Catalog, reached: &HashMap<EntryId, Option<&Edge>>, last: &Edge) -> Vec<Step> {
+    let step = |edge: &Edge| Step {
+        entry: edge.from,
+        relation: c.relation(edge).name.clone(),
     };
-    let mut path = vec![step(holder, relation)];
-    let mut at = holder;
-    while let Some(Some((prev, rel))) = reached.get(&at) {
-        path.push(step(*prev, *rel));
-        at = *prev;
+    let mut path = vec![step(last)];
+    let mut at = last.from;
+    while let Some(Some(edge)) = reached.get(&at) {
+        path.push(step(edge));
+        at = edge.from;
     }
     path.reverse();
     path
@@ -256,7 +243,7 @@ impl OwnerIndex {
                 })
                 .collect(),
         };
-        if found.is_empty() && is_owner_type(c, c.entries[e].type_id) {
+        if found.is_empty() && is_owner_type(c, c.entry(e).type_id) {
             found.push(Held {
                 owner: e,
                 distance: 0,
@@ -277,7 +264,8 @@ impl OwnerIndex {
                 continue;
             }
             let mut direct: Vec<Held> = Vec::new();
-            for (_, owner) in owner_edges(c, x) {
+            for edge in owner_edges(c, x) {
+                let owner = edge.to;
                 if direct.iter().all(|h| h.owner != owner) {
                     direct.push(Held {
                         owner,
@@ -297,7 +285,7 @@ impl OwnerIndex {
                     top.1 = true;
                 }
                 open.insert(x);
-                for (_, p) in parent_edges(c, x) {
+                for p in parent_edges(c, x).map(|edge| edge.to) {
                     if open.contains(&p) {
                         return None;
                     }
@@ -308,7 +296,7 @@ impl OwnerIndex {
                 continue;
             }
             let mut best: HashMap<EntryId, Held> = HashMap::new();
-            for (_, p) in parent_edges(c, x) {
+            for p in parent_edges(c, x).map(|edge| edge.to) {
                 for h in &self.memo[&p] {
                     let further = Held {
                         distance: h.distance + 1,
@@ -334,24 +322,25 @@ impl OwnerIndex {
 }
 
 /// Whether some `owner: true` relation points at type `t` (Team, usually).
-pub fn is_owner_type(c: &Catalog, t: usize) -> bool {
-    c.types
-        .iter()
-        .any(|ty| ty.relations.iter().any(|r| r.owner && r.to.contains(&t)))
+pub fn is_owner_type(c: &Catalog, t: TypeId) -> bool {
+    c.types()
+        .any(|(_, ty)| ty.relations.iter().any(|r| r.owner && r.to.contains(&t)))
 }
 
 /// `Feature checkout → parent Product storefront → owner Team web`.
 pub fn explain(c: &Catalog, owner: &Owner) -> String {
     let mut s = String::new();
     for step in &owner.path {
-        let e = &c.entries[step.entry];
+        let e = c.entry(step.entry);
         s.push_str(&format!(
             "{} {} → {} ",
-            c.types[e.type_id].name, e.id, step.relation
+            c.type_def(e.type_id).name,
+            e.id,
+            step.relation
         ));
     }
-    let o = &c.entries[owner.owner];
-    s.push_str(&format!("{} {}", c.types[o.type_id].name, o.id));
+    let o = c.entry(owner.owner);
+    s.push_str(&format!("{} {}", c.type_def(o.type_id).name, o.id));
     s
 }
 
@@ -415,16 +404,14 @@ impl ImpactSet {
 
 /// The impact neighbours of `e`: entries that break when `e` breaks.
 pub fn impact_next(c: &Catalog, e: EntryId) -> impl Iterator<Item = EntryId> + '_ {
-    let forward = c.outgoing[e].iter().filter_map(move |&i| {
-        let edge = c.edges[i];
-        let rel = &c.types[c.entries[edge.from].type_id].relations[edge.relation];
-        (rel.impact == Some(Impact::Target)).then_some(edge.to)
-    });
-    let backward = c.incoming[e].iter().filter_map(move |&i| {
-        let edge = c.edges[i];
-        let rel = &c.types[c.entries[edge.from].type_id].relations[edge.relation];
-        (rel.impact == Some(Impact::Source)).then_some(edge.from)
-    });
+    let forward = c
+        .out(e)
+        .filter(move |edge| c.relation(edge).impact == Some(Impact::Target))
+        .map(|edge| edge.to);
+    let backward = c
+        .into(e)
+        .filter(move |edge| c.relation(edge).impact == Some(Impact::Source))
+        .map(|edge| edge.from);
     forward.chain(backward)
 }
 
@@ -518,14 +505,14 @@ pub fn totals(
         is_float: bool,
     }
     let mut sums: BTreeMap<(String, String), Sum> = BTreeMap::new();
-    for t in &c.types {
+    for (_, t) in c.types() {
         for attr in &t.totals {
             sums.insert((t.name.clone(), attr.clone()), Sum::default());
         }
     }
     for e in entries {
-        let entry = &c.entries[e];
-        let t = &c.types[entry.type_id];
+        let entry = c.entry(e);
+        let t = c.type_def(entry.type_id);
         for attr in &t.totals {
             let Some(Value::Number(n)) = entry.value.get(attr) else {
                 continue;
@@ -699,7 +686,7 @@ mod tests {
     fn the_owner_index_answers_as_owners_does_and_once_per_entry() {
         for (_d, c) in [org(), parent_chain(300)] {
             let mut index = OwnerIndex::default();
-            for e in (0..c.entries.len()).rev() {
+            for e in c.entry_ids().rev() {
                 let walked: Vec<(EntryId, usize)> = owners(&c, e)
                     .iter()
                     .map(|o| (o.owner, o.path.len()))
@@ -711,7 +698,7 @@ mod tests {
                     .collect();
                 assert_eq!(held, walked, "{}", c.key(e));
             }
-            assert!(index.memo.len() <= c.entries.len());
+            assert!(index.memo.len() <= c.len());
         }
         let (_d, c) = parent_chain(300);
         let last = find(&c, "g299").unwrap();
@@ -744,7 +731,7 @@ mod tests {
         let c = crate::load::load(dir.path()).unwrap();
         assert!(!c.problems.is_empty(), "the cycle is reported");
         let mut index = OwnerIndex::default();
-        for e in 0..c.entries.len() {
+        for e in c.entry_ids() {
             let walked: Vec<EntryId> = owners(&c, e).iter().map(|o| o.owner).collect();
             let held: Vec<EntryId> = index.owners(&c, e).iter().map(|h| h.owner).collect();
             assert_eq!(held, walked);

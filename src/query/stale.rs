@@ -73,7 +73,7 @@ pub struct Report {
 
 /// Lines (0-based, end exclusive) that entry `e` spans.
 pub fn entry_lines(c: &Catalog, e: EntryId) -> std::ops::Range<usize> {
-    let entry = &c.entries[e];
+    let entry = c.entry(e);
     let start = c.sources.line(entry.file, entry.span.start);
     let last = entry.span.end.saturating_sub(1).max(entry.span.start);
     let end = c.sources.line(entry.file, last);
@@ -87,7 +87,7 @@ pub fn stale(
     max_age_days: i64,
     now: i64,
 ) -> Result<Report, history::Error> {
-    let mut files: Vec<FileId> = c.entries.iter().map(|e| e.file).collect();
+    let mut files: Vec<FileId> = c.entries().map(|(_, e)| e.file).collect();
     files.sort();
     files.dedup();
     let slot: BTreeMap<FileId, usize> = files.iter().enumerate().map(|(i, f)| (*f, i)).collect();
@@ -108,9 +108,9 @@ pub fn stale(
     let mut unknown = Vec::new();
     let mut stale = 0;
     let mut owner_index = query::OwnerIndex::default();
-    for e in 0..c.entries.len() {
+    for e in c.entry_ids() {
         let span = entry_lines(c, e);
-        let change = match blame.newest(slot[&c.entries[e].file], span.clone()) {
+        let change = match blame.newest(slot[&c.entry(e).file], span.clone()) {
             Newest::Uncommitted => continue,
             Newest::Unknown => {
                 unknown.push(e);
@@ -162,7 +162,7 @@ pub fn stale(
     Ok(Report {
         max_age_days,
         now,
-        checked: c.entries.len(),
+        checked: c.len(),
         stale,
         groups,
         unknown,
@@ -172,8 +172,8 @@ pub fn stale(
 
 /// The owner's `summary` fields: how to reach them.
 pub fn summary(c: &Catalog, owner: EntryId) -> Map<String, Value> {
-    let entry = &c.entries[owner];
-    c.types[entry.type_id]
+    let entry = c.entry(owner);
+    c.type_def(entry.type_id)
         .summary
         .iter()
         .filter_map(|f| entry.value.get(f).map(|v| (f.clone(), v.clone())))

@@ -14,7 +14,8 @@ use serde_json::Value;
 use super::query::{label, owner_json, owner_lines, summary, OwnerJson, ReportFormat, ViewFormat};
 use super::text::{keep_whole, one_line, table, table_lines};
 use super::Paths;
-use crate::graph::{Catalog, EntryId};
+use crate::graph::{Catalog, EdgeId, EntryId};
+use crate::model::TypeId;
 use crate::query;
 use crate::query::browse::{Graph, Hit, LastChange, Link, Shown};
 use crate::term::{escape, markdown, Style};
@@ -82,12 +83,12 @@ fn link_json(c: &Catalog, l: &Link) -> LinkJson {
     LinkJson {
         relation: l.relation.clone(),
         entry: c.key(l.entry),
-        name: c.entries[l.entry].name().to_owned(),
+        name: c.entry(l.entry).name().to_owned(),
     }
 }
 
 pub fn show_doc(c: &Catalog, s: &Shown, paths: &Paths) -> ShowDoc {
-    let e = &c.entries[s.entry];
+    let e = c.entry(s.entry);
     let strings = |k: &str| -> Vec<String> {
         e.value
             .get(k)
@@ -101,7 +102,7 @@ pub fn show_doc(c: &Catalog, s: &Shown, paths: &Paths) -> ShowDoc {
     ShowDoc {
         version: 1,
         entry: c.key(s.entry),
-        type_: c.types[e.type_id].name.clone(),
+        type_: c.type_def(e.type_id).name.clone(),
         id: e.id.clone(),
         name: e.name().to_owned(),
         description: e
@@ -259,13 +260,13 @@ pub struct ListedJson {
 pub fn list(
     w: &mut dyn Write,
     c: &Catalog,
-    type_id: usize,
+    type_id: TypeId,
     filter: Option<&str>,
     entries: &[EntryId],
     format: ReportFormat,
     style: Style,
 ) -> io::Result<()> {
-    let t = &c.types[type_id];
+    let t = c.type_def(type_id);
     // One index for the whole list: entries along a parent chain share their owners.
     let mut index = query::OwnerIndex::default();
     let owners: Vec<Vec<EntryId>> = entries
@@ -282,8 +283,8 @@ pub fn list(
                 .zip(&owners)
                 .map(|(&e, os)| ListedJson {
                     entry: c.key(e),
-                    id: c.entries[e].id.clone(),
-                    name: c.entries[e].name().to_owned(),
+                    id: c.entry(e).id.clone(),
+                    name: c.entry(e).name().to_owned(),
                     summary: summary(c, e),
                     owners: os.iter().map(|&o| c.key(o)).collect(),
                 })
@@ -306,7 +307,7 @@ pub fn list(
     header.push("owner".to_owned());
     tab.set_header(header);
     for (&e, os) in entries.iter().zip(&owners) {
-        let entry = &c.entries[e];
+        let entry = c.entry(e);
         let mut row = vec![cell(&entry.id), cell(entry.name())];
         for k in &t.summary {
             row.push(
@@ -319,9 +320,9 @@ pub fn list(
         let owner_text: Vec<String> = os
             .iter()
             .map(|&o| {
-                let oe = &c.entries[o];
+                let oe = c.entry(o);
                 // The owner's id is enough when all owners are of one type (usually Team).
-                if os.iter().all(|&x| c.entries[x].type_id == oe.type_id) {
+                if os.iter().all(|&x| c.entry(x).type_id == oe.type_id) {
                     oe.id.clone()
                 } else {
                     c.key(o)
@@ -386,10 +387,10 @@ pub fn search(
             results: hits
                 .iter()
                 .map(|h| {
-                    let e = &c.entries[h.entry];
+                    let e = c.entry(h.entry);
                     HitJson {
                         entry: c.key(h.entry),
-                        type_: c.types[e.type_id].name.clone(),
+                        type_: c.type_def(e.type_id).name.clone(),
                         id: e.id.clone(),
                         name: e.name().to_owned(),
                         field: h.field.as_str().to_owned(),
@@ -406,7 +407,7 @@ pub fn search(
     let mut tab = table(style.width, false);
     tab.set_header(vec!["entry", "name", "matched", "how"]);
     for h in hits {
-        let e = &c.entries[h.entry];
+        let e = c.entry(h.entry);
         tab.add_row(vec![
             escape(&c.key(h.entry)).into_owned(),
             escape(e.name()).into_owned(),
@@ -513,12 +514,7 @@ pub fn graph(
     depth: Option<usize>,
     format: GraphFormat,
 ) -> io::Result<()> {
-    let rel = |i: usize| {
-        let edge = c.edges[i];
-        c.types[c.entries[edge.from].type_id].relations[edge.relation]
-            .name
-            .as_str()
-    };
+    let rel = |i: EdgeId| c.relation(c.edge(i)).name.as_str();
     match format {
         GraphFormat::Json => {
             let doc = GraphDoc {
@@ -530,17 +526,17 @@ pub fn graph(
                     .iter()
                     .map(|&e| NodeJson {
                         entry: c.key(e),
-                        type_: c.types[c.entries[e].type_id].name.clone(),
-                        id: c.entries[e].id.clone(),
-                        name: c.entries[e].name().to_owned(),
+                        type_: c.type_of(e).name.clone(),
+                        id: c.entry(e).id.clone(),
+                        name: c.entry(e).name().to_owned(),
                     })
                     .collect(),
                 edges: g
                     .edges
                     .iter()
                     .map(|&i| EdgeJson {
-                        from: c.key(c.edges[i].from),
-                        to: c.key(c.edges[i].to),
+                        from: c.key(c.edge(i).from),
+                        to: c.key(c.edge(i).to),
                         relation: rel(i).to_owned(),
                     })
                     .collect(),
@@ -563,7 +559,7 @@ pub fn graph(
                 )?;
             }
             for &i in &g.edges {
-                let edge = c.edges[i];
+                let edge = c.edge(i);
                 writeln!(
                     w,
                     "  {} -> {} [label={}];",
@@ -583,7 +579,7 @@ pub fn graph(
                 writeln!(w, "  n{n}[\"{}\"]", mermaid_text(&c.key(e)))?;
             }
             for &i in &g.edges {
-                let edge = c.edges[i];
+                let edge = c.edge(i);
                 if let (Some(a), Some(b)) = (ids.get(&edge.from), ids.get(&edge.to)) {
                     writeln!(w, "  n{a} -->|\"{}\"| n{b}", mermaid_text(rel(i)))?;
                 }
@@ -680,7 +676,7 @@ mod tests {
     fn list_search_and_graph_json_keep_their_field_names() {
         let (_d, c) = org();
         let pay = query::find(&c, "pay").unwrap();
-        let service = c.entries[pay].type_id;
+        let service = c.entry(pay).type_id;
 
         let mut out = Vec::new();
         list(

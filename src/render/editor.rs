@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use serde_json::{json, Map, Value};
 
 use crate::graph::Catalog;
-use crate::model::TypeDef;
+use crate::model::{TypeDef, TypeId};
 use crate::schema::{compose, escape, RelationField};
 use crate::{config, model};
 
@@ -78,7 +78,7 @@ pub fn generate(c: &Catalog) -> Result<(Vec<SchemaFile>, Vec<String>), Error> {
     let ids = Ids::new(c);
     let mut skipped = Vec::new();
     let mut bundles = BTreeMap::new();
-    for t in &c.types {
+    for (_, t) in c.types() {
         // The name becomes a file name: never one with a path separator in it.
         let plain = t
             .name
@@ -141,9 +141,8 @@ fn marked(mut schema: Value, what: &str) -> Value {
 /// Type files' schemas by their path inside the schemas folder (`team.yaml`,
 /// `sub/x.yaml`): what `$ref`s between type files name.
 fn type_documents(c: &Catalog) -> HashMap<String, Value> {
-    c.types
-        .iter()
-        .filter_map(|t| {
+    c.types()
+        .filter_map(|(_, t)| {
             let schema = t.schema.clone()?;
             Some((type_path(c, t), schema))
         })
@@ -164,9 +163,9 @@ struct Ids {
 
 impl Ids {
     fn new(c: &Catalog) -> Ids {
-        let mut sets: Vec<BTreeSet<String>> = vec![BTreeSet::new(); c.types.len()];
-        for e in &c.entries {
-            let set = &mut sets[e.type_id];
+        let mut sets: Vec<BTreeSet<String>> = vec![BTreeSet::new(); c.types().len()];
+        for (_, e) in c.entries() {
+            let set = &mut sets[e.type_id.index()];
             set.insert(e.id.clone());
             set.extend(e.aliases().map(str::to_owned));
         }
@@ -177,13 +176,13 @@ impl Ids {
 
     /// The values a relation to `to` accepts: every id and alias of a single target
     /// type; with several, the bare ones that name one entry only, and `Type:id` for all.
-    fn accepted(&self, c: &Catalog, to: &[usize]) -> Vec<String> {
+    fn accepted(&self, c: &Catalog, to: &[TypeId]) -> Vec<String> {
         if let [t] = to {
-            return self.names[*t].clone();
+            return self.names[t.index()].clone();
         }
         let mut count: HashMap<&str, usize> = HashMap::new();
         for &t in to {
-            for n in &self.names[t] {
+            for n in &self.names[t.index()] {
                 *count.entry(n).or_default() += 1;
             }
         }
@@ -193,15 +192,15 @@ impl Ids {
             .map(|(k, _)| (*k).to_owned())
             .collect();
         for &t in to {
-            for n in &self.names[t] {
-                out.insert(format!("{}:{n}", c.types[t].name));
+            for n in &self.names[t.index()] {
+                out.insert(format!("{}:{n}", c.type_def(t).name));
             }
         }
         out.into_iter().collect()
     }
 
-    fn total(&self, to: &[usize]) -> usize {
-        to.iter().map(|&t| self.names[t].len()).sum()
+    fn total(&self, to: &[TypeId]) -> usize {
+        to.iter().map(|&t| self.names[t.index()].len()).sum()
     }
 }
 
@@ -263,7 +262,11 @@ fn entry_schema(c: &Catalog, t: &TypeDef, docs: &HashMap<String, Value>, ids: &I
         }
     }
     for rel in &t.relations {
-        let targets: Vec<&str> = rel.to.iter().map(|&x| c.types[x].name.as_str()).collect();
+        let targets: Vec<&str> = rel
+            .to
+            .iter()
+            .map(|&x| c.type_def(x).name.as_str())
+            .collect();
         let mut text = rel
             .description
             .as_deref()
@@ -477,7 +480,7 @@ fn catalog_schema(c: &Catalog, bundles: &BTreeMap<String, Value>) -> Value {
             "then": {"$ref": format!("#{at}")}
         }));
     }
-    let names: Vec<&str> = c.types.iter().map(|t| t.name.as_str()).collect();
+    let names: Vec<&str> = c.types().map(|(_, t)| t.name.as_str()).collect();
     json!({
         "title": "lore catalog entry",
         "description": "An entry of the catalog; `type` says which type's fields apply.",

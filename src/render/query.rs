@@ -13,6 +13,7 @@ use serde_json::{Number, Value};
 
 use super::text::{aligned, one_line, table, table_lines};
 use crate::graph::{Catalog, EntryId};
+use crate::model::TypeId;
 use crate::query::{explain, ImpactSet, Impacted, Owner};
 use crate::term::{escape, markdown, markdown_code, thousands, Style};
 
@@ -66,8 +67,8 @@ pub struct OwnerJson {
 
 /// The summary attributes of an entry, per its type's `summary`.
 pub fn summary(c: &Catalog, e: EntryId) -> BTreeMap<String, Value> {
-    let entry = &c.entries[e];
-    c.types[entry.type_id]
+    let entry = c.entry(e);
+    c.type_def(entry.type_id)
         .summary
         .iter()
         .filter_map(|k| entry.value.get(k).map(|v| (k.clone(), v.clone())))
@@ -76,8 +77,8 @@ pub fn summary(c: &Catalog, e: EntryId) -> BTreeMap<String, Value> {
 
 /// The summary attributes in the type's order, for people.
 pub fn summary_pairs(c: &Catalog, e: EntryId) -> Vec<(String, String)> {
-    let entry = &c.entries[e];
-    c.types[entry.type_id]
+    let entry = c.entry(e);
+    c.type_def(entry.type_id)
         .summary
         .iter()
         .filter_map(|k| entry.value.get(k).map(|v| (k.clone(), one_line(v))))
@@ -88,7 +89,7 @@ pub fn owner_json(c: &Catalog, o: &Owner) -> OwnerJson {
     OwnerJson {
         of: c.key(o.of),
         owner: c.key(o.owner),
-        name: c.entries[o.owner].name().to_owned(),
+        name: c.entry(o.owner).name().to_owned(),
         summary: summary(c, o.owner),
         path: o
             .path
@@ -102,7 +103,7 @@ pub fn owner_json(c: &Catalog, o: &Owner) -> OwnerJson {
 
 /// `Type:id  Name` for people (the name left out when it is the id).
 pub fn label(c: &Catalog, e: EntryId) -> String {
-    let entry = &c.entries[e];
+    let entry = c.entry(e);
     let name = entry.name();
     if name == entry.id {
         escape(&c.key(e)).into_owned()
@@ -113,7 +114,7 @@ pub fn label(c: &Catalog, e: EntryId) -> String {
 
 /// `Type:id (Name)` for headings (the name left out when it is the id).
 pub fn title(c: &Catalog, e: EntryId) -> String {
-    let entry = &c.entries[e];
+    let entry = c.entry(e);
     let name = entry.name();
     if name == entry.id {
         escape(&c.key(e)).into_owned()
@@ -197,7 +198,7 @@ pub fn owner_lines(
 }
 
 fn md_label(c: &Catalog, e: EntryId) -> String {
-    let entry = &c.entries[e];
+    let entry = c.entry(e);
     let name = entry.name();
     if name == entry.id {
         markdown_code(&c.key(e))
@@ -269,8 +270,8 @@ pub struct ImpactedJson {
 pub fn impacted_json(c: &Catalog, set: &ImpactSet, i: &Impacted) -> ImpactedJson {
     ImpactedJson {
         entry: c.key(i.entry),
-        type_: c.types[c.entries[i.entry].type_id].name.clone(),
-        name: c.entries[i.entry].name().to_owned(),
+        type_: c.type_of(i.entry).name.clone(),
+        name: c.entry(i.entry).name().to_owned(),
         distance: i.distance,
         via: Some(c.key(i.via)),
         chain: set
@@ -298,16 +299,13 @@ pub fn impact_doc(c: &Catalog, set: &ImpactSet) -> ImpactDoc {
 /// Impacted entries grouped by type: groups in order of their nearest entry, then type
 /// name; inside a group, by distance then `Type:id` (the order of `set.impacted`).
 fn groups<'a>(c: &'a Catalog, set: &'a ImpactSet) -> Vec<(&'a str, Vec<&'a Impacted>)> {
-    let mut by_type: BTreeMap<usize, Vec<&Impacted>> = BTreeMap::new();
+    let mut by_type: BTreeMap<TypeId, Vec<&Impacted>> = BTreeMap::new();
     for i in &set.impacted {
-        by_type
-            .entry(c.entries[i.entry].type_id)
-            .or_default()
-            .push(i);
+        by_type.entry(c.entry(i.entry).type_id).or_default().push(i);
     }
     let mut out: Vec<(&str, Vec<&Impacted>)> = by_type
         .into_iter()
-        .map(|(t, items)| (c.types[t].name.as_str(), items))
+        .map(|(t, items)| (c.type_def(t).name.as_str(), items))
         .collect();
     out.sort_by(|a, b| {
         let da = a.1.first().map_or(0, |i| i.distance);
@@ -360,8 +358,8 @@ pub fn explain_shown(c: &Catalog, o: &Owner) -> String {
         return escape(&explain(c, o)).into_owned();
     }
     let named = |e: EntryId| {
-        let entry = &c.entries[e];
-        format!("{} {}", c.types[entry.type_id].name, entry.id)
+        let entry = c.entry(e);
+        format!("{} {}", c.type_def(entry.type_id).name, entry.id)
     };
     let step = |k: usize| format!("{} → {}", named(o.path[k].entry), o.path[k].relation);
     let hidden = thousands(&Number::from(n - 3));
@@ -422,7 +420,7 @@ pub fn impact(
                     .to_vec();
                 let rows: Vec<Vec<String>> = std::iter::once(header)
                     .chain(items.iter().map(|i| {
-                        let entry = &c.entries[i.entry];
+                        let entry = c.entry(i.entry);
                         vec![
                             escape(&entry.id).into_owned(),
                             escape(entry.name()).into_owned(),
@@ -469,7 +467,7 @@ pub fn impact(
                 writeln!(w, "| entry | name | distance | chain |")?;
                 writeln!(w, "|---|---|---|---|")?;
                 for i in items {
-                    let entry = &c.entries[i.entry];
+                    let entry = c.entry(i.entry);
                     writeln!(
                         w,
                         "| `{}` | {} | {} | {} |",

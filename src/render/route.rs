@@ -192,8 +192,8 @@ pub fn json(c: &Catalog, r: &Route) -> RouteDoc {
 
 /// `Type id`, escaped for a terminal.
 fn type_and_id(c: &Catalog, e: EntryId) -> String {
-    let entry = &c.entries[e];
-    escape(&format!("{} {}", c.types[entry.type_id].name, entry.id)).into_owned()
+    let entry = c.entry(e);
+    escape(&format!("{} {}", c.type_def(entry.type_id).name, entry.id)).into_owned()
 }
 
 /// Links of the matched entries, then of their owners, each URL once.
@@ -207,7 +207,7 @@ fn links(c: &Catalog, r: &Route) -> Vec<(EntryId, String, String)> {
         .map(|m| m.entry)
         .chain(r.owners.iter().map(|o| o.owner));
     for e in entries {
-        let Some(Value::Array(items)) = c.entries[e].value.get("links") else {
+        let Some(Value::Array(items)) = c.entry(e).value.get("links") else {
             continue;
         };
         for item in items {
@@ -228,11 +228,11 @@ fn links(c: &Catalog, r: &Route) -> Vec<(EntryId, String, String)> {
 /// Impacted entries by type, in first-reached order of types.
 fn by_type(c: &Catalog, r: &Route) -> Vec<(String, Vec<EntryId>)> {
     let mut out: Vec<(String, Vec<EntryId>)> = Vec::new();
-    let mut slot: HashMap<usize, usize> = HashMap::new();
+    let mut slot: HashMap<crate::model::TypeId, usize> = HashMap::new();
     for i in &r.impact.impacted {
-        let t = c.entries[i.entry].type_id;
+        let t = c.entry(i.entry).type_id;
         let n = *slot.entry(t).or_insert_with(|| {
-            out.push((c.types[t].name.clone(), Vec::new()));
+            out.push((c.type_def(t).name.clone(), Vec::new()));
             out.len() - 1
         });
         out[n].1.push(i.entry);
@@ -270,7 +270,7 @@ fn names_list(c: &Catalog, items: &[EntryId], max: usize, cell: impl Fn(&str) ->
     let mut s: Vec<String> = items
         .iter()
         .take(max)
-        .map(|&e| cell(&c.entries[e].id))
+        .map(|&e| cell(&c.entry(e).id))
         .collect();
     if items.len() > max {
         s.push(format!("and {} more", items.len() - max));
@@ -357,7 +357,7 @@ pub fn human(c: &Catalog, r: &Route, out: &mut dyn Write, st: Style) -> io::Resu
                 Some(k) => format!("{}={}", e(k), e(&u.value)),
                 None => e(&u.value),
             };
-            let types: Vec<String> = u.types.iter().map(|&t| e(&c.types[t].name)).collect();
+            let types: Vec<String> = u.types.iter().map(|&t| e(&c.type_def(t).name)).collect();
             let within = if types.is_empty() {
                 String::new()
             } else {
@@ -392,7 +392,7 @@ pub fn human(c: &Catalog, r: &Route, out: &mut dyn Write, st: Style) -> io::Resu
             out,
             "  {} ({})  {}",
             type_and_id(c, *owner),
-            e(c.entries[*owner].name()),
+            e(c.entry(*owner).name()),
             e(&reach.join("  "))
         )?;
         for o in of {
@@ -552,7 +552,7 @@ pub fn markdown(c: &Catalog, r: &Route, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "- **{}** {} — {} (owns {})",
-            term::markdown(c.entries[owner].name()),
+            term::markdown(c.entry(owner).name()),
             markdown_code(&c.key(owner)),
             reach.join(", "),
             of.join(", ")

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::changes::ReportFormat;
 use crate::date;
-use crate::graph::Catalog;
+use crate::graph::{Catalog, EntryId};
 use crate::query::stale::{summary, Report};
 use crate::term::{escape, markdown, markdown_code};
 
@@ -23,7 +23,7 @@ fn headline(c: &Catalog, r: &Report) -> String {
     format!(
         "{} of {} entries untouched for more than {} (as of {}), {} owner{}",
         r.stale,
-        c.entries.len(),
+        c.len(),
         days(r.max_age_days),
         date::day(r.now),
         owners,
@@ -32,7 +32,7 @@ fn headline(c: &Catalog, r: &Report) -> String {
 }
 
 /// The owner and how to reach them, unescaped.
-fn reach(c: &Catalog, owner: Option<usize>) -> String {
+fn reach(c: &Catalog, owner: Option<EntryId>) -> String {
     let Some(o) = owner else {
         return "(no owner)".into();
     };
@@ -133,15 +133,15 @@ pub fn stale_doc<'a>(c: &'a Catalog, r: &'a Report) -> StaleDoc<'a> {
             .iter()
             .map(|g| StaleGroupJson {
                 owner: g.owner.map(|o| c.key(o)),
-                name: g.owner.map(|o| c.entries[o].name()),
+                name: g.owner.map(|o| c.entry(o).name()),
                 summary: g.owner.map(|o| summary(c, o)).unwrap_or_default(),
                 entries: g
                     .entries
                     .iter()
                     .map(|s| StaleEntryJson {
                         entry: c.key(s.entry),
-                        name: c.entries[s.entry].name(),
-                        file: c.sources.display_path(c.entries[s.entry].file),
+                        name: c.entry(s.entry).name(),
+                        file: c.sources.display_path(c.entry(s.entry).file),
                         line: s.line,
                         age_days: s.age_days,
                         last_change: ChangeJson {
@@ -184,7 +184,7 @@ pub fn render(
                         "  {}  {}  {}:{}  {} {} {}",
                         escape(&c.key(s.entry)),
                         days(s.age_days),
-                        escape(&c.sources.display_path(c.entries[s.entry].file)),
+                        escape(&c.sources.display_path(c.entry(s.entry).file)),
                         s.line,
                         ch.date(),
                         escape(&ch.author),
@@ -221,7 +221,7 @@ pub fn render(
                         markdown(&ch.summary),
                         markdown_code(&format!(
                             "{}:{}",
-                            c.sources.display_path(c.entries[s.entry].file),
+                            c.sources.display_path(c.entry(s.entry).file),
                             s.line
                         )),
                     )?;
@@ -260,7 +260,8 @@ mod tests {
                 "type: Team\nid: web\nslack: '#web'\n---\ntype: Service\nid: pay\nowner: web\n",
             ),
         ]);
-        let (web, pay) = (0, 1);
+        let web = crate::query::find(&c, "Team:web").expect("web");
+        let pay = crate::query::find(&c, "Service:pay").expect("pay");
         assert_eq!(
             (c.key(web), c.key(pay)),
             ("Team:web".into(), "Service:pay".into())
