@@ -122,6 +122,11 @@ impl Style {
     }
 }
 
+/// `n` with its noun: `1 entry`, `2 entries`, `0 errors`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// `1234567` → `1,234,567`; the fraction of a float is kept as written.
 pub fn thousands(n: &Number) -> String {
     let text = n.to_string();
@@ -187,6 +192,13 @@ mod tests {
         assert_eq!(clip("abcdef", 3), "abc…");
         assert_eq!(clip(&"ü".repeat(100), 2), "üü…");
         assert!(matches!(clip("abc", 3), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn counts_agree_with_their_number() {
+        assert_eq!(count(1, "entry", "entries"), "1 entry");
+        assert_eq!(count(0, "entry", "entries"), "0 entries");
+        assert_eq!(count(2, "file", "files"), "2 files");
     }
 
     #[test]

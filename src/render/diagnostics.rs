@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::{position, sarif, Format, Paths};
 use crate::diag::{Code, Diag, Loc, Severity};
 use crate::span::{ceil_char_boundary, floor_char_boundary, FileId, SourceFile, SourceMap};
-use crate::term::{clip, escape, Style};
+use crate::term::{clip, count, escape, Style};
 
 /// What `validate` found.
 pub struct Report<'a> {
@@ -368,13 +368,11 @@ fn human(out: &mut dyn Write, report: &Report<'_>, paths: &Paths, style: Style) 
         .count();
     let warnings = report.problems.len() - errors;
     let counts = format!(
-        "{} entries in {} files: {} error{}, {} warning{}",
-        report.entries,
-        report.files,
-        errors,
-        if errors == 1 { "" } else { "s" },
-        warnings,
-        if warnings == 1 { "" } else { "s" }
+        "{} in {}: {}, {}",
+        count(report.entries, "entry", "entries"),
+        count(report.files, "file", "files"),
+        count(errors, "error", "errors"),
+        count(warnings, "warning", "warnings")
     );
     if report.ok {
         writeln!(out, "ok: {counts}")
@@ -505,11 +503,11 @@ fn github(out: &mut dyn Write, report: &Report<'_>, paths: &Paths) -> io::Result
         .count();
     writeln!(
         out,
-        "lore: {} entries in {} files, {} errors, {} warnings",
-        report.entries,
-        report.files,
-        errors,
-        report.problems.len() - errors
+        "lore: {} in {}, {}, {}",
+        count(report.entries, "entry", "entries"),
+        count(report.files, "file", "files"),
+        count(errors, "error", "errors"),
+        count(report.problems.len() - errors, "warning", "warnings")
     )
 }
 
