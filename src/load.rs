@@ -88,7 +88,16 @@ pub fn load_with(
                 None
             }
             None => {
+                let before = problems.len();
                 let docs = parse_reporting(file, &text, limits, true, &mut problems);
+                // lore.yaml is optional and may be empty: every key has a default.
+                if docs.iter().all(|d| d.value.is_null()) {
+                    let mut i = 0;
+                    problems.retain(|d| {
+                        i += 1;
+                        i <= before || d.code != Code::EmptyDocument
+                    });
+                }
                 if let Some(second) = docs.get(1) {
                     problems.push(
                         Diag::error(

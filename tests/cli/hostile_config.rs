@@ -231,3 +231,22 @@ fn route_uses_the_compiled_sources_and_names_a_broken_one() {
         stderr(&out)
     );
 }
+
+#[test]
+fn an_empty_lore_yaml_is_the_defaults_even_under_strict() {
+    for config in ["", "\n", "# only a comment\n", "---\n"] {
+        let dir = with_config(config);
+        let (code, report) = validate_json(dir.path(), &["--strict"]);
+        assert_eq!(code, 0, "{config:?}: {report}");
+        assert_eq!(report["problems"], serde_json::json!([]), "{config:?}");
+    }
+    // An empty entry file is still worth a warning.
+    let dir = with_config("");
+    std::fs::write(dir.path().join("catalog/empty.yaml"), "").unwrap();
+    let (code, report) = validate_json(dir.path(), &["--strict"]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(
+        places(&report),
+        ["catalog/empty.yaml:1:1 lore::empty-document"]
+    );
+}
