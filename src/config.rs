@@ -1,5 +1,5 @@
 //! `lore.yaml`: parsed into raw serde structs, then validated into a [`Config`] whose
-//! alert sources and global notes are compiled once (STYLE.md §3, §14; cargo-deny's
+//! alert sources and global notes are compiled once (parse raw, then validate; after cargo-deny's
 //! `ValidationContext`).
 //!
 //! Two steps, because lore.yaml says where the type definitions are and its `match`
@@ -25,7 +25,7 @@ use crate::schema::{self, escape};
 use crate::span::SourceMap;
 use crate::workspace::CONFIG_FILE;
 
-/// The variables lore.yaml's global notes see (DESIGN.md §3).
+/// The variables lore.yaml's global notes see.
 pub const NOTE_VARIABLES: &[&str] = &["totals", "matches", "owners", "impacted", "alert"];
 
 /// Configuration of a lore catalog repository (`lore.yaml`). Every key is optional.

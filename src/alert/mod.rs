@@ -1,4 +1,4 @@
-//! Alert payloads, from untrusted bytes to matched catalog entries (DESIGN.md §4-5).
+//! Alert payloads, from untrusted bytes to matched catalog entries (matching rules in README, "Routing an alert").
 //!
 //! Input: the bytes of a JSON alert (a webhook body). [`parse_payload`] enforces a size
 //! limit and a nesting limit *before* serde_json sees the bytes, so a hostile payload

@@ -1,4 +1,4 @@
-//! route(alert) (DESIGN.md §4): the payload's matches, then their owners, the impact of
+//! route(alert): the payload's matches, then their owners, the impact of
 //! the matches, and the notes that hold — type notes of matched and impacted entries,
 //! then lore.yaml's global notes over the whole result.
 //!
@@ -88,7 +88,7 @@ fn entry_notes(c: &Catalog, route: &mut Route) {
     }
 }
 
-/// The variables global notes see (DESIGN.md §3).
+/// The variables global notes see: totals, matches, owners, impacted, alert.
 pub fn note_variables(c: &Catalog, route: &Route) -> Vec<(&'static str, Value)> {
     let describe = |e: EntryId| {
         let entry = c.entry(e);

@@ -124,7 +124,7 @@ pub struct Owner {
 }
 
 /// owners(X): targets of X's `owner` relations; with none, the owners of X's `parent`
-/// targets, recursively (DESIGN.md §4). Sorted by owner key; each owner once, by its
+/// targets, recursively. Sorted by owner key; each owner once, by its
 /// shortest path.
 ///
 /// Linear in the entries it visits: breadth-first over parent links with a visited set,
@@ -416,7 +416,7 @@ pub fn impact_next(c: &Catalog, e: EntryId) -> impl Iterator<Item = EntryId> + '
 }
 
 /// impact(X): breadth-first over impact edges from every root, each entry once at its
-/// shortest distance, up to `depth` steps (DESIGN.md §4). Cycles are harmless.
+/// shortest distance, up to `depth` steps. Cycles are harmless.
 pub fn impact(c: &Catalog, roots: &[EntryId], depth: Option<usize>) -> ImpactSet {
     let mut parent: HashMap<EntryId, Option<EntryId>> = HashMap::new();
     let mut distance: HashMap<EntryId, usize> = HashMap::new();

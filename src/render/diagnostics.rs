@@ -381,7 +381,7 @@ fn human(out: &mut dyn Write, report: &Report<'_>, paths: &Paths, style: Style) 
     }
 }
 
-/// One problem in `validate --format json` (DESIGN.md §10).
+/// One problem in `validate --format json`.
 #[derive(Serialize)]
 pub struct ProblemJson<'a> {
     /// The stable code, such as `lore::dangling-ref` (README's table lists them all).
@@ -406,7 +406,7 @@ pub struct ProblemJson<'a> {
     pub help: Option<&'a str>,
 }
 
-/// `validate --format json` (DESIGN.md §10).
+/// `validate --format json`.
 #[derive(Serialize)]
 pub struct ValidateDoc<'a> {
     /// Always 1.

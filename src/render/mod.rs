@@ -4,7 +4,7 @@
 //! and column through [`crate::span`], so all formats agree on every position.
 //!
 //! Every `--format json` document is one serde type whose rustdoc is its contract
-//! (DESIGN.md §10), with `version` first:
+//! (the stable JSON contract README documents), with `version` first:
 //!
 //! | command | document |
 //! |---|---|
@@ -34,7 +34,7 @@ use crate::span::SourceMap;
 pub enum Format {
     /// Source snippets with labels, for people.
     Human,
-    /// One JSON document (DESIGN.md §10).
+    /// One JSON document, stable for scripts.
     Json,
     /// GitHub Actions workflow commands, which annotate the pull request.
     Github,

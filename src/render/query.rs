@@ -1,5 +1,5 @@
 //! Drawing the answers of `lore owners` and `lore impact`, for people (human), chat and
-//! pull requests (markdown) and scripts (JSON, DESIGN.md §10).
+//! pull requests (markdown) and scripts (JSON, stable and documented).
 //!
 //! Input: the plain data of `crate::query` and the catalog it refers to. Output: text on
 //! the writer handed in. The JSON documents are the serde types below; their field
@@ -22,7 +22,7 @@ use crate::term::{escape, markdown, markdown_code, thousands, Style};
 pub enum ReportFormat {
     /// Aligned text, for people.
     Human,
-    /// One JSON document (DESIGN.md §10).
+    /// One JSON document, stable for scripts.
     Json,
     /// GitHub-flavoured markdown, for a chat message or a pull-request comment.
     Markdown,

@@ -1,5 +1,5 @@
 //! Drawing a [`Route`]: one screen for a responder (most decisive first), the JSON of
-//! DESIGN.md §10, and markdown for a chat channel.
+//! the stable JSON contract, and markdown for a chat channel.
 //!
 //! Payload values are attacker-controlled: every string drawn for a terminal goes
 //! through [`escape`], for a chat through [`term::markdown`] or [`markdown_code`], so control
@@ -25,13 +25,13 @@ use crate::term::{self, escape, markdown_code, thousands, Style};
 pub enum RouteFormat {
     /// One screen for a responder.
     Human,
-    /// One JSON document (DESIGN.md §10).
+    /// One JSON document, stable for scripts.
     Json,
     /// Markdown to paste into a chat channel or an incident ticket.
     Markdown,
 }
 
-/// `lore route --format json`: DESIGN.md §10's `route` object. Added fields:
+/// `lore route --format json`: the documented `route` object. Added fields:
 /// `matches[].key`, `unmatched[].key`, `ambiguous`; owners and impacted rows are those of
 /// `lore owners` and `lore impact`.
 #[derive(Debug, Serialize)]
