@@ -7,8 +7,6 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Map, Value};
-
 use crate::graph::{Catalog, EntryId};
 use crate::history::{self, BlameFile, Change, Newest, Repo};
 use crate::query;
@@ -168,16 +166,6 @@ pub fn stale(
         unknown,
         truncated: blame.truncated,
     })
-}
-
-/// The owner's `summary` fields: how to reach them.
-pub fn summary(c: &Catalog, owner: EntryId) -> Map<String, Value> {
-    let entry = c.entry(owner);
-    c.type_def(entry.type_id)
-        .summary
-        .iter()
-        .filter_map(|f| entry.value.get(f).map(|v| (f.clone(), v.clone())))
-        .collect()
 }
 
 #[cfg(test)]

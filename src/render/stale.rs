@@ -7,9 +7,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::changes::ReportFormat;
+use super::query::summary;
 use crate::date;
 use crate::graph::{Catalog, EntryId};
-use crate::query::stale::{summary, Report};
+use crate::query::stale::Report;
 use crate::term::{escape, markdown, markdown_code};
 
 const TRUNCATED: &str = "history is truncated (shallow clone): ages older than the clone's history are unknown; run `git fetch --unshallow` for all of them";
@@ -81,7 +82,7 @@ pub struct StaleGroupJson<'a> {
     pub name: Option<&'a str>,
     /// The owner type's `summary` attributes the owner has: how to reach them (empty with
     /// no owner).
-    pub summary: serde_json::Map<String, Value>,
+    pub summary: std::collections::BTreeMap<String, Value>,
     /// Oldest first, then by `Type:id`.
     pub entries: Vec<StaleEntryJson<'a>>,
 }
