@@ -35,11 +35,11 @@ use crate::span::FileId;
 const FORMAT: u32 = 2;
 
 /// The largest cache read or written, in bytes.
-pub const MAX_BYTES: u64 = 256 << 20;
+pub(crate) const MAX_BYTES: u64 = 256 << 20;
 
 /// A content hash: SipHash-1-3 of the bytes, with their length in the high bits (one
 /// pass over the text; a collision needs equal lengths and a 64-bit clash).
-pub fn content_hash(bytes: &[u8]) -> u128 {
+pub(crate) fn content_hash(bytes: &[u8]) -> u128 {
     #[allow(deprecated)]
     let mut h = std::hash::SipHasher::new_with_keys(0x6c6f7265, 0x6361636865);
     h.write(bytes);
@@ -57,7 +57,7 @@ fn seal(key: u128, hash: u128, record: &str) -> u128 {
 }
 
 /// Where the cache of the catalog at `root` lives, if caching is on.
-pub fn location(root: &Path) -> Option<PathBuf> {
+pub(crate) fn location(root: &Path) -> Option<PathBuf> {
     if std::env::var_os("LORE_NO_CACHE").is_some_and(|v| !v.is_empty()) {
         return None;
     }
@@ -78,7 +78,7 @@ pub fn location(root: &Path) -> Option<PathBuf> {
 
 /// The user's cache for the catalog at `root` (not read yet: `catalog::load_with_cache`
 /// opens it under the catalog's key).
-pub fn user_cache(root: &Path) -> Option<Cache> {
+pub(crate) fn user_cache(root: &Path) -> Option<Cache> {
     location(root).map(|path| Cache {
         path,
         key: 0,
@@ -89,9 +89,9 @@ pub fn user_cache(root: &Path) -> Option<Cache> {
 
 /// A loaded cache: content hash -> its record's checksum and where the encoded record
 /// is in `text` (checked and decoded on use).
-pub struct Cache {
-    pub path: PathBuf,
-    pub key: u128,
+pub(crate) struct Cache {
+    pub(crate) path: PathBuf,
+    pub(crate) key: u128,
     text: String,
     records: HashMap<u128, (u128, Range<usize>)>,
 }
@@ -99,7 +99,7 @@ pub struct Cache {
 impl Cache {
     /// Open the cache at `path`; an absent, stale, unreadable, oversized or irregular
     /// one is empty.
-    pub fn open(path: PathBuf, key: u128) -> Cache {
+    pub(crate) fn open(path: PathBuf, key: u128) -> Cache {
         let mut cache = Cache {
             path,
             key,
@@ -145,23 +145,24 @@ impl Cache {
     }
 
     /// The record for content hash `hash`, if there is one and its checksum holds.
-    pub fn get(&self, hash: u128) -> Option<&str> {
+    pub(crate) fn get(&self, hash: u128) -> Option<&str> {
         let (sum, range) = self.records.get(&hash)?;
         let record = self.text.get(range.clone())?;
         (seal(self.key, hash, record) == *sum).then_some(record)
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.records.len()
     }
 
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
         self.records.is_empty()
     }
 
     /// Write `records` (content hash, encoded record) as the new cache, atomically.
     /// Failure to write a cache is not worth an error: the next run is just slower.
-    pub fn save(&self, records: &[(u128, String)]) {
+    pub(crate) fn save(&self, records: &[(u128, String)]) {
         let header = json!({"format": FORMAT, "key": format!("{:032x}", self.key), "lore": env!("CARGO_PKG_VERSION")});
         let mut text = format!("{header}\n");
         for (hash, record) in records {
@@ -199,7 +200,11 @@ fn read_regular(path: &Path) -> Option<String> {
 }
 
 /// Encode one file's check result. Every location in it is in that file.
-pub fn encode(types: &[crate::model::TypeDef], entries: &[Entry], problems: &[Diag]) -> String {
+pub(crate) fn encode(
+    types: &[crate::model::TypeDef],
+    entries: &[Entry],
+    problems: &[Diag],
+) -> String {
     // Borrowed tuples: serializing the values in place, without copying them.
     let entries: Vec<(&str, &str, usize, usize, usize, &Value)> = entries
         .iter()
@@ -246,7 +251,7 @@ fn encode_diag(d: &Diag) -> Value {
 }
 
 /// Decode a record for `file`; None if it does not fit this catalog (then it is a miss).
-pub fn decode(
+pub(crate) fn decode(
     record: &str,
     file: FileId,
     type_by_name: &HashMap<String, TypeId>,

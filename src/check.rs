@@ -17,20 +17,20 @@ use crate::schema;
 use crate::span::FileId;
 use crate::yaml::{self, Limits, YamlErrorKind};
 
-pub struct CheckContext<'a> {
-    pub types: &'a [TypeDef],
-    pub validators: &'a [Option<jsonschema::Validator>],
-    pub type_by_name: &'a HashMap<String, TypeId>,
+pub(crate) struct CheckContext<'a> {
+    pub(crate) types: &'a [TypeDef],
+    pub(crate) validators: &'a [Option<jsonschema::Validator>],
+    pub(crate) type_by_name: &'a HashMap<String, TypeId>,
 }
 
-pub struct FileResult {
-    pub file: FileId,
-    pub text: Arc<str>,
-    pub entries: Vec<Entry>,
-    pub problems: Vec<Diag>,
+pub(crate) struct FileResult {
+    pub(crate) file: FileId,
+    pub(crate) text: Arc<str>,
+    pub(crate) entries: Vec<Entry>,
+    pub(crate) problems: Vec<Diag>,
 }
 
-pub fn decode(bytes: Vec<u8>) -> (Arc<str>, Option<usize>) {
+pub(crate) fn decode(bytes: Vec<u8>) -> (Arc<str>, Option<usize>) {
     match String::from_utf8(bytes) {
         Ok(s) => (Arc::from(s), None),
         Err(e) => {
@@ -43,7 +43,7 @@ pub fn decode(bytes: Vec<u8>) -> (Arc<str>, Option<usize>) {
     }
 }
 
-pub fn encoding_diag(file: FileId, at: usize) -> Diag {
+pub(crate) fn encoding_diag(file: FileId, at: usize) -> Diag {
     Diag::error(
         Code::Encoding,
         "this file is not valid UTF-8",
@@ -54,7 +54,7 @@ pub fn encoding_diag(file: FileId, at: usize) -> Diag {
 }
 
 /// Parse and turn YAML errors into problems.
-pub fn parse_reporting(
+pub(crate) fn parse_reporting(
     file: FileId,
     text: &str,
     limits: Limits,
@@ -93,7 +93,7 @@ fn yaml_diag(file: FileId, e: yaml::YamlError) -> Diag {
 }
 
 /// Parse and check the entries of one file's text (`bad`: where it stops being UTF-8).
-pub fn check_text(
+pub(crate) fn check_text(
     file: FileId,
     text: Arc<str>,
     bad: Option<usize>,

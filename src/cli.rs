@@ -13,27 +13,27 @@ use crate::render::Format;
 /// people who respond to incidents.
 #[derive(Debug, Parser)]
 #[command(name = "lore", version, about, long_about = None, max_term_width = 100)]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 
     #[command(flatten)]
-    pub catalog: CatalogArgs,
+    pub(crate) catalog: CatalogArgs,
 
     /// When to use colour in human output.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
-    pub color: ColorChoice,
+    pub(crate) color: ColorChoice,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ColorChoice {
+pub(crate) enum ColorChoice {
     Auto,
     Always,
     Never,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Check the whole catalog: YAML, type definitions, schemas, references, rules.
     ///
     /// Finds the catalog root by walking up from the first PATH (or the current folder) to
@@ -139,182 +139,182 @@ pub enum Command {
 
 /// Where the catalog is; shared by every command that reads one.
 #[derive(Debug, Clone, Default, clap::Args)]
-pub struct CatalogArgs {
+pub(crate) struct CatalogArgs {
     /// Run as if lore was started in DIR (the catalog root is found from there).
     #[arg(short = 'C', long = "root", value_name = "DIR", global = true)]
-    pub root: Option<PathBuf>,
+    pub(crate) root: Option<PathBuf>,
 
     /// Read the catalog as it was at a git revision (a branch, tag or commit), without a
     /// checkout: "who owned this when the incident started?"
     #[arg(long, value_name = "REV", global = true)]
-    pub rev: Option<String>,
+    pub(crate) rev: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
-pub struct ValidateArgs {
+pub(crate) struct ValidateArgs {
     /// Files or folders whose problems to report (default: all).
-    pub paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    pub(crate) format: Format,
 
     /// Fail on warnings too.
     #[arg(long)]
-    pub strict: bool,
+    pub(crate) strict: bool,
 
     /// Report only problems in files changed since the merge base of REV and HEAD
     /// (committed, staged, unstaged or untracked), plus problems elsewhere that the change
     /// caused (an entry removed that others still name). The whole catalog still loads.
     #[arg(long, value_name = "REV")]
-    pub changed_since: Option<String>,
+    pub(crate) changed_since: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
-pub struct DiffArgs {
+pub(crate) struct DiffArgs {
     /// The revision to compare from (a branch, tag or commit), e.g. `main`.
-    pub base: String,
+    pub(crate) base: String,
 
     /// The revision to compare to (default: the working tree).
-    pub head: Option<String>,
+    pub(crate) head: Option<String>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
-    pub format: ReportFormat,
+    pub(crate) format: ReportFormat,
 }
 
 #[derive(Debug, clap::Args)]
-pub struct StaleArgs {
+pub(crate) struct StaleArgs {
     /// Maximum age: a number and d, w, m (30 days) or y (default: `freshness.max_age` in
     /// lore.yaml, else 180d).
     #[arg(long, value_name = "AGE")]
-    pub max_age: Option<String>,
+    pub(crate) max_age: Option<String>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
-    pub format: ReportFormat,
+    pub(crate) format: ReportFormat,
 }
 
 #[derive(Debug, clap::Args)]
-pub struct SchemaArgs {
+pub(crate) struct SchemaArgs {
     /// Folder to write the schemas to (default: .lore/schemas in the catalog root).
     #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
 
     /// Write nothing; exit 1 if the files on disk differ from what would be written.
     #[arg(long)]
-    pub check: bool,
+    pub(crate) check: bool,
 }
 
 #[derive(Debug, clap::Args)]
-pub struct InitArgs {
+pub(crate) struct InitArgs {
     /// Folder to create the catalog in (created if missing; default: the current folder).
-    pub dir: Option<PathBuf>,
+    pub(crate) dir: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
-pub struct RouteArgs {
+pub(crate) struct RouteArgs {
     /// The alert payload (JSON); `-` or nothing reads standard input.
     #[arg(value_name = "FILE")]
-    pub file: Option<PathBuf>,
+    pub(crate) file: Option<PathBuf>,
 
     /// Read the payload as this source instead of detecting it (a built-in source, e.g.
     /// alertmanager, or one of lore.yaml's alerts.sources).
     #[arg(long, value_name = "NAME")]
-    pub source: Option<String>,
+    pub(crate) source: Option<String>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = RouteFormat::Human)]
-    pub format: RouteFormat,
+    pub(crate) format: RouteFormat,
 }
 
 #[derive(Debug, clap::Args)]
-pub struct TestArgs {
+pub(crate) struct TestArgs {
     /// Test files (default: routing/**/*.yaml under the catalog root).
     #[arg(value_name = "FILE")]
-    pub files: Vec<PathBuf>,
+    pub(crate) files: Vec<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
-pub struct ShowArgs {
+pub(crate) struct ShowArgs {
     /// The entry: id, Type:id or alias.
     #[arg(value_name = "REF")]
-    pub reference: String,
+    pub(crate) reference: String,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = ViewFormat::Human)]
-    pub format: ViewFormat,
+    pub(crate) format: ViewFormat,
 }
 
 #[derive(Debug, clap::Args)]
-pub struct OwnersArgs {
+pub(crate) struct OwnersArgs {
     /// The entries: ids, Type:ids or aliases.
     #[arg(value_name = "REF", required = true)]
-    pub refs: Vec<String>,
+    pub(crate) refs: Vec<String>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
-    pub format: ReportFormat,
+    pub(crate) format: ReportFormat,
 }
 
 #[derive(Debug, clap::Args)]
-pub struct ImpactArgs {
+pub(crate) struct ImpactArgs {
     /// The entries that break: ids, Type:ids or aliases.
     #[arg(value_name = "REF", required = true)]
-    pub refs: Vec<String>,
+    pub(crate) refs: Vec<String>,
 
     /// Follow at most N impact steps (default: all).
     #[arg(long, value_name = "N")]
-    pub depth: Option<usize>,
+    pub(crate) depth: Option<usize>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
-    pub format: ReportFormat,
+    pub(crate) format: ReportFormat,
 }
 
 #[derive(Debug, clap::Args)]
-pub struct ListArgs {
+pub(crate) struct ListArgs {
     /// The type to list, e.g. Service.
     #[arg(value_name = "TYPE")]
-    pub type_name: String,
+    pub(crate) type_name: String,
 
     /// Keep the entries for which this CEL expression is true; the entry is `self`,
     /// e.g. `self.tier == 1` or `has(self.oncall)`.
     #[arg(long = "where", value_name = "EXPR")]
-    pub filter: Option<String>,
+    pub(crate) filter: Option<String>,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
-    pub format: ReportFormat,
+    pub(crate) format: ReportFormat,
 }
 
 #[derive(Debug, clap::Args)]
-pub struct SearchArgs {
+pub(crate) struct SearchArgs {
     /// Part of an id, alias or name; case does not matter.
-    pub text: String,
+    pub(crate) text: String,
 
     /// Show at most N results.
     #[arg(long, value_name = "N", default_value_t = 20)]
-    pub limit: usize,
+    pub(crate) limit: usize,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = ViewFormat::Human)]
-    pub format: ViewFormat,
+    pub(crate) format: ViewFormat,
 }
 
 #[derive(Debug, clap::Args)]
-pub struct GraphArgs {
+pub(crate) struct GraphArgs {
     /// Draw only this entry's neighbourhood (default: the whole catalog).
     #[arg(value_name = "REF")]
-    pub reference: Option<String>,
+    pub(crate) reference: Option<String>,
 
     /// Relation steps from REF, following relations both ways (ignored without REF).
     #[arg(long, value_name = "N", default_value_t = 1)]
-    pub depth: usize,
+    pub(crate) depth: usize,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
-    pub format: GraphFormat,
+    pub(crate) format: GraphFormat,
 }
 
 #[cfg(test)]

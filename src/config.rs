@@ -26,26 +26,26 @@ use crate::span::SourceMap;
 use crate::workspace::CONFIG_FILE;
 
 /// The variables lore.yaml's global notes see.
-pub const NOTE_VARIABLES: &[&str] = &["totals", "matches", "owners", "impacted", "alert"];
+pub(crate) const NOTE_VARIABLES: &[&str] = &["totals", "matches", "owners", "impacted", "alert"];
 
 /// Configuration of a lore catalog repository (`lore.yaml`). Every key is optional.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 #[schemars(title = "lore.yaml")]
-pub struct ConfigRaw {
+pub(crate) struct ConfigRaw {
     /// Folders or globs of entry files, relative to the repository root.
     #[schemars(inner(length(min = 1)))]
-    pub catalog: Vec<String>,
+    pub(crate) catalog: Vec<String>,
     /// Folder of type definition files.
     #[schemars(length(min = 1))]
-    pub schemas: String,
+    pub(crate) schemas: String,
     /// Globs of files to skip, relative to the root.
     #[schemars(inner(length(min = 1)))]
-    pub exclude: Vec<String>,
+    pub(crate) exclude: Vec<String>,
     /// When an entry counts as stale (`lore stale`).
-    pub freshness: FreshnessRaw,
+    pub(crate) freshness: FreshnessRaw,
     /// Alert sources and notes for `lore route`.
-    pub alerts: AlertsRaw,
+    pub(crate) alerts: AlertsRaw,
 }
 
 impl Default for ConfigRaw {
@@ -64,11 +64,11 @@ impl Default for ConfigRaw {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 #[schemars(rename = "freshness")]
-pub struct FreshnessRaw {
+pub(crate) struct FreshnessRaw {
     /// Entries untouched in git for longer than this are stale: days, weeks, months or
     /// years, e.g. `180d`, `26w`, `6m`, `1y`.
     #[schemars(pattern(r"^[0-9]+[dwmy]$"))]
-    pub max_age: String,
+    pub(crate) max_age: String,
 }
 
 impl Default for FreshnessRaw {
@@ -83,12 +83,12 @@ impl Default for FreshnessRaw {
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 #[schemars(rename = "alerts")]
-pub struct AlertsRaw {
+pub(crate) struct AlertsRaw {
     /// Alert payload formats, by name; one with a built-in's name replaces it.
-    pub sources: BTreeMap<String, SourceRaw>,
+    pub(crate) sources: BTreeMap<String, SourceRaw>,
     /// Notes evaluated over the whole route result; they see `totals`, `matches`,
     /// `owners`, `impacted` and `alert`.
-    pub notes: Vec<NoteRaw>,
+    pub(crate) notes: Vec<NoteRaw>,
 }
 
 /// An alert source: how to recognize a payload format and where it keeps its alerts
@@ -96,80 +96,80 @@ pub struct AlertsRaw {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "source")]
-pub struct SourceRaw {
+pub(crate) struct SourceRaw {
     /// JSONPath that, when present in the payload, selects this source.
-    pub detect: String,
+    pub(crate) detect: String,
     /// JSONPath of the alerts in the payload (default: the payload is one alert).
-    pub each: Option<String>,
+    pub(crate) each: Option<String>,
     /// JSONPath of an alert's title.
-    pub title: Option<String>,
+    pub(crate) title: Option<String>,
     /// JSONPath of an alert's severity.
-    pub severity: Option<String>,
+    pub(crate) severity: Option<String>,
     /// JSONPath of an alert's status.
-    pub status: Option<String>,
+    pub(crate) status: Option<String>,
     /// Type name → JSONPaths whose values name entries of that type, tried in order.
     #[serde(default, rename = "match")]
-    pub matches: BTreeMap<String, Vec<String>>,
+    pub(crate) matches: BTreeMap<String, Vec<String>>,
 }
 
 /// `lore.yaml`, checked: what later stages use.
 #[derive(Debug, Clone)]
-pub struct Config {
-    pub catalog: Vec<String>,
-    pub schemas: String,
-    pub exclude: Vec<String>,
-    pub freshness: Freshness,
-    pub alerts: Alerts,
+pub(crate) struct Config {
+    pub(crate) catalog: Vec<String>,
+    pub(crate) schemas: String,
+    pub(crate) exclude: Vec<String>,
+    pub(crate) freshness: Freshness,
+    pub(crate) alerts: Alerts,
 }
 
 #[derive(Debug, Clone)]
-pub struct Freshness {
-    pub max_age: String,
+pub(crate) struct Freshness {
+    pub(crate) max_age: String,
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct Alerts {
+pub(crate) struct Alerts {
     /// The configured sources that compiled, by name.
-    pub sources: Vec<ConfiguredSource>,
+    pub(crate) sources: Vec<ConfiguredSource>,
     /// Configured sources left out for their problems (`lore validate` reports them);
     /// they still replace the built-in of the same name.
-    pub broken: Vec<String>,
+    pub(crate) broken: Vec<String>,
     /// The global notes that compiled, in order, each with its index in lore.yaml's
     /// `alerts.notes` (for messages).
-    pub notes: Vec<(usize, Note)>,
+    pub(crate) notes: Vec<(usize, Note)>,
 }
 
 impl Alerts {
     /// Whether lore.yaml configures a source of this name (compiled or not).
-    pub fn configures(&self, name: &str) -> bool {
+    pub(crate) fn configures(&self, name: &str) -> bool {
         self.sources.iter().any(|s| s.name == name) || self.broken.iter().any(|b| b == name)
     }
 }
 
 /// A source configured in lore.yaml, its paths compiled and its types resolved.
 #[derive(Debug, Clone)]
-pub struct ConfiguredSource {
-    pub name: String,
-    pub detect: JsonPath,
-    pub each: Option<JsonPath>,
-    pub title: Option<JsonPath>,
-    pub severity: Option<JsonPath>,
-    pub status: Option<JsonPath>,
+pub(crate) struct ConfiguredSource {
+    pub(crate) name: String,
+    pub(crate) detect: JsonPath,
+    pub(crate) each: Option<JsonPath>,
+    pub(crate) title: Option<JsonPath>,
+    pub(crate) severity: Option<JsonPath>,
+    pub(crate) status: Option<JsonPath>,
     /// Per type: paths tried in order until one names an entry.
-    pub matches: Vec<(TypeId, Vec<JsonPath>)>,
+    pub(crate) matches: Vec<(TypeId, Vec<JsonPath>)>,
 }
 
 /// What validating lore.yaml needs: the file with spans, to place problems, and the
 /// loaded types, for `match`.
-pub struct ValidationContext<'a> {
+pub(crate) struct ValidationContext<'a> {
     /// `None` without a lore.yaml (the defaults have nothing to report).
-    pub doc: Option<&'a SpannedDoc<'a>>,
-    pub types: &'a HashMap<String, TypeId>,
+    pub(crate) doc: Option<&'a SpannedDoc<'a>>,
+    pub(crate) types: &'a HashMap<String, TypeId>,
 }
 
 /// Check `lore.yaml` against its schema and read it (None: absent, defaults apply). A
 /// key with a problem is reported and left out, so the rest still applies.
-pub fn parse(d: Option<&SpannedDoc<'_>>, out: &mut Vec<Diag>) -> ConfigRaw {
+pub(crate) fn parse(d: Option<&SpannedDoc<'_>>, out: &mut Vec<Diag>) -> ConfigRaw {
     let Some(d) = d else {
         return ConfigRaw::default();
     };
@@ -198,13 +198,13 @@ pub fn parse(d: Option<&SpannedDoc<'_>>, out: &mut Vec<Diag>) -> ConfigRaw {
 }
 
 /// The JSON Schema of lore.yaml, derived from [`ConfigRaw`].
-pub fn schema() -> Value {
+pub(crate) fn schema() -> Value {
     schema::derived::<ConfigRaw>()
 }
 
 impl ConfigRaw {
     /// Compile what lore.yaml configures, reporting every problem into `out`.
-    pub fn validate(self, ctx: &ValidationContext<'_>, out: &mut Vec<Diag>) -> Config {
+    pub(crate) fn validate(self, ctx: &ValidationContext<'_>, out: &mut Vec<Diag>) -> Config {
         for (key, patterns) in [("catalog", &self.catalog), ("exclude", &self.exclude)] {
             for (i, pattern) in patterns.iter().enumerate() {
                 if let Err(e) = globset::Glob::new(pattern) {
@@ -334,7 +334,7 @@ impl SourceRaw {
 }
 
 /// Whether a problem is in lore.yaml (any problem there makes the configuration invalid).
-pub fn is_in_config(sources: &SourceMap, d: &Diag) -> bool {
+pub(crate) fn is_in_config(sources: &SourceMap, d: &Diag) -> bool {
     match &d.loc {
         Loc::Span(f, _) | Loc::File(f) | Loc::Pointer { file: f, .. } => {
             sources.path(*f) == Path::new(CONFIG_FILE)

@@ -5,7 +5,7 @@ use jiff::civil::Date;
 use jiff::{tz::TimeZone, Timestamp};
 
 /// `YYYY-MM-DD` (UTC) of a Unix time; out-of-range times are clamped to jiff's range.
-pub fn day(seconds: i64) -> String {
+pub(crate) fn day(seconds: i64) -> String {
     let t = Timestamp::from_second(seconds).unwrap_or(if seconds < 0 {
         Timestamp::MIN
     } else {
@@ -15,7 +15,7 @@ pub fn day(seconds: i64) -> String {
 }
 
 /// Unix time of a `YYYY-MM-DD` date (UTC midnight), or of a number of seconds.
-pub fn parse_day_or_seconds(text: &str) -> Option<i64> {
+pub(crate) fn parse_day_or_seconds(text: &str) -> Option<i64> {
     if let Ok(s) = text.parse::<i64>() {
         return Some(s);
     }

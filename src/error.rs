@@ -14,7 +14,7 @@ use crate::{alert, history, load, query, render, workspace};
 
 /// Why a command stopped.
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub(crate) enum Error {
     #[error(transparent)]
     Workspace(#[from] workspace::Error),
     #[error(transparent)]
@@ -61,7 +61,7 @@ pub enum Error {
 
 impl Error {
     /// The process exit status for this error.
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         match self {
             Error::NotFound(_)
             | Error::Ref {
@@ -74,17 +74,17 @@ impl Error {
     }
 
     /// The reader went away: nothing to say, nothing went wrong.
-    pub fn is_broken_pipe(&self) -> bool {
+    pub(crate) fn is_broken_pipe(&self) -> bool {
         matches!(self, Error::Output(e) if e.kind() == io::ErrorKind::BrokenPipe)
     }
 
     /// Arguments that do not go together.
-    pub fn usage(message: impl Into<String>) -> Error {
+    pub(crate) fn usage(message: impl Into<String>) -> Error {
         Error::Usage(message.into())
     }
 
     /// A failed read or write of the file or folder `action` names ("read `x`").
-    pub fn io(action: impl Into<String>) -> impl FnOnce(io::Error) -> Error {
+    pub(crate) fn io(action: impl Into<String>) -> impl FnOnce(io::Error) -> Error {
         let action = action.into();
         move |source| Error::Io { action, source }
     }

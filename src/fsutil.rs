@@ -15,12 +15,12 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 /// The start of every temporary file lore writes.
-pub const TEMP_PREFIX: &str = ".lore-tmp-";
+pub(crate) const TEMP_PREFIX: &str = ".lore-tmp-";
 
 /// `path` with `/` between folders, as lore shows and compares paths everywhere. Only
 /// Windows separates folders with `\`; on unix it is a character of a file name and
 /// stays as it is.
-pub fn slashed(path: &Path) -> String {
+pub(crate) fn slashed(path: &Path) -> String {
     let text = path.to_string_lossy();
     if cfg!(windows) {
         text.replace('\\', "/")
@@ -30,7 +30,7 @@ pub fn slashed(path: &Path) -> String {
 }
 
 /// Write `bytes` to `path`, replacing it if it exists. Creates missing parent folders.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let tmp = staged(path, bytes)?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
@@ -38,7 +38,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 
 /// Write `bytes` to a new file at `path`; fails with [`io::ErrorKind::AlreadyExists`]
 /// when something is already there. Creates missing parent folders.
-pub fn create_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub(crate) fn create_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let tmp = staged(path, bytes)?;
     tmp.persist_noclobber(path).map_err(|e| e.error)?;
     Ok(())
@@ -69,7 +69,7 @@ fn staged(path: &Path, bytes: &[u8]) -> io::Result<tempfile::NamedTempFile> {
 
 /// lore's temporary files in `dir` that no running lore is writing: left by a run that
 /// was killed mid-write. Sorted names.
-pub fn stale_temp_files(dir: &Path) -> Vec<String> {
+pub(crate) fn stale_temp_files(dir: &Path) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
@@ -113,7 +113,7 @@ fn is_stale(rest: &str, age: Option<Duration>) -> bool {
 }
 
 /// Remove [`stale_temp_files`] from `dir`; returns the names removed.
-pub fn remove_stale_temp_files(dir: &Path) -> io::Result<Vec<String>> {
+pub(crate) fn remove_stale_temp_files(dir: &Path) -> io::Result<Vec<String>> {
     let stale = stale_temp_files(dir);
     for name in &stale {
         match std::fs::remove_file(dir.join(name)) {

@@ -23,7 +23,7 @@ use crate::source::{FileSource, Walked};
 /// A git failure, with a message that says what to do (exit 2). Causes from gix are
 /// kept as text: they are many types, and shown, never matched on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Error {
+pub(crate) enum Error {
     #[error("`{}` is not inside a git repository; this needs the catalog's git history (run `git init` and commit the catalog, or run lore inside a clone)", root.display())]
     NotARepository { root: PathBuf },
     #[error("the git repository is bare; run lore in a clone with a working tree")]
@@ -67,7 +67,7 @@ fn damaged(what: &str, e: impl std::fmt::Display) -> Error {
 }
 
 /// The git repository that holds a catalog.
-pub struct Repo {
+pub(crate) struct Repo {
     shared: gix::ThreadSafeRepository,
     repo: gix::Repository,
     /// The catalog root relative to the work tree, `/`-separated, empty at the top.
@@ -75,7 +75,7 @@ pub struct Repo {
 }
 
 /// Open the repository around the catalog at `root`.
-pub fn open(root: &Path) -> Result<Repo, Error> {
+pub(crate) fn open(root: &Path) -> Result<Repo, Error> {
     let repo = gix::discover(root).map_err(|_| Error::NotARepository {
         root: root.to_path_buf(),
     })?;
@@ -106,27 +106,27 @@ pub fn open(root: &Path) -> Result<Repo, Error> {
 
 /// One commit, as people see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Change {
+pub(crate) struct Change {
     /// Full hex id.
-    pub commit: String,
-    pub author: String,
-    pub email: String,
+    pub(crate) commit: String,
+    pub(crate) author: String,
+    pub(crate) email: String,
     /// Author time, seconds since the Unix epoch.
-    pub time: i64,
+    pub(crate) time: i64,
     /// First line of the message.
-    pub summary: String,
+    pub(crate) summary: String,
 }
 
 impl Change {
     /// The author date as `YYYY-MM-DD` (UTC).
-    pub fn date(&self) -> String {
+    pub(crate) fn date(&self) -> String {
         crate::date::day(self.time)
     }
 }
 
 /// Where a line of the catalog comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LineAge {
+pub(crate) enum LineAge {
     /// Not committed: new or changed in the working tree.
     Uncommitted,
     /// Last changed by [`Blame::commits`]`[i]`.
@@ -137,17 +137,17 @@ pub enum LineAge {
 
 /// Every line of some files attributed to a commit.
 #[derive(Debug, Default)]
-pub struct Blame {
-    pub commits: Vec<Change>,
+pub(crate) struct Blame {
+    pub(crate) commits: Vec<Change>,
     /// Per file given, per line (0-based).
-    pub lines: Vec<Vec<LineAge>>,
+    pub(crate) lines: Vec<Vec<LineAge>>,
     /// The walk reached the boundary of a shallow clone with lines left to attribute.
-    pub truncated: bool,
+    pub(crate) truncated: bool,
 }
 
 impl Blame {
     /// The newest change among `lines` (0-based) of file `file`.
-    pub fn newest(&self, file: usize, lines: Range<usize>) -> Newest<'_> {
+    pub(crate) fn newest(&self, file: usize, lines: Range<usize>) -> Newest<'_> {
         let mut best: Option<&Change> = None;
         for age in self.lines[file].get(lines).unwrap_or(&[]) {
             match age {
@@ -167,7 +167,7 @@ impl Blame {
 
 /// The newest change among some lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Newest<'a> {
+pub(crate) enum Newest<'a> {
     /// A line is not committed: the text is as fresh as it gets.
     Uncommitted,
     /// The newest commit that touched a line.
@@ -178,20 +178,15 @@ pub enum Newest<'a> {
 
 /// A file to blame: its catalog-relative path, its current bytes, and optionally the
 /// only lines (0-based) to attribute.
-pub struct BlameFile<'a> {
-    pub path: &'a Path,
-    pub text: &'a [u8],
-    pub only: Option<Range<usize>>,
+pub(crate) struct BlameFile<'a> {
+    pub(crate) path: &'a Path,
+    pub(crate) text: &'a [u8],
+    pub(crate) only: Option<Range<usize>>,
 }
 
 impl Repo {
-    /// Whether this clone's history is cut (`git clone --depth N`).
-    pub fn is_shallow(&self) -> bool {
-        self.repo.is_shallow()
-    }
-
     /// The commit a revision names (`main`, `HEAD~3`, a tag, an id).
-    pub fn resolve(&self, rev: &str) -> Result<ObjectId, Error> {
+    pub(crate) fn resolve(&self, rev: &str) -> Result<ObjectId, Error> {
         let id = self
             .repo
             .rev_parse_single(rev)
@@ -208,7 +203,7 @@ impl Repo {
     }
 
     /// The commit `HEAD` names; `None` before the first commit.
-    pub fn head(&self) -> Result<Option<ObjectId>, Error> {
+    pub(crate) fn head(&self) -> Result<Option<ObjectId>, Error> {
         let head = self
             .repo
             .head()
@@ -226,7 +221,7 @@ impl Repo {
     }
 
     /// The best common ancestor of `a` and `b`.
-    pub fn merge_base(&self, a: ObjectId, b: ObjectId) -> Result<ObjectId, Error> {
+    pub(crate) fn merge_base(&self, a: ObjectId, b: ObjectId) -> Result<ObjectId, Error> {
         self.repo
             .merge_base(a, b)
             .map(|id| id.detach())
@@ -238,7 +233,7 @@ impl Repo {
     }
 
     /// The catalog's files as they are in `commit`.
-    pub fn tree(&self, commit: ObjectId) -> Result<GitTree, Error> {
+    pub(crate) fn tree(&self, commit: ObjectId) -> Result<GitTree, Error> {
         let files = self.flatten(commit)?;
         let mut dirs = HashSet::new();
         dirs.insert(PathBuf::new());
@@ -324,7 +319,7 @@ impl Repo {
     }
 
     /// The id git gives a file with these bytes.
-    pub fn blob_id(&self, bytes: &[u8]) -> Option<ObjectId> {
+    pub(crate) fn blob_id(&self, bytes: &[u8]) -> Option<ObjectId> {
         gix::objs::compute_hash(self.repo.object_hash(), gix::objs::Kind::Blob, bytes).ok()
     }
 
@@ -357,7 +352,7 @@ impl Repo {
     /// Attribute every line of `files` (catalog-relative path, current bytes in the
     /// working tree) to the commit that last changed it, walking first parents from `HEAD`.
     /// `only` restricts a file to some 0-based lines (the rest stay [`LineAge::Unknown`]).
-    pub fn blame(&self, files: &[BlameFile<'_>]) -> Result<Blame, Error> {
+    pub(crate) fn blame(&self, files: &[BlameFile<'_>]) -> Result<Blame, Error> {
         let mut blame = Blame {
             lines: files
                 .iter()
@@ -578,7 +573,7 @@ impl Repo {
     /// The last commit that changed any of `lines` (0-based) of the file `path`, whose
     /// current bytes are `text`: `None` when a line is uncommitted or older than a
     /// shallow clone's history.
-    pub fn last_change(
+    pub(crate) fn last_change(
         &self,
         path: &Path,
         text: &[u8],
@@ -672,7 +667,7 @@ fn short(id: ObjectId) -> String {
 }
 
 /// The files of the catalog at one commit, read from git without a checkout.
-pub struct GitTree {
+pub(crate) struct GitTree {
     hash: gix::hash::Kind,
     shared: gix::ThreadSafeRepository,
     /// Repositories for reading in parallel: a `gix::Repository` is not `Sync`.
@@ -684,21 +679,11 @@ pub struct GitTree {
 }
 
 impl GitTree {
-    /// The blob id of `rel` in this commit.
-    pub fn blob_id(&self, rel: &Path) -> Option<ObjectId> {
-        self.files.get(rel).copied()
-    }
-
     /// Whether `rel` has exactly these bytes in this commit.
-    pub fn holds(&self, rel: &Path, bytes: &[u8]) -> bool {
+    pub(crate) fn holds(&self, rel: &Path, bytes: &[u8]) -> bool {
         self.files.get(rel).is_some_and(|id| {
             gix::objs::compute_hash(self.hash, gix::objs::Kind::Blob, bytes).ok() == Some(*id)
         })
-    }
-
-    /// Every file of the catalog in this commit.
-    pub fn paths(&self) -> impl Iterator<Item = &Path> {
-        self.files.keys().map(PathBuf::as_path)
     }
 }
 

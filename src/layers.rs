@@ -91,7 +91,7 @@ mod tests {
                 .unwrap_or("")
                 .trim_end_matches(".rs")
                 .to_owned();
-            if matches!(top.as_str(), "lib" | "main" | "layers") {
+            if matches!(top.as_str(), "lib" | "main" | "layers" | "repo_files") {
                 continue;
             }
             let Some(own) = layer(&top) else {

@@ -27,7 +27,7 @@ use crate::yaml::{self, Limits};
 
 /// Failures that stop loading altogether (exit 2).
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub(crate) enum Error {
     #[error("cannot read lore.yaml: {0}; fix its permissions, or remove it to use the defaults")]
     ConfigUnreadable(std::io::Error),
     #[error("the schemas folder `{folder}` does not exist; create it with one type definition per file, or set `schemas:` in lore.yaml")]
@@ -50,24 +50,24 @@ pub enum Error {
 }
 
 /// Load and check the catalog under `root`, from the files on disk.
-pub fn load(root: &Path) -> Result<Catalog, Error> {
+pub(crate) fn load(root: &Path) -> Result<Catalog, Error> {
     load_with(root, &WorkTree::new(root), None)
 }
 
 /// Load and check the catalog whose files `files` gives (the working tree, or a git
 /// revision); `root` is where it lives on disk, for showing paths.
-pub fn load_from(root: &Path, files: &dyn FileSource) -> Result<Catalog, Error> {
+pub(crate) fn load_from(root: &Path, files: &dyn FileSource) -> Result<Catalog, Error> {
     load_with(root, files, None)
 }
 
 /// Load from the working tree with a cache of per-file results (see [`crate::cache`]).
-pub fn load_with_cache(root: &Path, cache: Option<Cache>) -> Result<Catalog, Error> {
+pub(crate) fn load_with_cache(root: &Path, cache: Option<Cache>) -> Result<Catalog, Error> {
     load_with(root, &WorkTree::new(root), cache)
 }
 
 /// Load from `files`, with `cache` if any: its key is combined with what the catalog's
 /// results depend on, so a stale cache is only ever a miss.
-pub fn load_with(
+pub(crate) fn load_with(
     root: &Path,
     files: &dyn FileSource,
     cache: Option<Cache>,
@@ -243,9 +243,8 @@ pub fn load_with(
         return Err(Error::Git(broken));
     }
     let files = loaded.len();
-    let mut cache_hits = 0;
+    let cache_hits = loaded.iter().filter(|(_, _, r)| r.is_none()).count();
     if let Some(cache) = &cache {
-        cache_hits = loaded.iter().filter(|(_, _, r)| r.is_none()).count();
         if cache_hits < files || cache.len() != files {
             let records: Vec<(u128, String)> = loaded
                 .iter()
@@ -275,6 +274,7 @@ pub fn load_with(
         type_by_name,
         entries,
         files,
+        #[cfg(test)]
         cache_hits,
         problems,
     });

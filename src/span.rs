@@ -11,36 +11,36 @@ use std::sync::{Arc, OnceLock};
 
 /// Index of a file in a [`SourceMap`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct FileId(pub u32);
+pub(crate) struct FileId(pub u32);
 
 /// One file: its path relative to the catalog root (for display) and its text.
 #[derive(Debug)]
-pub struct SourceFile {
-    pub path: PathBuf,
-    pub text: Arc<str>,
+pub(crate) struct SourceFile {
+    pub(crate) path: PathBuf,
+    pub(crate) text: Arc<str>,
     /// Computed the first time a position in this file is asked for.
     lines: OnceLock<Lines>,
 }
 
 impl SourceFile {
     /// The line starts of this file's text.
-    pub fn lines(&self) -> &Lines {
+    pub(crate) fn lines(&self) -> &Lines {
         self.lines.get_or_init(|| Lines::new(&self.text))
     }
 
     /// 1-based line and column (in characters) of a byte offset; see [`Lines::line_col`].
-    pub fn line_col(&self, byte: usize) -> (usize, usize) {
+    pub(crate) fn line_col(&self, byte: usize) -> (usize, usize) {
         self.lines().line_col(&self.text, byte)
     }
 }
 
 #[derive(Debug, Default)]
-pub struct SourceMap {
+pub(crate) struct SourceMap {
     files: Vec<SourceFile>,
 }
 
 impl SourceMap {
-    pub fn add(&mut self, path: PathBuf, text: Arc<str>) -> FileId {
+    pub(crate) fn add(&mut self, path: PathBuf, text: Arc<str>) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).expect("fewer than 4G files"));
         self.files.push(SourceFile {
             path,
@@ -50,35 +50,31 @@ impl SourceMap {
         id
     }
 
-    pub fn get(&self, id: FileId) -> &SourceFile {
+    pub(crate) fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }
 
-    pub fn path(&self, id: FileId) -> &Path {
+    pub(crate) fn path(&self, id: FileId) -> &Path {
         &self.get(id).path
     }
 
     /// The path as shown to users: relative, with `/` separators.
-    pub fn display_path(&self, id: FileId) -> String {
+    pub(crate) fn display_path(&self, id: FileId) -> String {
         crate::fsutil::slashed(self.path(id))
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.files.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
     }
 
     /// 1-based line and column (in characters) of a byte offset; offsets past the end or
     /// inside a character are clamped.
-    pub fn line_col(&self, id: FileId, byte: usize) -> (usize, usize) {
+    pub(crate) fn line_col(&self, id: FileId, byte: usize) -> (usize, usize) {
         self.get(id).line_col(byte)
     }
 
     /// 1-based line of a byte offset.
-    pub fn line(&self, id: FileId, byte: usize) -> usize {
+    pub(crate) fn line(&self, id: FileId, byte: usize) -> usize {
         self.get(id).lines().line(byte)
     }
 }
@@ -90,7 +86,7 @@ const CHECKPOINT: usize = 64;
 /// 64th character: built once in one pass, then every conversion is a binary search plus
 /// at most 64 characters of counting, however long the text or its lines.
 #[derive(Clone, Debug)]
-pub struct Lines {
+pub(crate) struct Lines {
     /// Byte offset of the start of every line; `starts[0] == 0`.
     starts: Vec<usize>,
     /// Byte offset of every `CHECKPOINT`-th character; None when the text is ASCII
@@ -100,7 +96,7 @@ pub struct Lines {
 }
 
 impl Lines {
-    pub fn new(text: &str) -> Lines {
+    pub(crate) fn new(text: &str) -> Lines {
         let starts = std::iter::once(0)
             .chain(
                 text.bytes()
@@ -123,12 +119,12 @@ impl Lines {
     }
 
     /// 1-based line of a byte offset (offsets past the end are on the last line).
-    pub fn line(&self, byte: usize) -> usize {
+    pub(crate) fn line(&self, byte: usize) -> usize {
         self.starts.partition_point(|&s| s <= byte)
     }
 
     /// Byte range of 1-based line `line`, without its line break; empty past the end.
-    pub fn line_range(&self, text: &str, line: usize) -> Range<usize> {
+    pub(crate) fn line_range(&self, text: &str, line: usize) -> Range<usize> {
         let Some(&start) = self.starts.get(line.wrapping_sub(1)) else {
             return text.len()..text.len();
         };
@@ -137,13 +133,14 @@ impl Lines {
     }
 
     /// Number of lines (a text ending in a line break has an empty last line).
-    pub fn count(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn count(&self) -> usize {
         self.starts.len()
     }
 
     /// 1-based line and column (in characters) of a byte offset; offsets past the end or
     /// inside a character are clamped.
-    pub fn line_col(&self, text: &str, byte: usize) -> (usize, usize) {
+    pub(crate) fn line_col(&self, text: &str, byte: usize) -> (usize, usize) {
         debug_assert_eq!(text.len(), self.len, "Lines used with another text");
         let byte = floor_char_boundary(text, byte);
         let line = self.line(byte);
@@ -168,7 +165,7 @@ impl Lines {
 
     /// Byte offset of character `index` (saphyr's markers count characters), clamped to
     /// the end of the text.
-    pub fn byte_of_char(&self, text: &str, index: usize) -> usize {
+    pub(crate) fn byte_of_char(&self, text: &str, index: usize) -> usize {
         debug_assert_eq!(text.len(), self.len, "Lines used with another text");
         let Some(checkpoints) = &self.checkpoints else {
             return index.min(text.len());
@@ -184,7 +181,7 @@ impl Lines {
 }
 
 /// `byte` clamped to `text` and moved back to a character boundary.
-pub fn floor_char_boundary(text: &str, byte: usize) -> usize {
+pub(crate) fn floor_char_boundary(text: &str, byte: usize) -> usize {
     let mut byte = byte.min(text.len());
     while !text.is_char_boundary(byte) {
         byte -= 1;
@@ -193,7 +190,7 @@ pub fn floor_char_boundary(text: &str, byte: usize) -> usize {
 }
 
 /// `byte` clamped to `text` and moved forward to a character boundary.
-pub fn ceil_char_boundary(text: &str, byte: usize) -> usize {
+pub(crate) fn ceil_char_boundary(text: &str, byte: usize) -> usize {
     let mut byte = byte.min(text.len());
     while !text.is_char_boundary(byte) {
         byte += 1;

@@ -18,7 +18,7 @@ fn unsafe_char(ch: char) -> bool {
 
 /// `s` with every unsafe character written as its Rust escape (`\n`, `\u{1b}`,
 /// `\u{202e}`); borrowed when there is nothing to escape.
-pub fn escape(s: &str) -> Cow<'_, str> {
+pub(crate) fn escape(s: &str) -> Cow<'_, str> {
     if !s.chars().any(unsafe_char) {
         return Cow::Borrowed(s);
     }
@@ -35,7 +35,7 @@ pub fn escape(s: &str) -> Cow<'_, str> {
 
 /// `s` cut to at most `max` characters, the rest replaced by `…`: for messages that quote
 /// something the user wrote, which may be megabytes long.
-pub fn clip(s: &str, max: usize) -> Cow<'_, str> {
+pub(crate) fn clip(s: &str, max: usize) -> Cow<'_, str> {
     match s.char_indices().nth(max) {
         Some((cut, _)) => Cow::Owned(format!("{}…", &s[..cut])),
         None => Cow::Borrowed(s),
@@ -46,7 +46,7 @@ pub fn clip(s: &str, max: usize) -> Cow<'_, str> {
 /// newline becomes a space first, so text stays on its line or in its table cell), and
 /// every character markdown could read as markup backslash-escaped, so catalog or alert
 /// text cannot add links, mentions, formatting or table cells.
-pub fn markdown(s: &str) -> String {
+pub(crate) fn markdown(s: &str) -> String {
     let flat = s.replace(['\n', '\r'], " ");
     let safe = escape(&flat);
     let mut out = String::with_capacity(safe.len() + 8);
@@ -66,7 +66,7 @@ pub fn markdown(s: &str) -> String {
 /// escaped as by [`escape`], newlines as spaces, a backtick written as `'`, and `|` as
 /// `\|` (GitHub reads that as `|` in a table cell, code span or not). Empty for an empty
 /// `s`: an empty code span is not markdown.
-pub fn markdown_code(s: &str) -> String {
+pub(crate) fn markdown_code(s: &str) -> String {
     if s.is_empty() {
         return String::new();
     }
@@ -77,9 +77,9 @@ pub fn markdown_code(s: &str) -> String {
 /// How human output looks: colour on or off (off for pipes and `NO_COLOR`), and the
 /// terminal's width in columns. The only place lore writes colour codes.
 #[derive(Clone, Copy, Debug)]
-pub struct Style {
-    pub color: bool,
-    pub width: usize,
+pub(crate) struct Style {
+    pub(crate) color: bool,
+    pub(crate) width: usize,
 }
 
 impl Style {
@@ -92,43 +92,43 @@ impl Style {
     }
 
     /// Headings.
-    pub fn bold(&self, text: &str) -> String {
+    pub(crate) fn bold(&self, text: &str) -> String {
         self.paint("1", text)
     }
 
     /// What needs attention first (nothing matched, ambiguous values, warnings).
-    pub fn warning(&self, text: &str) -> String {
+    pub(crate) fn warning(&self, text: &str) -> String {
         self.paint("1;33", text)
     }
 
     /// Failures and removals.
-    pub fn red(&self, text: &str) -> String {
+    pub(crate) fn red(&self, text: &str) -> String {
         self.paint("31", text)
     }
 
     /// Additions.
-    pub fn green(&self, text: &str) -> String {
+    pub(crate) fn green(&self, text: &str) -> String {
         self.paint("32", text)
     }
 
     /// Changes.
-    pub fn yellow(&self, text: &str) -> String {
+    pub(crate) fn yellow(&self, text: &str) -> String {
         self.paint("33", text)
     }
 
     /// Routing results.
-    pub fn magenta(&self, text: &str) -> String {
+    pub(crate) fn magenta(&self, text: &str) -> String {
         self.paint("35", text)
     }
 }
 
 /// `n` with its noun: `1 entry`, `2 entries`, `0 errors`.
-pub fn count(n: usize, one: &str, many: &str) -> String {
+pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// `1234567` → `1,234,567`; the fraction of a float is kept as written.
-pub fn thousands(n: &Number) -> String {
+pub(crate) fn thousands(n: &Number) -> String {
     let text = n.to_string();
     let (sign, rest) = match text.strip_prefix('-') {
         Some(r) => ("-", r),

@@ -3,11 +3,11 @@
 use std::path::{Path, PathBuf};
 
 /// The file that marks a catalog root.
-pub const CONFIG_FILE: &str = "lore.yaml";
+pub(crate) const CONFIG_FILE: &str = "lore.yaml";
 
 /// Why no catalog root was found (exit 2).
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub(crate) enum Error {
     #[error("cannot read `{}`: {source}", start.display())]
     Unreadable {
         start: PathBuf,
@@ -19,7 +19,7 @@ pub enum Error {
 
 /// Walk up from `start` to the first folder with `lore.yaml`; failing that, the first with
 /// both `schemas/` and `catalog/`.
-pub fn find_root(start: &Path) -> Result<PathBuf, Error> {
+pub(crate) fn find_root(start: &Path) -> Result<PathBuf, Error> {
     let start = start.canonicalize().map_err(|source| Error::Unreadable {
         start: start.to_path_buf(),
         source,

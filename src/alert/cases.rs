@@ -20,7 +20,7 @@ use crate::yaml::{self, Limits};
 
 /// Why a routing test file cannot be run (exit 2).
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub(crate) enum Error {
     #[error("cannot read the routing test file {}: {source}", path.display())]
     Unreadable {
         path: PathBuf,
@@ -64,7 +64,7 @@ enum CaseError {
 }
 
 /// Where `lore test` looks when given no file, under the catalog root.
-pub const DEFAULT_DIR: &str = "routing";
+pub(crate) const DEFAULT_DIR: &str = "routing";
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -93,34 +93,34 @@ struct Expect {
 
 /// One compared field that differs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Diff {
+pub(crate) struct Diff {
     /// `matches`, `owners` or `source`.
-    pub field: &'static str,
+    pub(crate) field: &'static str,
     /// Expected, not produced.
-    pub missing: Vec<String>,
+    pub(crate) missing: Vec<String>,
     /// Produced, not expected.
-    pub unexpected: Vec<String>,
+    pub(crate) unexpected: Vec<String>,
 }
 
 /// The outcome of one case.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaseResult {
-    pub name: String,
+pub(crate) struct CaseResult {
+    pub(crate) name: String,
     /// 1-based line of the case in its file.
-    pub line: usize,
-    pub diffs: Vec<Diff>,
+    pub(crate) line: usize,
+    pub(crate) diffs: Vec<Diff>,
     /// The case could not run (unreadable payload, unknown source).
-    pub error: Option<String>,
+    pub(crate) error: Option<String>,
 }
 
 impl CaseResult {
-    pub fn passed(&self) -> bool {
+    pub(crate) fn passed(&self) -> bool {
         self.diffs.is_empty() && self.error.is_none()
     }
 }
 
 /// Every `*.yaml`/`*.yml` under `routing/` of the catalog root, sorted.
-pub fn default_files(c: &Catalog) -> Vec<PathBuf> {
+pub(crate) fn default_files(c: &Catalog) -> Vec<PathBuf> {
     let dir = c.root.join(DEFAULT_DIR);
     let mut files: Vec<PathBuf> = walkdir::WalkDir::new(&dir)
         .into_iter()
@@ -134,7 +134,7 @@ pub fn default_files(c: &Catalog) -> Vec<PathBuf> {
 }
 
 /// Run the cases of one file. An unreadable or malformed file is an error (exit 2).
-pub fn run_file(c: &Catalog, path: &Path) -> Result<Vec<CaseResult>, Error> {
+pub(crate) fn run_file(c: &Catalog, path: &Path) -> Result<Vec<CaseResult>, Error> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Unreadable {
         path: path.to_path_buf(),
         source,
@@ -283,7 +283,7 @@ fn push_diff(
 /// Run the routing tests under `routing/` (as they are in the working tree) against
 /// both catalogs, and keep the cases whose outcome differs: a change that moves a
 /// service to another team shows which alerts now page someone else.
-pub fn routing(base: &Catalog, head: &Catalog) -> Vec<RoutingChange> {
+pub(crate) fn routing(base: &Catalog, head: &Catalog) -> Vec<RoutingChange> {
     let mut out = Vec::new();
     for path in default_files(head) {
         let (Ok(before), Ok(after)) = (run_file(base, &path), run_file(head, &path)) else {

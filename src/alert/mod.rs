@@ -8,28 +8,28 @@
 //! key, value) with RFC 9535 paths, and matches each to an entry by id or alias.
 //! [`route`] adds owners, impact and notes on top.
 
-pub mod cases;
-pub mod route;
-pub mod sources;
+pub(crate) mod cases;
+pub(crate) mod route;
+pub(crate) mod sources;
 
 use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 use serde_json_path::{JsonPath, NormalizedPath, PathElement};
 
-pub use crate::graph::Via;
+pub(crate) use crate::graph::Via;
 use crate::graph::{Catalog, EntryId, Found};
 use crate::model::TypeId;
-pub use sources::{Shape, Source};
+pub(crate) use sources::{Shape, Source};
 
 /// Payloads larger than this are refused (an alert is a few KiB; a batch or a log is not).
-pub const MAX_PAYLOAD_BYTES: usize = 1024 * 1024;
+pub(crate) const MAX_PAYLOAD_BYTES: usize = 1024 * 1024;
 /// Deepest nesting of arrays and objects accepted (real alerts stay under 10).
-pub const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 
 /// Why a payload was refused (exit 2).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PayloadError {
+pub(crate) enum PayloadError {
     /// More than [`MAX_PAYLOAD_BYTES`]; `size` is how much was read (at least the limit + 1).
     #[error("the alert payload is larger than the {} limit ({} read): pass one alert webhook body, not a batch or a log", human_size(MAX_PAYLOAD_BYTES), human_size(*.size))]
     TooLarge { size: usize },
@@ -51,7 +51,7 @@ pub enum PayloadError {
 
 /// Why a payload could not be read, or was refused (exit 2).
 #[derive(Debug, thiserror::Error)]
-pub enum ReadError {
+pub(crate) enum ReadError {
     /// `from` says where: a path, or "from standard input".
     #[error("cannot read the alert payload {from}: {source}")]
     Unreadable {
@@ -78,7 +78,7 @@ fn human_size(bytes: usize) -> String {
 }
 
 /// Read a payload, stopping one byte past the limit.
-pub fn read_payload(reader: impl std::io::Read) -> Result<Vec<u8>, std::io::Error> {
+pub(crate) fn read_payload(reader: impl std::io::Read) -> Result<Vec<u8>, std::io::Error> {
     use std::io::Read;
     let mut bytes = Vec::new();
     reader
@@ -88,7 +88,7 @@ pub fn read_payload(reader: impl std::io::Read) -> Result<Vec<u8>, std::io::Erro
 }
 
 /// Read and parse the payload file at `path`.
-pub fn load_payload_file(path: &std::path::Path) -> Result<Value, ReadError> {
+pub(crate) fn load_payload_file(path: &std::path::Path) -> Result<Value, ReadError> {
     let unreadable = |source| ReadError::Unreadable {
         from: path.display().to_string(),
         source,
@@ -102,7 +102,7 @@ pub fn load_payload_file(path: &std::path::Path) -> Result<Value, ReadError> {
 }
 
 /// Read and parse a payload piped into lore.
-pub fn load_payload_input(input: impl std::io::Read) -> Result<Value, ReadError> {
+pub(crate) fn load_payload_input(input: impl std::io::Read) -> Result<Value, ReadError> {
     let bytes = read_payload(input).map_err(|source| ReadError::Unreadable {
         from: "from standard input".into(),
         source,
@@ -112,7 +112,7 @@ pub fn load_payload_input(input: impl std::io::Read) -> Result<Value, ReadError>
 
 /// Parse an alert payload within the limits. The depth check runs over the raw bytes
 /// first, so no deep structure is ever built.
-pub fn parse_payload(bytes: &[u8]) -> Result<Value, PayloadError> {
+pub(crate) fn parse_payload(bytes: &[u8]) -> Result<Value, PayloadError> {
     if bytes.len() > MAX_PAYLOAD_BYTES {
         return Err(PayloadError::TooLarge { size: bytes.len() });
     }
@@ -163,63 +163,63 @@ fn check_depth(bytes: &[u8]) -> Result<(), PayloadError> {
 
 /// A payload value that named an entry.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Match {
-    pub entry: EntryId,
-    pub value: String,
+pub(crate) struct Match {
+    pub(crate) entry: EntryId,
+    pub(crate) value: String,
     /// Where in the payload (RFC 9535 normalized path).
-    pub path: String,
+    pub(crate) path: String,
     /// The label, tag or field name the value came with, if any.
-    pub key: Option<String>,
-    pub via: Via,
+    pub(crate) key: Option<String>,
+    pub(crate) via: Via,
     /// The key named the entry's type (`service=…`), the strongest kind of match.
-    pub typed: bool,
+    pub(crate) typed: bool,
 }
 
 /// A value that names entries of several types equally well.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Ambiguous {
-    pub value: String,
-    pub path: String,
-    pub key: Option<String>,
-    pub candidates: Vec<EntryId>,
+pub(crate) struct Ambiguous {
+    pub(crate) value: String,
+    pub(crate) path: String,
+    pub(crate) key: Option<String>,
+    pub(crate) candidates: Vec<EntryId>,
 }
 
 /// A value that was tried and names nothing.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Unmatched {
-    pub value: String,
-    pub path: String,
-    pub key: Option<String>,
+pub(crate) struct Unmatched {
+    pub(crate) value: String,
+    pub(crate) path: String,
+    pub(crate) key: Option<String>,
     /// Set when the key names a type: the value was looked up there only. A typed value
     /// that names nothing usually means the catalog is missing an entry or an alias.
-    pub types: Vec<TypeId>,
+    pub(crate) types: Vec<TypeId>,
 }
 
 /// One alert of the payload (Alertmanager and Grafana group several).
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct AlertInfo {
-    pub title: Option<String>,
-    pub status: Option<String>,
-    pub severity: Option<String>,
+pub(crate) struct AlertInfo {
+    pub(crate) title: Option<String>,
+    pub(crate) status: Option<String>,
+    pub(crate) severity: Option<String>,
 }
 
 /// What [`extract`] found.
 #[derive(Debug, Clone, Default)]
-pub struct Extracted {
+pub(crate) struct Extracted {
     /// The recognized source; `None` when the payload was scanned.
-    pub source: Option<String>,
-    pub scanned: bool,
-    pub alerts: Vec<AlertInfo>,
+    pub(crate) source: Option<String>,
+    pub(crate) scanned: bool,
+    pub(crate) alerts: Vec<AlertInfo>,
     /// In payload order; each entry once (at its first path).
-    pub matches: Vec<Match>,
-    pub ambiguous: Vec<Ambiguous>,
+    pub(crate) matches: Vec<Match>,
+    pub(crate) ambiguous: Vec<Ambiguous>,
     /// Each value once.
-    pub unmatched: Vec<Unmatched>,
+    pub(crate) unmatched: Vec<Unmatched>,
 }
 
 /// Why extraction could not start (exit 2).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SourceError {
+pub(crate) enum SourceError {
     #[error("the alert source `{name}` in lore.yaml has problems and was left out; run `lore validate` to see them")]
     LeftOut { name: String },
     #[error("there is no alert source `{name}`; {}known sources: {}", .closest.as_ref().map(|c| format!("did you mean `{c}`? ")).unwrap_or_default(), .known.join(", "))]
@@ -236,7 +236,7 @@ pub enum SourceError {
 
 /// Recognize the payload's source (or use `forced`), extract its identifiers and match
 /// them. With no source recognized, every string value is scanned.
-pub fn extract(
+pub(crate) fn extract(
     c: &Catalog,
     all: &[Source],
     payload: &Value,
@@ -316,7 +316,7 @@ fn join(prefix: &str, path: &str) -> String {
 }
 
 /// A normalized path, with names escaped as RFC 9535 says (serde_json_path writes them raw).
-pub fn path_string(loc: &NormalizedPath<'_>) -> String {
+pub(crate) fn path_string(loc: &NormalizedPath<'_>) -> String {
     let mut s = String::from("$");
     for el in loc.iter() {
         match el {

@@ -13,28 +13,32 @@ use crate::query::{self, ImpactSet, Owner};
 
 /// A note that holds.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RouteNote {
+pub(crate) struct RouteNote {
     /// The entry whose type note it is; `None` for lore.yaml's global notes.
-    pub entry: Option<EntryId>,
-    pub text: String,
+    pub(crate) entry: Option<EntryId>,
+    pub(crate) text: String,
 }
 
 /// Everything `lore route` answers.
 #[derive(Debug, Clone)]
-pub struct Route {
+pub(crate) struct Route {
     /// What the payload names: its source, alerts, matches and the values that matched nothing.
-    pub found: Extracted,
+    pub(crate) found: Extracted,
     /// Owners of each match, in match order.
-    pub owners: Vec<Owner>,
-    pub impact: ImpactSet,
+    pub(crate) owners: Vec<Owner>,
+    pub(crate) impact: ImpactSet,
     /// Global notes first, then notes of matched entries, then of impacted ones.
-    pub notes: Vec<RouteNote>,
+    pub(crate) notes: Vec<RouteNote>,
     /// Notes that could not be evaluated, as messages (shown on stderr).
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
 }
 
 /// Route a parsed payload. `forced` names the source (`--source`).
-pub fn route(c: &Catalog, payload: &Value, forced: Option<&str>) -> Result<Route, SourceError> {
+pub(crate) fn route(
+    c: &Catalog,
+    payload: &Value,
+    forced: Option<&str>,
+) -> Result<Route, SourceError> {
     let all = sources::all(c);
     let found = extract(c, &all, payload, forced)?;
     let roots: Vec<EntryId> = found.matches.iter().map(|m| m.entry).collect();
@@ -89,7 +93,7 @@ fn entry_notes(c: &Catalog, route: &mut Route) {
 }
 
 /// The variables global notes see: totals, matches, owners, impacted, alert.
-pub fn note_variables(c: &Catalog, route: &Route) -> Vec<(&'static str, Value)> {
+pub(crate) fn note_variables(c: &Catalog, route: &Route) -> Vec<(&'static str, Value)> {
     let describe = |e: EntryId| {
         let entry = c.entry(e);
         json!({

@@ -19,7 +19,7 @@ use crate::model::TypeId;
 
 /// How the identifiers at a path are laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shape {
+pub(crate) enum Shape {
     /// A scalar (or a list of them) under the extractor's key.
     Value,
     /// A mapping of labels or details: each value under its own key.
@@ -54,9 +54,8 @@ impl Cond {
 
 /// One alert source, built in or configured.
 #[derive(Debug, Clone)]
-pub struct Source {
-    pub name: String,
-    pub builtin: bool,
+pub(crate) struct Source {
+    pub(crate) name: String,
     detect: Vec<Cond>,
     /// A JSON document inside a string (SNS `Message`), parsed before anything else.
     unwrap: Option<JsonPath>,
@@ -68,15 +67,15 @@ pub struct Source {
     severity: Vec<JsonPath>,
     status: Vec<JsonPath>,
     /// Configured `match`: per type, paths tried in order until one names an entry.
-    pub typed: Vec<(TypeId, Vec<JsonPath>)>,
+    pub(crate) typed: Vec<(TypeId, Vec<JsonPath>)>,
     /// Built-in identifier places: (key for `Shape::Value`, path, shape).
-    pub keyed: Vec<(Option<String>, JsonPath, Shape)>,
+    pub(crate) keyed: Vec<(Option<String>, JsonPath, Shape)>,
 }
 
 impl Source {
     /// The document to read when this source recognizes `payload`, with the path prefix
     /// of its values.
-    pub fn detect<'a>(&self, payload: &'a Value) -> Option<(Cow<'a, Value>, String)> {
+    pub(crate) fn detect<'a>(&self, payload: &'a Value) -> Option<(Cow<'a, Value>, String)> {
         if !self.detect.iter().all(|c| c.holds(payload)) {
             return None;
         }
@@ -85,7 +84,7 @@ impl Source {
 
     /// The document this source reads (unwrapping an embedded JSON string), without the
     /// outer detection, for `--source`.
-    pub fn document<'a>(&self, payload: &'a Value) -> Option<(Cow<'a, Value>, String)> {
+    pub(crate) fn document<'a>(&self, payload: &'a Value) -> Option<(Cow<'a, Value>, String)> {
         let (doc, prefix) = match &self.unwrap {
             None => (Cow::Borrowed(payload), String::new()),
             Some(path) => {
@@ -106,7 +105,7 @@ impl Source {
     }
 
     /// Why `document` may fail, for messages.
-    pub fn unwrap_hint(&self) -> String {
+    pub(crate) fn unwrap_hint(&self) -> String {
         match &self.unwrap {
             Some(p) => format!("{p} is not a JSON string holding the alarm"),
             None => "its fields are not where this source keeps them".into(),
@@ -114,7 +113,7 @@ impl Source {
     }
 
     /// The alerts of a document, each with its path.
-    pub fn elements<'a>(&self, doc: &'a Value) -> Vec<(&'a Value, String)> {
+    pub(crate) fn elements<'a>(&self, doc: &'a Value) -> Vec<(&'a Value, String)> {
         match &self.each {
             None => vec![(doc, "$".to_owned())],
             Some(each) => each
@@ -125,7 +124,7 @@ impl Source {
         }
     }
 
-    pub fn info(&self, element: &Value) -> AlertInfo {
+    pub(crate) fn info(&self, element: &Value) -> AlertInfo {
         let first = |paths: &[JsonPath]| {
             paths
                 .iter()
@@ -143,7 +142,7 @@ impl Source {
 /// built-in of the same name (even one left out for its problems, which `lore validate`
 /// reports). Configured paths were compiled when the catalog loaded, built-in ones on
 /// first use.
-pub fn all(c: &Catalog) -> Vec<Source> {
+pub(crate) fn all(c: &Catalog) -> Vec<Source> {
     static BUILTIN: LazyLock<Vec<Source>> = LazyLock::new(builtin);
     let configured = c.config.alerts.sources.iter().map(configured);
     let builtin = BUILTIN
@@ -156,7 +155,6 @@ pub fn all(c: &Catalog) -> Vec<Source> {
 fn configured(cfg: &ConfiguredSource) -> Source {
     Source {
         name: cfg.name.clone(),
-        builtin: false,
         detect: vec![Cond::Present(cfg.detect.clone())],
         unwrap: None,
         inner: Vec::new(),
@@ -191,7 +189,6 @@ fn keyed(items: &[(Option<&str>, &str, Shape)]) -> Vec<(Option<String>, JsonPath
 fn source(name: &str) -> Source {
     Source {
         name: name.to_owned(),
-        builtin: true,
         detect: Vec::new(),
         unwrap: None,
         inner: Vec::new(),
@@ -205,7 +202,7 @@ fn source(name: &str) -> Source {
 }
 
 /// The built-in sources, in detection order (the most specific first).
-pub fn builtin() -> Vec<Source> {
+pub(crate) fn builtin() -> Vec<Source> {
     use Shape::*;
     vec![
         // Grafana unified alerting: Alertmanager's shape plus orgId, title, state.

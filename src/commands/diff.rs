@@ -6,7 +6,11 @@ use crate::query::diff;
 use crate::render::changes::{render, Sides};
 use crate::workspace;
 
-pub fn run(args: &DiffArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Error> {
+pub(crate) fn run(
+    args: &DiffArgs,
+    catalog_args: &CatalogArgs,
+    io: &mut Io<'_>,
+) -> Result<Outcome, Error> {
     if catalog_args.rev.is_some() {
         return Err(Error::usage(
             "`diff` takes its revisions as arguments: `lore diff BASE [HEAD]`, not `--rev`",

@@ -6,7 +6,11 @@ use crate::cli::{CatalogArgs, GraphArgs};
 use crate::query::browse;
 use crate::render::browse as draw;
 
-pub fn run(args: &GraphArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Error> {
+pub(crate) fn run(
+    args: &GraphArgs,
+    catalog: &CatalogArgs,
+    io: &mut Io<'_>,
+) -> Result<Outcome, Error> {
     let c = refs::load(catalog, io)?;
     let root = match &args.reference {
         Some(r) => Some(refs::resolve(&c, r)?),

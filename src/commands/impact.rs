@@ -8,7 +8,11 @@ use crate::cli::{CatalogArgs, ImpactArgs};
 use crate::query;
 use crate::render::query as draw;
 
-pub fn run(args: &ImpactArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Error> {
+pub(crate) fn run(
+    args: &ImpactArgs,
+    catalog: &CatalogArgs,
+    io: &mut Io<'_>,
+) -> Result<Outcome, Error> {
     let c = refs::load(catalog, io)?;
     let roots = refs::resolve_all(&c, &args.refs)?;
     let set = query::impact(&c, &roots, args.depth);

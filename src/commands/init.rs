@@ -21,7 +21,7 @@ macro_rules! template {
 }
 
 /// The starter repository: (path, content).
-pub const TEMPLATES: &[(&str, &str)] = &[
+pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     template!(".github/workflows/lore.yml"),
     template!(".vscode/settings.json"),
     template!("catalog/customers.yaml"),
@@ -38,7 +38,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 
 /// Every file `lore init` writes: the templates and the editor schemas generated from
 /// them, sorted by path.
-pub fn files() -> Result<Vec<(String, String)>, Error> {
+pub(crate) fn files() -> Result<Vec<(String, String)>, Error> {
     let scratch = tempfile::tempdir().map_err(Error::io(
         "create a scratch folder to check the starter catalog",
     ))?;
@@ -78,7 +78,11 @@ pub fn files() -> Result<Vec<(String, String)>, Error> {
     Ok(out)
 }
 
-pub fn run(args: &InitArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Error> {
+pub(crate) fn run(
+    args: &InitArgs,
+    catalog_args: &CatalogArgs,
+    io: &mut Io<'_>,
+) -> Result<Outcome, Error> {
     let cwd = super::start_dir(catalog_args)?;
     let dir = match &args.dir {
         Some(d) => cwd.join(d),

@@ -8,7 +8,11 @@ use crate::query::browse;
 use crate::render::browse as draw;
 use crate::term::escape;
 
-pub fn run(args: &ListArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Error> {
+pub(crate) fn run(
+    args: &ListArgs,
+    catalog: &CatalogArgs,
+    io: &mut Io<'_>,
+) -> Result<Outcome, Error> {
     let c = refs::load(catalog, io)?;
     let Some(t) = c.type_id(&args.type_name) else {
         let names: Vec<&str> = c.types().map(|(_, t)| t.name.as_str()).collect();

@@ -1,32 +1,32 @@
 //! One glue file per verb: load, query, render.
 
-pub mod diff;
-pub mod graph;
-pub mod impact;
-pub mod init;
-pub mod list;
-pub mod owners;
+pub(crate) mod diff;
+pub(crate) mod graph;
+pub(crate) mod impact;
+pub(crate) mod init;
+pub(crate) mod list;
+pub(crate) mod owners;
 mod refs;
-pub mod route;
-pub mod schema;
-pub mod search;
-pub mod show;
-pub mod stale;
-pub mod test;
-pub mod validate;
+pub(crate) mod route;
+pub(crate) mod schema;
+pub(crate) mod search;
+pub(crate) mod show;
+pub(crate) mod stale;
+pub(crate) mod test;
+pub(crate) mod validate;
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use crate::cli::{CatalogArgs, Cli, ColorChoice, Command};
-pub use crate::error::Error;
+pub(crate) use crate::error::Error;
 use crate::graph::Catalog;
 use crate::{history, workspace};
 
 /// How a command that ran to its end went, mapped to the exit status by `main` (a
 /// command that stops early returns an [`Error`] instead).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// Exit 0.
     Ok,
     /// Exit 1: the catalog is invalid, or the answer is empty (each reported).
@@ -37,7 +37,7 @@ pub enum Outcome {
 
 impl Outcome {
     /// The process exit status.
-    pub fn exit_code(self) -> u8 {
+    pub(crate) fn exit_code(self) -> u8 {
         match self {
             Outcome::Ok => 0,
             Outcome::Failed => 1,
@@ -47,16 +47,16 @@ impl Outcome {
 }
 
 /// Where commands write, and how.
-pub struct Io<'a> {
-    pub out: &'a mut dyn Write,
-    pub err: &'a mut dyn Write,
-    pub color: bool,
-    pub width: usize,
+pub(crate) struct Io<'a> {
+    pub(crate) out: &'a mut dyn Write,
+    pub(crate) err: &'a mut dyn Write,
+    pub(crate) color: bool,
+    pub(crate) width: usize,
 }
 
 impl Io<'_> {
     /// Colour and width for human output.
-    pub fn style(&self) -> crate::term::Style {
+    pub(crate) fn style(&self) -> crate::term::Style {
         crate::term::Style {
             color: self.color,
             width: self.width,
@@ -65,7 +65,7 @@ impl Io<'_> {
 }
 
 /// Run a parsed command line.
-pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<Outcome, Error> {
+pub(crate) fn run(cli: Cli, io: &mut Io<'_>) -> Result<Outcome, Error> {
     match cli.color {
         ColorChoice::Always => io.color = true,
         ColorChoice::Never => io.color = false,
@@ -89,7 +89,7 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<Outcome, Error> {
 }
 
 /// The folder lore acts in: `--root DIR`, else the current folder.
-pub fn start_dir(args: &CatalogArgs) -> Result<PathBuf, Error> {
+pub(crate) fn start_dir(args: &CatalogArgs) -> Result<PathBuf, Error> {
     let cwd = std::env::current_dir().map_err(Error::io("read the current folder"))?;
     Ok(match &args.root {
         Some(dir) => cwd.join(dir),
@@ -99,14 +99,14 @@ pub fn start_dir(args: &CatalogArgs) -> Result<PathBuf, Error> {
 
 /// Find the root and load the catalog, for query commands: from the working tree, or
 /// from git at `--rev REV`.
-pub fn load_catalog(args: &CatalogArgs) -> Result<Loaded, Error> {
+pub(crate) fn load_catalog(args: &CatalogArgs) -> Result<Loaded, Error> {
     let root = workspace::find_root(&start_dir(args)?)?;
     load_at(&root, args.rev.as_deref()).map(Loaded::new)
 }
 
 /// Load the catalog at `root` from the working tree (with the user's cache), or from git
 /// at `rev` (without: a revision's results would evict the working tree's).
-pub fn load_at(root: &std::path::Path, rev: Option<&str>) -> Result<Catalog, Error> {
+pub(crate) fn load_at(root: &std::path::Path, rev: Option<&str>) -> Result<Catalog, Error> {
     match rev {
         None => Ok(crate::load::load_with_cache(
             root,
@@ -125,10 +125,10 @@ pub fn load_at(root: &std::path::Path, rev: Option<&str>) -> Result<Catalog, Err
 
 /// A catalog that is never dropped: the process ends right after the command, and
 /// freeing 100,000 entries one by one would only delay the answer (as rustc does).
-pub struct Loaded(std::mem::ManuallyDrop<Catalog>);
+pub(crate) struct Loaded(std::mem::ManuallyDrop<Catalog>);
 
 impl Loaded {
-    pub fn new(catalog: Catalog) -> Loaded {
+    pub(crate) fn new(catalog: Catalog) -> Loaded {
         Loaded(std::mem::ManuallyDrop::new(catalog))
     }
 }

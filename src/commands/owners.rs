@@ -7,7 +7,11 @@ use crate::query;
 use crate::render::query as draw;
 use crate::term::escape;
 
-pub fn run(args: &OwnersArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Error> {
+pub(crate) fn run(
+    args: &OwnersArgs,
+    catalog: &CatalogArgs,
+    io: &mut Io<'_>,
+) -> Result<Outcome, Error> {
     let c = refs::load(catalog, io)?;
     let entries = refs::resolve_all(&c, &args.refs)?;
     let answers: Vec<_> = entries.iter().map(|&e| (e, query::owners(&c, e))).collect();

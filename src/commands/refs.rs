@@ -9,7 +9,7 @@ use crate::query;
 
 /// Load the catalog for a query. A catalog with error-level problems still answers; one
 /// warning line on stderr says so.
-pub fn load(args: &CatalogArgs, io: &mut Io<'_>) -> Result<super::Loaded, Error> {
+pub(crate) fn load(args: &CatalogArgs, io: &mut Io<'_>) -> Result<super::Loaded, Error> {
     let c = super::load_catalog(args)?;
     let errors = c.errors();
     if errors > 0 {
@@ -24,7 +24,7 @@ pub fn load(args: &CatalogArgs, io: &mut Io<'_>) -> Result<super::Loaded, Error>
 
 /// The entry a REF names, or an error: exit 1 when nothing answers to it (with the
 /// closest suggestions), 2 when several do (with the candidates) or the type is unknown.
-pub fn resolve(c: &Catalog, reference: &str) -> Result<EntryId, Error> {
+pub(crate) fn resolve(c: &Catalog, reference: &str) -> Result<EntryId, Error> {
     query::find(c, reference).map_err(|error| Error::Ref {
         reference: reference.to_owned(),
         error,
@@ -32,7 +32,7 @@ pub fn resolve(c: &Catalog, reference: &str) -> Result<EntryId, Error> {
 }
 
 /// Every REF, in order, each once.
-pub fn resolve_all(c: &Catalog, refs: &[String]) -> Result<Vec<EntryId>, Error> {
+pub(crate) fn resolve_all(c: &Catalog, refs: &[String]) -> Result<Vec<EntryId>, Error> {
     let mut out: Vec<EntryId> = Vec::new();
     for r in refs {
         let e = resolve(c, r)?;

@@ -10,7 +10,7 @@ use crate::diag::Severity;
 use crate::render::route::{self as draw, RouteFormat};
 use crate::term::escape;
 
-pub fn run(
+pub(crate) fn run(
     args: &RouteArgs,
     catalog_args: &CatalogArgs,
     io: &mut Io<'_>,

@@ -14,11 +14,11 @@ use crate::fsutil;
 use crate::render::editor::{self, SchemaFile};
 
 /// Where `lore schema` writes without `--out`, relative to the catalog root.
-pub const DEFAULT_DIR: &str = ".lore/schemas";
+pub(crate) const DEFAULT_DIR: &str = ".lore/schemas";
 
 /// How a generated file compares with the one on disk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum State {
+pub(crate) enum State {
     Missing,
     Same,
     Differs,
@@ -28,14 +28,14 @@ pub enum State {
 
 /// What writing `files` into a folder would do.
 #[derive(Debug, Default)]
-pub struct Plan {
-    pub files: Vec<(String, String, State)>,
+pub(crate) struct Plan {
+    pub(crate) files: Vec<(String, String, State)>,
     /// Files lore generated earlier that it would not write now (their type is gone).
-    pub stale: Vec<String>,
+    pub(crate) stale: Vec<String>,
 }
 
 /// Compare `files` with the content of `dir`.
-pub fn plan(dir: &Path, files: &[SchemaFile]) -> std::io::Result<Plan> {
+pub(crate) fn plan(dir: &Path, files: &[SchemaFile]) -> std::io::Result<Plan> {
     let mut out = Plan::default();
     for f in files {
         let text = f.text();
@@ -80,7 +80,7 @@ fn shown(path: &Path, cwd: &Path) -> String {
     }
 }
 
-pub fn run(
+pub(crate) fn run(
     args: &SchemaArgs,
     catalog_args: &CatalogArgs,
     io: &mut Io<'_>,

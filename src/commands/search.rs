@@ -5,7 +5,11 @@ use crate::cli::{CatalogArgs, SearchArgs};
 use crate::query::browse;
 use crate::render::browse as draw;
 
-pub fn run(args: &SearchArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Error> {
+pub(crate) fn run(
+    args: &SearchArgs,
+    catalog: &CatalogArgs,
+    io: &mut Io<'_>,
+) -> Result<Outcome, Error> {
     let c = refs::load(catalog, io)?;
     let hits = browse::search(&c, &args.text, args.limit);
     if hits.is_empty() {

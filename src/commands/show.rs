@@ -6,7 +6,11 @@ use crate::query::browse;
 use crate::render::browse as draw;
 use crate::render::Paths;
 
-pub fn run(args: &ShowArgs, catalog: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Error> {
+pub(crate) fn run(
+    args: &ShowArgs,
+    catalog: &CatalogArgs,
+    io: &mut Io<'_>,
+) -> Result<Outcome, Error> {
     let c = refs::load(catalog, io)?;
     let e = refs::resolve(&c, &args.reference)?;
     let mut shown = browse::show(&c, e);

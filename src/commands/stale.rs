@@ -8,9 +8,9 @@ use crate::{history, workspace};
 
 /// Environment variable that fixes "now" (`YYYY-MM-DD` or Unix seconds), for tests and
 /// reproducible reports.
-pub const NOW_VAR: &str = "LORE_NOW";
+pub(crate) const NOW_VAR: &str = "LORE_NOW";
 
-pub fn run(
+pub(crate) fn run(
     args: &StaleArgs,
     catalog_args: &CatalogArgs,
     io: &mut Io<'_>,

@@ -5,7 +5,11 @@ use crate::alert::cases::{self, CaseResult};
 use crate::cli::{CatalogArgs, TestArgs};
 use crate::term::escape;
 
-pub fn run(args: &TestArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Result<Outcome, Error> {
+pub(crate) fn run(
+    args: &TestArgs,
+    catalog_args: &CatalogArgs,
+    io: &mut Io<'_>,
+) -> Result<Outcome, Error> {
     let c = load_catalog(catalog_args)?;
     let cwd = start_dir(catalog_args)?;
     let files = if args.files.is_empty() {

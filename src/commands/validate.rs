@@ -10,7 +10,7 @@ use crate::render::Paths;
 use crate::term::Style;
 use crate::{config, workspace};
 
-pub fn run(
+pub(crate) fn run(
     args: &ValidateArgs,
     catalog_args: &CatalogArgs,
     io: &mut Io<'_>,
@@ -106,13 +106,13 @@ mod changed {
     use crate::span::{FileId, SourceMap};
 
     /// The catalog at the merge base of REV and HEAD.
-    pub struct Base {
+    pub(crate) struct Base {
         tree: GitTree,
         /// `None` when the catalog could not be loaded there at all.
         catalog: Option<Catalog>,
     }
 
-    pub fn base(root: &Path, rev: &str) -> Result<Base, Error> {
+    pub(crate) fn base(root: &Path, rev: &str) -> Result<Base, Error> {
         let repo = history::open(root)?;
         let since = repo.resolve(rev)?;
         let head = repo.head()?.ok_or_else(|| {
@@ -133,7 +133,7 @@ mod changed {
     }
 
     /// Where problems count.
-    pub struct Since {
+    pub(crate) struct Since {
         changed: HashSet<FileId>,
         /// Problems that were already there at the base: (file, code, span).
         old: Option<HashSet<Key>>,
@@ -152,7 +152,7 @@ mod changed {
     }
 
     impl Since {
-        pub fn new(base: &Base, now: &Catalog) -> Since {
+        pub(crate) fn new(base: &Base, now: &Catalog) -> Since {
             let changed = (0..now.sources.len())
                 .into_par_iter()
                 .map(|i| FileId(i as u32))
@@ -171,7 +171,7 @@ mod changed {
         }
 
         /// A problem in a changed file, or one that was not there before the change.
-        pub fn reports(&self, sources: &SourceMap, d: &Diag) -> bool {
+        pub(crate) fn reports(&self, sources: &SourceMap, d: &Diag) -> bool {
             let file = match &d.loc {
                 Loc::Span(f, _) | Loc::File(f) | Loc::Pointer { file: f, .. } => *f,
                 Loc::None => return true,

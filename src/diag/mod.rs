@@ -15,19 +15,19 @@ macro_rules! codes {
     ($($variant:ident => $name:literal, $what:literal;)*) => {
         /// The kind of a problem, rendered as `lore::<name>`.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum Code { $($variant),* }
+        pub(crate) enum Code { $($variant),* }
 
         impl Code {
             /// Every code, in declaration order.
-            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+            pub(crate) const ALL: &'static [Code] = &[$(Code::$variant),*];
 
             /// The stable name, e.g. `lore::dangling-ref`.
-            pub fn name(self) -> &'static str {
+            pub(crate) fn name(self) -> &'static str {
                 match self { $(Code::$variant => concat!("lore::", $name)),* }
             }
 
             /// One line saying what the code means.
-            pub fn description(self) -> &'static str {
+            pub(crate) fn description(self) -> &'static str {
                 match self { $(Code::$variant => $what),* }
             }
         }
@@ -78,7 +78,7 @@ impl Serialize for Code {
 /// How bad a problem is: errors fail `validate`; warnings fail it only with `--strict`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Severity {
+pub(crate) enum Severity {
     Error,
     Warning,
 }
@@ -86,7 +86,7 @@ pub enum Severity {
 /// Where a problem is. Checks that run before spans are known name a JSON pointer into a
 /// document; [`crate::graph`] turns those into byte spans before anything is rendered.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Loc {
+pub(crate) enum Loc {
     /// No place in a file (e.g. a missing folder).
     None,
     /// A whole file, with no particular place in it.
@@ -104,30 +104,30 @@ pub enum Loc {
 
 /// A secondary place that explains a problem (the first of two duplicates, say).
 #[derive(Clone, Debug)]
-pub struct Related {
-    pub loc: Loc,
-    pub label: String,
+pub(crate) struct Related {
+    pub(crate) loc: Loc,
+    pub(crate) label: String,
 }
 
 /// One problem.
 #[derive(Clone, Debug)]
-pub struct Diag {
-    pub code: Code,
-    pub severity: Severity,
+pub(crate) struct Diag {
+    pub(crate) code: Code,
+    pub(crate) severity: Severity,
     /// What is wrong, in one sentence.
-    pub message: String,
-    pub loc: Loc,
+    pub(crate) message: String,
+    pub(crate) loc: Loc,
     /// A short label drawn under the offending source.
-    pub label: Option<String>,
+    pub(crate) label: Option<String>,
     /// What to do about it.
-    pub help: Option<String>,
+    pub(crate) help: Option<String>,
     /// The entry the problem belongs to, as `Type:id`.
-    pub entry: Option<String>,
-    pub related: Vec<Related>,
+    pub(crate) entry: Option<String>,
+    pub(crate) related: Vec<Related>,
 }
 
 impl Diag {
-    pub fn error(code: Code, message: impl Into<String>, loc: Loc) -> Diag {
+    pub(crate) fn error(code: Code, message: impl Into<String>, loc: Loc) -> Diag {
         Diag {
             code,
             severity: Severity::Error,
@@ -140,29 +140,29 @@ impl Diag {
         }
     }
 
-    pub fn warning(code: Code, message: impl Into<String>, loc: Loc) -> Diag {
+    pub(crate) fn warning(code: Code, message: impl Into<String>, loc: Loc) -> Diag {
         Diag {
             severity: Severity::Warning,
             ..Diag::error(code, message, loc)
         }
     }
 
-    pub fn with_help(mut self, help: impl Into<String>) -> Diag {
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Diag {
         self.help = Some(help.into());
         self
     }
 
-    pub fn with_label(mut self, label: impl Into<String>) -> Diag {
+    pub(crate) fn with_label(mut self, label: impl Into<String>) -> Diag {
         self.label = Some(label.into());
         self
     }
 
-    pub fn with_entry(mut self, entry: impl Into<String>) -> Diag {
+    pub(crate) fn with_entry(mut self, entry: impl Into<String>) -> Diag {
         self.entry = Some(entry.into());
         self
     }
 
-    pub fn with_related(mut self, loc: Loc, label: impl Into<String>) -> Diag {
+    pub(crate) fn with_related(mut self, loc: Loc, label: impl Into<String>) -> Diag {
         self.related.push(Related {
             loc,
             label: label.into(),
@@ -172,7 +172,7 @@ impl Diag {
 }
 
 /// Up to three closest candidates to `wanted`, best first, for "did you mean" help.
-pub fn closest<'a>(wanted: &str, candidates: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+pub(crate) fn closest<'a>(wanted: &str, candidates: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
     let mut scored: Vec<(f64, &str)> = candidates
         .filter_map(|c| {
             let score = strsim::jaro_winkler(wanted, c);
@@ -185,7 +185,7 @@ pub fn closest<'a>(wanted: &str, candidates: impl Iterator<Item = &'a str>) -> V
 }
 
 /// "did you mean `a`, `b`?" or None.
-pub fn did_you_mean(suggestions: &[&str]) -> Option<String> {
+pub(crate) fn did_you_mean(suggestions: &[&str]) -> Option<String> {
     if suggestions.is_empty() {
         return None;
     }
@@ -195,7 +195,7 @@ pub fn did_you_mean(suggestions: &[&str]) -> Option<String> {
 
 /// The place of the node at `pointer` in document `doc` of `file`, resolved to a span
 /// later ([`crate::load`]); `key`: the key of that node rather than its value.
-pub fn at(file: FileId, doc: usize, pointer: &str, key: bool) -> Loc {
+pub(crate) fn at(file: FileId, doc: usize, pointer: &str, key: bool) -> Loc {
     Loc::Pointer {
         file,
         doc,

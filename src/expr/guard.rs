@@ -39,24 +39,24 @@ use cel::{Env, ExecutionError};
 use super::ExprError;
 
 /// Longest expression source, in bytes.
-pub const MAX_LEN: usize = 8192;
+pub(crate) const MAX_LEN: usize = 8192;
 /// Deepest nesting of `(`, `[` and `{` in the source.
-pub const MAX_BRACKETS: usize = 32;
+pub(crate) const MAX_BRACKETS: usize = 32;
 /// Deepest AST: about 38 KiB of stack a level in a debug build, so 32 levels fit a
 /// 2 MiB rayon thread with room to spare.
-pub const MAX_DEPTH: usize = 32;
+pub(crate) const MAX_DEPTH: usize = 32;
 /// Deepest nesting of comprehensions, each of which loops inside its parent's loop.
-pub const MAX_LOOPS: usize = 3;
+pub(crate) const MAX_LOOPS: usize = 3;
 /// Elements one evaluation may iterate over, all comprehensions together.
-pub const BUDGET: i64 = 100_000;
+pub(crate) const BUDGET: i64 = 100_000;
 /// Stack of the thread that parses: a left-deep chain of [`MAX_LEN`] / 2 operators
 /// parses in half of it in a debug build.
-pub const COMPILE_STACK: usize = 64 << 20;
+pub(crate) const COMPILE_STACK: usize = 64 << 20;
 
 /// The function comprehension ranges are wrapped in, to charge the budget.
 const CHARGE: &str = "@lore_charge";
 /// The function `matches` calls are rewritten to.
-pub const MATCHES: &str = "@lore_matches";
+pub(crate) const MATCHES: &str = "@lore_matches";
 /// Compiled patterns one thread keeps; the cache is emptied when it is full.
 const CACHED_PATTERNS: usize = 64;
 /// Largest compiled pattern, in bytes (the `regex` crate's own default is 10 MiB).
@@ -68,7 +68,7 @@ thread_local! {
 }
 
 /// Adds the functions the rewritten AST calls.
-pub fn register(env: &mut Env) {
+pub(crate) fn register(env: &mut Env) {
     env.add_overload(CHARGE, "lore_charge", vec![DYN_TYPE], charge)
         .expect("a unique overload");
     env.add_overload(
@@ -81,7 +81,7 @@ pub fn register(env: &mut Env) {
 }
 
 /// Step 1: length and bracket nesting, skipping string literals.
-pub fn scan(src: &str) -> Result<(), ExprError> {
+pub(crate) fn scan(src: &str) -> Result<(), ExprError> {
     if src.len() > MAX_LEN {
         return Err(ExprError::new(
             format!(
@@ -141,7 +141,7 @@ fn string_end(bytes: &[u8], start: usize, quote: u8, raw: bool) -> usize {
 }
 
 /// Runs `f` on a thread with a [`COMPILE_STACK`] stack.
-pub fn on_big_stack<T: Send>(
+pub(crate) fn on_big_stack<T: Send>(
     f: impl FnOnce() -> Result<T, ExprError> + Send,
 ) -> Result<T, ExprError> {
     std::thread::scope(|s| {
@@ -166,7 +166,7 @@ pub fn on_big_stack<T: Send>(
 
 /// Step 3: checks the limits of a parsed AST, checks and rewrites `matches` calls, and
 /// wraps comprehension ranges to charge the budget. Runs on the big stack.
-pub fn check_and_rewrite(
+pub(crate) fn check_and_rewrite(
     ast: &mut IdedExpr,
     info: &SourceInfo,
     src: &str,
@@ -357,17 +357,17 @@ fn compile_pattern(pattern: &str) -> Result<regex::Regex, String> {
 }
 
 /// Resets this thread's budget before an evaluation.
-pub fn start_budget() {
+pub(crate) fn start_budget() {
     LEFT.with(|left| left.set(BUDGET));
 }
 
 /// Whether the last evaluation on this thread ran out of budget.
-pub fn over_budget() -> bool {
+pub(crate) fn over_budget() -> bool {
     LEFT.with(|left| left.get() < 0)
 }
 
 /// The message of an evaluation that ran out of budget.
-pub fn budget_message() -> String {
+pub(crate) fn budget_message() -> String {
     format!(
         "the expression iterates over more than {BUDGET} elements in all (nested `all`, `exists`, \
          `map` or `filter` over long lists): make the rule simpler or the lists shorter"
@@ -422,7 +422,7 @@ fn matches<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, Executio
 
 /// How many patterns this thread has compiled and kept.
 #[cfg(test)]
-pub fn cached_patterns() -> usize {
+pub(crate) fn cached_patterns() -> usize {
     PATTERNS.with(|cache| cache.borrow().len())
 }
 

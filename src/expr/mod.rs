@@ -44,12 +44,12 @@ static ENV: LazyLock<Arc<Env>> = LazyLock::new(|| {
 
 /// A problem compiling or evaluating an expression or a template.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExprError {
+pub(crate) struct ExprError {
     /// What went wrong, in words a user can act on.
-    pub message: String,
+    pub(crate) message: String,
     /// Byte offset of the problem inside the expression (or template) source,
     /// when known.
-    pub offset: Option<usize>,
+    pub(crate) offset: Option<usize>,
     over_budget: bool,
 }
 
@@ -64,7 +64,7 @@ impl ExprError {
 
     /// Whether evaluation stopped because it ran out of its budget (the
     /// expression, not the entry, needs changing).
-    pub fn over_budget(&self) -> bool {
+    pub(crate) fn over_budget(&self) -> bool {
         self.over_budget
     }
 }
@@ -80,7 +80,7 @@ impl std::error::Error for ExprError {}
 /// A compiled CEL expression (`when`, `check`), compiled once, evaluated many
 /// times, from several threads.
 #[derive(Clone)]
-pub struct Expr {
+pub(crate) struct Expr {
     source: String,
     /// The parsed AST as [`guard`] rewrote it.
     ast: Arc<IdedExpr>,
@@ -104,7 +104,7 @@ const _: fn() = || {
 impl Expr {
     /// Parses `src`, expanding the standard macros (`has`, `all`, `exists`,
     /// `exists_one`, `map`, `filter`), within the limits of [`guard`].
-    pub fn compile(src: &str) -> Result<Expr, ExprError> {
+    pub(crate) fn compile(src: &str) -> Result<Expr, ExprError> {
         if src.trim().is_empty() {
             return Err(ExprError::new("empty expression", Some(0)));
         }
@@ -126,29 +126,32 @@ impl Expr {
     }
 
     /// The source text the expression was compiled from.
-    pub fn source(&self) -> &str {
+    pub(crate) fn source(&self) -> &str {
         &self.source
     }
 
     /// Evaluates with the given variables (each a JSON value, e.g.
     /// `("self", &entry_json)`) and converts the result to JSON.
-    pub fn eval(&self, vars: &[(&str, &Json)]) -> Result<Json, ExprError> {
+    #[cfg(test)]
+    pub(crate) fn eval(&self, vars: &[(&str, &Json)]) -> Result<Json, ExprError> {
         self.eval_in(&Scope::new(vars))
     }
 
     /// Evaluates and requires a bool; a non-bool result is an error saying
     /// which type it produced.
-    pub fn eval_bool(&self, vars: &[(&str, &Json)]) -> Result<bool, ExprError> {
+    #[cfg(test)]
+    pub(crate) fn eval_bool(&self, vars: &[(&str, &Json)]) -> Result<bool, ExprError> {
         self.eval_bool_in(&Scope::new(vars))
     }
 
     /// [`Expr::eval`] against variables converted once in a [`Scope`].
-    pub fn eval_in(&self, scope: &Scope<'_>) -> Result<Json, ExprError> {
+    #[cfg(test)]
+    pub(crate) fn eval_in(&self, scope: &Scope<'_>) -> Result<Json, ExprError> {
         Ok(to_json(&self.eval_value(scope)?))
     }
 
     /// [`Expr::eval_bool`] against variables converted once in a [`Scope`].
-    pub fn eval_bool_in(&self, scope: &Scope<'_>) -> Result<bool, ExprError> {
+    pub(crate) fn eval_bool_in(&self, scope: &Scope<'_>) -> Result<bool, ExprError> {
         match self.eval_value(scope)? {
             Value::Bool(b) => Ok(b),
             other => Err(ExprError::new(
@@ -164,7 +167,7 @@ impl Expr {
 
     /// Top-level variable names the expression refers to, sorted, without the
     /// variables that macros such as `all(a, ...)` bind.
-    pub fn variables(&self) -> Vec<String> {
+    pub(crate) fn variables(&self) -> Vec<String> {
         self.variables.clone()
     }
 
@@ -183,13 +186,13 @@ impl Expr {
 
 /// Variables converted to CEL once, for evaluating several expressions over
 /// the same entry (every rule and note of its type). Borrows the JSON.
-pub struct Scope<'v> {
+pub(crate) struct Scope<'v> {
     ctx: Context<'v, 'v>,
 }
 
 impl<'v> Scope<'v> {
     /// Converts each `(name, value)` pair; strings are borrowed, not copied.
-    pub fn new(vars: &[(&str, &'v Json)]) -> Scope<'v> {
+    pub(crate) fn new(vars: &[(&str, &'v Json)]) -> Scope<'v> {
         let mut ctx = Context::with_env(Arc::clone(&ENV));
         for (name, value) in vars {
             ctx.add_variable_as_val(*name, json_to_val(value));
@@ -203,7 +206,7 @@ impl<'v> Scope<'v> {
 /// `{{` or `}}` inside the CEL of a placeholder is not supported: the first
 /// `}}` closes it. A `}}` outside a placeholder is literal text.
 #[derive(Clone, Debug)]
-pub struct Template {
+pub(crate) struct Template {
     parts: Vec<Part>,
 }
 
@@ -220,7 +223,7 @@ enum Part {
 impl Template {
     /// Splits `src` into text and placeholders and compiles each placeholder.
     /// Error offsets are relative to `src`.
-    pub fn compile(src: &str) -> Result<Template, ExprError> {
+    pub(crate) fn compile(src: &str) -> Result<Template, ExprError> {
         let mut parts = Vec::new();
         let mut rest = 0;
         while let Some(found) = src[rest..].find("{{") {
@@ -259,12 +262,13 @@ impl Template {
     /// numbers as written (no `.0`, no exponent), `null` as nothing, lists
     /// and maps as compact JSON. An error's offset is where the failing
     /// placeholder's CEL starts in the template.
-    pub fn render(&self, vars: &[(&str, &Json)]) -> Result<String, ExprError> {
+    #[cfg(test)]
+    pub(crate) fn render(&self, vars: &[(&str, &Json)]) -> Result<String, ExprError> {
         self.render_in(&Scope::new(vars))
     }
 
     /// [`Template::render`] against variables converted once in a [`Scope`].
-    pub fn render_in(&self, scope: &Scope<'_>) -> Result<String, ExprError> {
+    pub(crate) fn render_in(&self, scope: &Scope<'_>) -> Result<String, ExprError> {
         let mut out = String::new();
         for part in &self.parts {
             match part {
@@ -283,7 +287,7 @@ impl Template {
     }
 
     /// Top-level variable names the placeholders refer to, sorted.
-    pub fn variables(&self) -> Vec<String> {
+    pub(crate) fn variables(&self) -> Vec<String> {
         let names: BTreeSet<&String> = self
             .parts
             .iter()
@@ -410,7 +414,7 @@ fn short_json(json: &Json) -> String {
 
 /// `text` cut to a readable length for messages (an expression quoted in its
 /// own error, a value), with `…` where it was cut.
-pub fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
     const MAX: usize = 60;
     match text.char_indices().nth(MAX) {
         Some((cut, _)) => format!("{}…", &text[..cut]).into(),

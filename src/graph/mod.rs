@@ -13,24 +13,24 @@ use std::path::PathBuf;
 
 use crate::config::Config;
 use crate::diag::{Diag, Severity};
-pub use crate::model::entry::{Entry, EntryId};
+pub(crate) use crate::model::entry::{Entry, EntryId};
 use crate::model::{Relation, TypeDef, TypeId};
 use crate::span::SourceMap;
 
 /// A resolved reference: `from`'s relation [`Catalog::relation`] names `to`.
 #[derive(Debug, Clone, Copy)]
-pub struct Edge {
-    pub from: EntryId,
-    pub to: EntryId,
+pub(crate) struct Edge {
+    pub(crate) from: EntryId,
+    pub(crate) to: EntryId,
     /// The relation's place in the `from` type's relations.
     relation: u32,
     /// Position in the list, for `many` relations.
-    pub item: Option<u32>,
+    pub(crate) item: Option<u32>,
 }
 
 /// An edge of the catalog: its place in the edge list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct EdgeId(u32);
+pub(crate) struct EdgeId(u32);
 
 impl EdgeId {
     fn new(index: usize) -> EdgeId {
@@ -38,20 +38,20 @@ impl EdgeId {
     }
 
     /// Its place in the edge list, for tables indexed by edge.
-    pub fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         self.0 as usize
     }
 }
 
 /// How a name found its entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Via {
+pub(crate) enum Via {
     Id,
     Alias,
 }
 
 impl Via {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Via::Id => "id",
             Via::Alias => "alias",
@@ -61,7 +61,7 @@ impl Via {
 
 /// What [`Catalog::find`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Found {
+pub(crate) enum Found {
     One(EntryId, Via),
     /// Several entries answer equally well, sorted by `Type:id`.
     Several(Vec<EntryId>),
@@ -69,15 +69,16 @@ pub enum Found {
 }
 
 /// A loaded catalog.
-pub struct Catalog {
-    pub root: PathBuf,
-    pub config: Config,
-    pub sources: SourceMap,
+pub(crate) struct Catalog {
+    pub(crate) root: PathBuf,
+    pub(crate) config: Config,
+    pub(crate) sources: SourceMap,
     /// Number of entry files read.
-    pub files: usize,
+    pub(crate) files: usize,
     /// How many of them came from the cache.
-    pub cache_hits: usize,
-    pub problems: Vec<Diag>,
+    #[cfg(test)]
+    pub(crate) cache_hits: usize,
+    pub(crate) problems: Vec<Diag>,
     types: Vec<TypeDef>,
     entries: Vec<Entry>,
     /// Sorted by source entry: the edges out of `e` are `edges[out_start[e]..out_start[e + 1]]`.
@@ -94,33 +95,36 @@ pub struct Catalog {
 /// What the loader hands to [`link`]: the checked types and entries, and what it found
 /// on the way.
 pub(crate) struct Unlinked {
-    pub root: PathBuf,
-    pub config: Config,
-    pub sources: SourceMap,
-    pub types: Vec<TypeDef>,
-    pub type_by_name: HashMap<String, TypeId>,
-    pub entries: Vec<Entry>,
-    pub files: usize,
-    pub cache_hits: usize,
-    pub problems: Vec<Diag>,
+    pub(crate) root: PathBuf,
+    pub(crate) config: Config,
+    pub(crate) sources: SourceMap,
+    pub(crate) types: Vec<TypeDef>,
+    pub(crate) type_by_name: HashMap<String, TypeId>,
+    pub(crate) entries: Vec<Entry>,
+    pub(crate) files: usize,
+    #[cfg(test)]
+    pub(crate) cache_hits: usize,
+    pub(crate) problems: Vec<Diag>,
 }
 
 impl Catalog {
     /// Number of entries.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.entries.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+    /// Number of edges.
+    #[cfg(test)]
+    pub(crate) fn edge_count(&self) -> usize {
+        self.edges.len()
     }
 
-    pub fn entry(&self, e: EntryId) -> &Entry {
+    pub(crate) fn entry(&self, e: EntryId) -> &Entry {
         &self.entries[e.index()]
     }
 
     /// Every entry, in load order (files in path order, documents in file order).
-    pub fn entries(
+    pub(crate) fn entries(
         &self,
     ) -> impl DoubleEndedIterator<Item = (EntryId, &Entry)> + ExactSizeIterator + '_ {
         self.entries
@@ -130,16 +134,16 @@ impl Catalog {
     }
 
     /// The ids of [`Catalog::entries`].
-    pub fn entry_ids(&self) -> impl DoubleEndedIterator<Item = EntryId> + ExactSizeIterator {
+    pub(crate) fn entry_ids(&self) -> impl DoubleEndedIterator<Item = EntryId> + ExactSizeIterator {
         (0..self.entries.len()).map(EntryId::new)
     }
 
-    pub fn type_def(&self, t: TypeId) -> &TypeDef {
+    pub(crate) fn type_def(&self, t: TypeId) -> &TypeDef {
         &self.types[t.index()]
     }
 
     /// Every type, sorted by name.
-    pub fn types(&self) -> impl ExactSizeIterator<Item = (TypeId, &TypeDef)> + '_ {
+    pub(crate) fn types(&self) -> impl ExactSizeIterator<Item = (TypeId, &TypeDef)> + '_ {
         self.types
             .iter()
             .enumerate()
@@ -147,41 +151,36 @@ impl Catalog {
     }
 
     /// The type of an entry.
-    pub fn type_of(&self, e: EntryId) -> &TypeDef {
+    pub(crate) fn type_of(&self, e: EntryId) -> &TypeDef {
         self.type_def(self.entry(e).type_id)
     }
 
-    pub fn type_id(&self, name: &str) -> Option<TypeId> {
+    pub(crate) fn type_id(&self, name: &str) -> Option<TypeId> {
         self.type_by_name.get(name).copied()
     }
 
-    pub fn edge(&self, id: EdgeId) -> &Edge {
+    pub(crate) fn edge(&self, id: EdgeId) -> &Edge {
         &self.edges[id.index()]
     }
 
-    /// Number of edges.
-    pub fn edge_count(&self) -> usize {
-        self.edges.len()
-    }
-
     /// The relation an edge follows, declared by the type of its source.
-    pub fn relation(&self, edge: &Edge) -> &Relation {
+    pub(crate) fn relation(&self, edge: &Edge) -> &Relation {
         &self.type_of(edge.from).relations[edge.relation as usize]
     }
 
     /// The edges out of `e`, in the order of its type's relations, then list order.
-    pub fn out(&self, e: EntryId) -> impl ExactSizeIterator<Item = &Edge> + '_ {
+    pub(crate) fn out(&self, e: EntryId) -> impl ExactSizeIterator<Item = &Edge> + '_ {
         self.edges[self.out_range(e)].iter()
     }
 
     /// The ids of [`Catalog::out`].
-    pub fn out_ids(&self, e: EntryId) -> impl ExactSizeIterator<Item = EdgeId> {
+    pub(crate) fn out_ids(&self, e: EntryId) -> impl ExactSizeIterator<Item = EdgeId> {
         self.out_range(e).map(EdgeId::new)
     }
 
     /// The edges into `e`, by source entry. (On an owned `Catalog`, method lookup finds
     /// [`Into::into`] first: call it through a reference.)
-    pub fn into(&self, e: EntryId) -> impl ExactSizeIterator<Item = &Edge> + '_ {
+    pub(crate) fn into(&self, e: EntryId) -> impl ExactSizeIterator<Item = &Edge> + '_ {
         let range = self.in_start[e.index()] as usize..self.in_start[e.index() + 1] as usize;
         self.in_edges[range].iter().map(|&id| self.edge(id))
     }
@@ -191,12 +190,12 @@ impl Catalog {
     }
 
     /// The entry of `type_id` whose id or alias is `key`.
-    pub fn lookup(&self, type_id: TypeId, key: &str) -> Option<EntryId> {
+    pub(crate) fn lookup(&self, type_id: TypeId, key: &str) -> Option<EntryId> {
         self.index[type_id.index()].get(key).copied()
     }
 
     /// `Type:` at the start of `reference`, when it names a type: the type and the rest.
-    pub fn split_type<'r>(&self, reference: &'r str) -> Option<(TypeId, &'r str)> {
+    pub(crate) fn split_type<'r>(&self, reference: &'r str) -> Option<(TypeId, &'r str)> {
         let (prefix, rest) = reference.split_once(':')?;
         Some((self.type_id(prefix)?, rest))
     }
@@ -205,7 +204,7 @@ impl Catalog {
     /// among `types`, every type when empty. An id wins over aliases of other entries;
     /// several entries that answer equally well are [`Found::Several`], sorted by
     /// `Type:id`. References between entries, REF arguments and alert values all use it.
-    pub fn find(&self, name: &str, types: &[TypeId]) -> Found {
+    pub(crate) fn find(&self, name: &str, types: &[TypeId]) -> Found {
         let mut found: Vec<EntryId> = if types.is_empty() {
             self.types()
                 .filter_map(|(t, _)| self.lookup(t, name))
@@ -234,26 +233,22 @@ impl Catalog {
     }
 
     /// `Type:id` of an entry.
-    pub fn key(&self, e: EntryId) -> String {
+    pub(crate) fn key(&self, e: EntryId) -> String {
         let entry = self.entry(e);
         format!("{}:{}", self.type_def(entry.type_id).name, entry.id)
     }
 
     /// 1-based line of the entry's first line.
-    pub fn line(&self, e: EntryId) -> usize {
+    pub(crate) fn line(&self, e: EntryId) -> usize {
         let entry = self.entry(e);
         self.sources.line_col(entry.file, entry.span.start).0
     }
 
-    pub fn errors(&self) -> usize {
+    pub(crate) fn errors(&self) -> usize {
         self.problems
             .iter()
             .filter(|d| d.severity == Severity::Error)
             .count()
-    }
-
-    pub fn warnings(&self) -> usize {
-        self.problems.len() - self.errors()
     }
 }
 
@@ -265,6 +260,7 @@ pub(crate) fn link(u: Unlinked) -> Catalog {
         config: u.config,
         sources: u.sources,
         files: u.files,
+        #[cfg(test)]
         cache_hits: u.cache_hits,
         problems: u.problems,
         types: u.types,

@@ -11,10 +11,10 @@ use crate::span::FileId;
 use crate::yaml::{Document, SpanIndex};
 
 /// A parsed file with spans: enough to point at any node.
-pub struct SpannedDoc<'a> {
-    pub file: FileId,
-    pub doc: &'a Document,
-    pub text: &'a str,
+pub(crate) struct SpannedDoc<'a> {
+    pub(crate) file: FileId,
+    pub(crate) doc: &'a Document,
+    pub(crate) text: &'a str,
 }
 
 impl SpannedDoc<'_> {
@@ -23,7 +23,7 @@ impl SpannedDoc<'_> {
     }
 
     /// The place of the node at `pointer` (its key when `key` and it has one).
-    pub fn loc(&self, pointer: &str, key: bool) -> Loc {
+    pub(crate) fn loc(&self, pointer: &str, key: bool) -> Loc {
         let span = self.spans().and_then(|s| {
             if key {
                 s.key(pointer).or_else(|| s.nearest(pointer))

@@ -10,7 +10,7 @@ use crate::span::FileId;
 /// An entry of the catalog: its place in the entry list. Made by the catalog only; read
 /// it with [`crate::graph::Catalog::entry`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct EntryId(u32);
+pub(crate) struct EntryId(u32);
 
 impl EntryId {
     pub(crate) fn new(index: usize) -> EntryId {
@@ -18,34 +18,34 @@ impl EntryId {
     }
 
     /// Its place in the entry list, for tables indexed by entry.
-    pub fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         self.0 as usize
     }
 }
 
 /// One catalog entry.
 #[derive(Debug)]
-pub struct Entry {
-    pub type_id: TypeId,
-    pub id: String,
-    pub value: Value,
-    pub file: FileId,
+pub(crate) struct Entry {
+    pub(crate) type_id: TypeId,
+    pub(crate) id: String,
+    pub(crate) value: Value,
+    pub(crate) file: FileId,
     /// Index of the YAML document in its file.
-    pub doc: usize,
+    pub(crate) doc: usize,
     /// Byte span of the document.
-    pub span: Range<usize>,
+    pub(crate) span: Range<usize>,
 }
 
 impl Entry {
     /// Display name: `name`, else the id.
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         self.value
             .get("name")
             .and_then(Value::as_str)
             .unwrap_or(&self.id)
     }
 
-    pub fn aliases(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn aliases(&self) -> impl Iterator<Item = &str> {
         self.value
             .get("aliases")
             .and_then(Value::as_array)
@@ -56,7 +56,7 @@ impl Entry {
 }
 
 /// `self` as expressions see it: the entry with `name` defaulted to the id.
-pub fn self_value<'a>(id: &str, value: &'a Value) -> std::borrow::Cow<'a, Value> {
+pub(crate) fn self_value<'a>(id: &str, value: &'a Value) -> std::borrow::Cow<'a, Value> {
     if value.get("name").is_some() {
         return std::borrow::Cow::Borrowed(value);
     }

@@ -18,21 +18,21 @@ use crate::expr::{Expr, ExprError, Scope, Template};
 use crate::schema::{self, escape};
 use crate::span::FileId;
 
-pub mod doc;
-pub mod entry;
+pub(crate) mod doc;
+pub(crate) mod entry;
 
-pub use doc::SpannedDoc;
+pub(crate) use doc::SpannedDoc;
 use doc::{check_structure, compile_expr, compile_template, remove_pointer};
 
 /// A note shown by `route` and `impact` when its condition holds.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "note")]
-pub struct NoteRaw {
+pub(crate) struct NoteRaw {
     /// CEL condition; the note is shown when it holds (always, when absent).
-    pub when: Option<String>,
+    pub(crate) when: Option<String>,
     /// Text with `{{ CEL }}` placeholders.
-    pub say: String,
+    pub(crate) say: String,
 }
 
 /// A type definition file in `schemas/`: one type of the organization's catalog.
@@ -139,7 +139,7 @@ struct RuleRaw {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 #[schemars(rename = "impact")]
-pub enum Impact {
+pub(crate) enum Impact {
     Source,
     Target,
 }
@@ -148,21 +148,21 @@ pub enum Impact {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 #[schemars(rename = "severity")]
-pub enum RuleSeverity {
+pub(crate) enum RuleSeverity {
     #[default]
     Error,
     Warning,
 }
 
 /// The JSON Schema of a type definition file, derived from [`TypeDefRaw`].
-pub fn typedef_schema() -> Value {
+pub(crate) fn typedef_schema() -> Value {
     schema::derived::<TypeDefRaw>()
 }
 
 /// A type of the catalog: its place in the type list, which is sorted by name. Made by
 /// the type loader only; read it with [`crate::graph::Catalog::type_def`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct TypeId(u32);
+pub(crate) struct TypeId(u32);
 
 impl TypeId {
     /// The id of the `index`th type (the loader numbers types as it builds them).
@@ -171,44 +171,44 @@ impl TypeId {
     }
 
     /// Its place in the type list, for tables indexed by type.
-    pub fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         self.0 as usize
     }
 }
 
 /// A relation, with its target types resolved.
 #[derive(Debug, Clone)]
-pub struct Relation {
-    pub name: String,
-    pub to: Vec<TypeId>,
-    pub many: bool,
-    pub required: bool,
-    pub inverse: Option<String>,
-    pub owner: bool,
-    pub parent: bool,
-    pub impact: Option<Impact>,
+pub(crate) struct Relation {
+    pub(crate) name: String,
+    pub(crate) to: Vec<TypeId>,
+    pub(crate) many: bool,
+    pub(crate) required: bool,
+    pub(crate) inverse: Option<String>,
+    pub(crate) owner: bool,
+    pub(crate) parent: bool,
+    pub(crate) impact: Option<Impact>,
     /// What the relation means, for people (editor schemas show it).
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
 }
 
 #[derive(Debug)]
-pub struct Rule {
-    pub name: String,
-    pub when: Option<Expr>,
-    pub check: Expr,
-    pub message: Option<Template>,
-    pub severity: RuleSeverity,
+pub(crate) struct Rule {
+    pub(crate) name: String,
+    pub(crate) when: Option<Expr>,
+    pub(crate) check: Expr,
+    pub(crate) message: Option<Template>,
+    pub(crate) severity: RuleSeverity,
 }
 
 #[derive(Debug, Clone)]
-pub struct Note {
-    pub when: Option<Expr>,
-    pub say: Template,
+pub(crate) struct Note {
+    pub(crate) when: Option<Expr>,
+    pub(crate) say: Template,
 }
 
 impl Note {
     /// The note's text when its condition holds in `scope`.
-    pub fn text_in(&self, scope: &Scope<'_>) -> Result<Option<String>, ExprError> {
+    pub(crate) fn text_in(&self, scope: &Scope<'_>) -> Result<Option<String>, ExprError> {
         let holds = match &self.when {
             None => true,
             Some(when) => when.eval_bool_in(scope)?,
@@ -219,31 +219,31 @@ impl Note {
 
 /// A checked type definition.
 #[derive(Debug)]
-pub struct TypeDef {
-    pub name: String,
-    pub file: FileId,
-    pub description: Option<String>,
-    pub id_pattern: Option<regex::Regex>,
+pub(crate) struct TypeDef {
+    pub(crate) name: String,
+    pub(crate) file: FileId,
+    pub(crate) description: Option<String>,
+    pub(crate) id_pattern: Option<regex::Regex>,
     /// The type's own JSON Schema, as written.
-    pub schema: Option<Value>,
-    pub relations: Vec<Relation>,
-    pub alert_keys: Vec<String>,
-    pub summary: Vec<String>,
-    pub totals: Vec<String>,
-    pub rules: Vec<Rule>,
-    pub notes: Vec<Note>,
-    pub additional_fields: bool,
+    pub(crate) schema: Option<Value>,
+    pub(crate) relations: Vec<Relation>,
+    pub(crate) alert_keys: Vec<String>,
+    pub(crate) summary: Vec<String>,
+    pub(crate) totals: Vec<String>,
+    pub(crate) rules: Vec<Rule>,
+    pub(crate) notes: Vec<Note>,
+    pub(crate) additional_fields: bool,
     /// False when the definition had errors: its entries are not schema-checked.
-    pub usable: bool,
+    pub(crate) usable: bool,
 }
 
 impl TypeDef {
-    pub fn relation(&self, name: &str) -> Option<&Relation> {
+    pub(crate) fn relation(&self, name: &str) -> Option<&Relation> {
         self.relations.iter().find(|r| r.name == name)
     }
 
     /// Attribute names declared in the type's schema `properties`.
-    pub fn attributes(&self) -> Vec<&str> {
+    pub(crate) fn attributes(&self) -> Vec<&str> {
         match self.schema.as_ref().and_then(|s| s.get("properties")) {
             Some(Value::Object(m)) => m.keys().map(String::as_str).collect(),
             _ => Vec::new(),
@@ -251,7 +251,7 @@ impl TypeDef {
     }
 
     /// Every field an entry of this type may have.
-    pub fn fields(&self) -> Vec<&str> {
+    pub(crate) fn fields(&self) -> Vec<&str> {
         let mut out: Vec<&str> = schema::ENVELOPE.to_vec();
         out.extend(self.attributes());
         out.extend(self.relations.iter().map(|r| r.name.as_str()));
@@ -261,7 +261,7 @@ impl TypeDef {
 
 /// Check every type definition. Returns the types (sorted by name) and their schemas for
 /// `$ref` between type files, keyed by URI.
-pub fn load_types(docs: &[SpannedDoc<'_>], out: &mut Vec<Diag>) -> Vec<TypeDef> {
+pub(crate) fn load_types(docs: &[SpannedDoc<'_>], out: &mut Vec<Diag>) -> Vec<TypeDef> {
     let meta = typedef_schema();
     // Pass 1: structure and names.
     let mut raws: Vec<(usize, TypeDefRaw)> = Vec::new();

@@ -19,42 +19,42 @@ use crate::schema::ENVELOPE;
 
 /// One side of a relation, seen from the entry being shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Link {
+pub(crate) struct Link {
     /// Outgoing: the relation's name. Incoming: its inverse name (`owns`), or
     /// `<relation> of` when the relation declares no inverse.
-    pub relation: String,
+    pub(crate) relation: String,
     /// The entry at the other end.
-    pub entry: EntryId,
+    pub(crate) entry: EntryId,
 }
 
 /// The last commit that touched an entry. Filled by the git history module; `show`
 /// leaves it `None` until that exists.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LastChange {
-    pub commit: String,
-    pub author: String,
+pub(crate) struct LastChange {
+    pub(crate) commit: String,
+    pub(crate) author: String,
     /// ISO 8601 date.
-    pub date: String,
-    pub summary: String,
+    pub(crate) date: String,
+    pub(crate) summary: String,
 }
 
 /// Everything `lore show` says about one entry.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Shown {
-    pub entry: EntryId,
+pub(crate) struct Shown {
+    pub(crate) entry: EntryId,
     /// The type's own attributes (not the envelope, not relations), sorted by name.
-    pub fields: Vec<(String, Value)>,
+    pub(crate) fields: Vec<(String, Value)>,
     /// Relations out of the entry, in declaration order, then list order.
-    pub outgoing: Vec<Link>,
+    pub(crate) outgoing: Vec<Link>,
     /// Relations into the entry, by inverse name, then `Type:id`.
-    pub incoming: Vec<Link>,
-    pub owners: Vec<Owner>,
+    pub(crate) incoming: Vec<Link>,
+    pub(crate) owners: Vec<Owner>,
     /// Set by the git history module; `None` here.
-    pub last_change: Option<LastChange>,
+    pub(crate) last_change: Option<LastChange>,
 }
 
 /// `lore show`: the entry, its fields, its relations both ways and its owners.
-pub fn show(c: &Catalog, e: EntryId) -> Shown {
+pub(crate) fn show(c: &Catalog, e: EntryId) -> Shown {
     let entry = c.entry(e);
     let t = c.type_def(entry.type_id);
     let mut fields: Vec<(String, Value)> = match &entry.value {
@@ -104,16 +104,16 @@ pub fn show(c: &Catalog, e: EntryId) -> Shown {
 
 /// The entries of a type that pass a filter.
 #[derive(Debug, Default)]
-pub struct Listed {
+pub(crate) struct Listed {
     /// Sorted by id.
-    pub entries: Vec<EntryId>,
+    pub(crate) entries: Vec<EntryId>,
     /// Entries the filter could not be evaluated on (left out of `entries`), with why.
-    pub failures: Vec<(EntryId, ExprError)>,
+    pub(crate) failures: Vec<(EntryId, ExprError)>,
 }
 
 /// `lore list TYPE --where EXPR`: the entries of `t` for which `filter` (with the entry as
 /// `self`) is true.
-pub fn list(c: &Catalog, t: TypeId, filter: Option<&Expr>) -> Listed {
+pub(crate) fn list(c: &Catalog, t: TypeId, filter: Option<&Expr>) -> Listed {
     let mut out = Listed::default();
     for (e, entry) in c.entries() {
         if entry.type_id != t {
@@ -140,14 +140,14 @@ pub fn list(c: &Catalog, t: TypeId, filter: Option<&Expr>) -> Listed {
 
 /// Which field of an entry a search matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Field {
+pub(crate) enum Field {
     Id,
     Alias,
     Name,
 }
 
 impl Field {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Field::Id => "id",
             Field::Alias => "alias",
@@ -158,7 +158,7 @@ impl Field {
 
 /// How well a search matched, best first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Rank {
+pub(crate) enum Rank {
     /// The whole field, ignoring case.
     Exact,
     /// The field starts with the text.
@@ -170,7 +170,7 @@ pub enum Rank {
 }
 
 impl Rank {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Rank::Exact => "exact",
             Rank::Prefix => "prefix",
@@ -182,14 +182,14 @@ impl Rank {
 
 /// One search result: an entry and its best-matching field.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Hit {
-    pub entry: EntryId,
-    pub field: Field,
+pub(crate) struct Hit {
+    pub(crate) entry: EntryId,
+    pub(crate) field: Field,
     /// The field's value that matched (an id, an alias or the name).
-    pub value: String,
-    pub rank: Rank,
+    pub(crate) value: String,
+    pub(crate) rank: Rank,
     /// Similarity in 0..=1 (1 for exact).
-    pub score: f64,
+    pub(crate) score: f64,
 }
 
 const FUZZY_THRESHOLD: f64 = 0.8;
@@ -226,7 +226,7 @@ fn better(c: &Catalog, a: &Hit, b: &Hit) -> Ordering {
 /// `lore search TEXT`: entries of any type whose id, alias or name matches `text`, ignoring
 /// case; each entry once by its best field; exact before prefix before substring before
 /// fuzzy, then id before alias before name, then closer spelling; at most `limit`.
-pub fn search(c: &Catalog, text: &str, limit: usize) -> Vec<Hit> {
+pub(crate) fn search(c: &Catalog, text: &str, limit: usize) -> Vec<Hit> {
     let text = text.trim().to_lowercase();
     if text.is_empty() {
         return Vec::new();
@@ -265,16 +265,16 @@ pub fn search(c: &Catalog, text: &str, limit: usize) -> Vec<Hit> {
 
 /// A part of the relation graph.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Graph {
+pub(crate) struct Graph {
     /// Sorted by `Type:id`.
-    pub nodes: Vec<EntryId>,
+    pub(crate) nodes: Vec<EntryId>,
     /// The edges between nodes, sorted by source, relation, target.
-    pub edges: Vec<EdgeId>,
+    pub(crate) edges: Vec<EdgeId>,
 }
 
 /// `lore graph`: the whole graph, or the entries within `depth` relation steps of `root`
 /// (following edges both ways) and the edges between them.
-pub fn graph(c: &Catalog, root: Option<EntryId>, depth: usize) -> Graph {
+pub(crate) fn graph(c: &Catalog, root: Option<EntryId>, depth: usize) -> Graph {
     let mut member = vec![root.is_none(); c.len()];
     if let Some(r) = root {
         member[r.index()] = true;

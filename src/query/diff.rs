@@ -14,112 +14,102 @@ use crate::query::OwnerIndex;
 
 /// An entry that appeared or went away.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct EntryRef {
+pub(crate) struct EntryRef {
     /// `Type:id`.
-    pub entry: String,
+    pub(crate) entry: String,
     /// Display name (the id when the entry has none).
-    pub name: String,
+    pub(crate) name: String,
     /// Catalog-relative path of its file (in the head when added, the base when removed).
-    pub file: String,
+    pub(crate) file: String,
     /// 1-based line of the entry's first line in that file.
-    pub line: usize,
+    pub(crate) line: usize,
 }
 
 /// An id that moved to the aliases of a new id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Renamed {
+pub(crate) struct Renamed {
     /// The old `Type:id`, now an alias of `to`.
-    pub from: String,
+    pub(crate) from: String,
     /// The new `Type:id`.
-    pub to: String,
+    pub(crate) to: String,
 }
 
 /// One field's old and new value (`None`: absent).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FieldChange {
+pub(crate) struct FieldChange {
     /// The top-level field's name.
-    pub field: String,
+    pub(crate) field: String,
     /// Its value in the base; `null` when absent.
-    pub old: Option<Value>,
+    pub(crate) old: Option<Value>,
     /// Its value in the head; `null` when absent.
-    pub new: Option<Value>,
+    pub(crate) new: Option<Value>,
 }
 
 /// An entry present on both sides whose fields differ.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Changed {
+pub(crate) struct Changed {
     /// `Type:id` in the head (the new id of a renamed entry).
-    pub entry: String,
+    pub(crate) entry: String,
     /// The fields that differ, by name; never `type` or `id`.
-    pub fields: Vec<FieldChange>,
+    pub(crate) fields: Vec<FieldChange>,
 }
 
 /// An entry whose owners differ.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct OwnerMove {
+pub(crate) struct OwnerMove {
     /// `Type:id` in the head.
-    pub entry: String,
+    pub(crate) entry: String,
     /// Owners in the base, as `Type:id`, sorted.
-    pub old: Vec<String>,
+    pub(crate) old: Vec<String>,
     /// Owners in the head, as `Type:id`, sorted.
-    pub new: Vec<String>,
+    pub(crate) new: Vec<String>,
     /// The entry the new owner comes through when it is inherited (`Product:shop` for a
     /// feature of that product); `None` when the entry names its owner itself.
-    pub via: Option<String>,
+    pub(crate) via: Option<String>,
 }
 
 /// A reference that dangles in the head and did not in the base.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Dangling {
+pub(crate) struct Dangling {
     /// `Type:id` of the entry holding the reference; `null` when it is not known.
-    pub entry: Option<String>,
+    pub(crate) entry: Option<String>,
     /// Catalog-relative path of the head's file with the reference.
-    pub file: String,
+    pub(crate) file: String,
     /// 1-based line of the reference.
-    pub line: usize,
+    pub(crate) line: usize,
     /// `validate`'s message for it (`lore::dangling-ref`).
-    pub message: String,
+    pub(crate) message: String,
 }
 
 /// A routing test case whose result differs between the base and the head.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RoutingChange {
+pub(crate) struct RoutingChange {
     /// The test file, relative to the catalog root.
-    pub file: String,
+    pub(crate) file: String,
     /// 1-based line of the case in the test file.
-    pub line: usize,
+    pub(crate) line: usize,
     /// The case's name.
-    pub case: String,
+    pub(crate) case: String,
     /// The result with the base catalog: `passed`, what failed
     /// (`failed (owners: -Team:a +Team:b)`), or `error: …`.
-    pub base: String,
+    pub(crate) base: String,
     /// The result with the head catalog, in the same words.
-    pub head: String,
+    pub(crate) head: String,
 }
 
 /// The whole difference between two catalogs, each list sorted by entry.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
-pub struct Changes {
-    pub added: Vec<EntryRef>,
-    pub removed: Vec<EntryRef>,
-    pub renamed: Vec<Renamed>,
-    pub changed: Vec<Changed>,
-    pub ownership: Vec<OwnerMove>,
-    pub dangling: Vec<Dangling>,
-    pub routing: Vec<RoutingChange>,
+pub(crate) struct Changes {
+    pub(crate) added: Vec<EntryRef>,
+    pub(crate) removed: Vec<EntryRef>,
+    pub(crate) renamed: Vec<Renamed>,
+    pub(crate) changed: Vec<Changed>,
+    pub(crate) ownership: Vec<OwnerMove>,
+    pub(crate) dangling: Vec<Dangling>,
+    pub(crate) routing: Vec<RoutingChange>,
 }
 
-impl Changes {
-    pub fn is_empty(&self) -> bool {
-        self.added.is_empty()
-            && self.removed.is_empty()
-            && self.renamed.is_empty()
-            && self.changed.is_empty()
-            && self.ownership.is_empty()
-            && self.dangling.is_empty()
-            && self.routing.is_empty()
-    }
-}
+impl Changes {}
 
 fn by_key(c: &Catalog) -> BTreeMap<String, EntryId> {
     c.entry_ids().map(|e| (c.key(e), e)).collect()
@@ -136,7 +126,7 @@ fn entry_ref(c: &Catalog, e: EntryId) -> EntryRef {
 }
 
 /// Compare `base` with `head`.
-pub fn diff(base: &Catalog, head: &Catalog) -> Changes {
+pub(crate) fn diff(base: &Catalog, head: &Catalog) -> Changes {
     let old = by_key(base);
     let new = by_key(head);
     let mut removed: Vec<&String> = old.keys().filter(|k| !new.contains_key(*k)).collect();
@@ -251,7 +241,7 @@ pub fn diff(base: &Catalog, head: &Catalog) -> Changes {
 }
 
 /// Catalog-relative file and 1-based line of a problem.
-pub fn file_line(c: &Catalog, loc: &Loc) -> (String, usize) {
+pub(crate) fn file_line(c: &Catalog, loc: &Loc) -> (String, usize) {
     match loc {
         Loc::Span(f, span) => (
             c.sources.display_path(*f),
@@ -288,7 +278,7 @@ fn field_changes(old: &Value, new: &Value) -> Vec<FieldChange> {
 }
 
 /// A value in one short line: strings bare, everything else as compact JSON.
-pub fn compact(v: Option<&Value>) -> String {
+pub(crate) fn compact(v: Option<&Value>) -> String {
     match v {
         None => "(none)".into(),
         Some(Value::String(s)) => s.clone(),

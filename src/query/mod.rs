@@ -9,13 +9,13 @@ use crate::diag::closest;
 use crate::graph::{Catalog, Edge, EntryId, Found};
 use crate::model::{Impact, Relation, TypeId};
 
-pub mod browse;
-pub mod diff;
-pub mod stale;
+pub(crate) mod browse;
+pub(crate) mod diff;
+pub(crate) mod stale;
 
 /// Why a REF names no single entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RefError {
+pub(crate) enum RefError {
     /// Nothing has this id or alias; the closest `Type:id`s.
     Unknown { suggestions: Vec<String> },
     /// Several entries answer to it, as `Type:id`.
@@ -29,7 +29,7 @@ pub enum RefError {
 
 impl RefError {
     /// A message that says what to do.
-    pub fn message(&self, reference: &str) -> String {
+    pub(crate) fn message(&self, reference: &str) -> String {
         match self {
             RefError::Unknown { suggestions } if suggestions.is_empty() => {
                 format!("no entry has the id or alias `{reference}`; try `lore search {reference}`")
@@ -59,7 +59,7 @@ fn quote(items: &[String]) -> Vec<String> {
 
 /// The entry a REF names: `Type:id`, an id, or an alias, in any type. An id wins over
 /// an alias of another entry.
-pub fn find(c: &Catalog, reference: &str) -> Result<EntryId, RefError> {
+pub(crate) fn find(c: &Catalog, reference: &str) -> Result<EntryId, RefError> {
     if let Some((t, rest)) = c.split_type(reference) {
         return c.lookup(t, rest).ok_or_else(|| RefError::Unknown {
             suggestions: suggest(c, rest, Some(t)),
@@ -109,18 +109,18 @@ fn suggest(c: &Catalog, wanted: &str, only: Option<TypeId>) -> Vec<String> {
 
 /// One step of an explanation: the entry, and the relation followed out of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Step {
-    pub entry: EntryId,
-    pub relation: String,
+pub(crate) struct Step {
+    pub(crate) entry: EntryId,
+    pub(crate) relation: String,
 }
 
 /// An owner of an entry, with the path that explains it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Owner {
-    pub of: EntryId,
-    pub owner: EntryId,
+pub(crate) struct Owner {
+    pub(crate) of: EntryId,
+    pub(crate) owner: EntryId,
     /// From `of` to `owner`: each entry with the relation followed out of it.
-    pub path: Vec<Step>,
+    pub(crate) path: Vec<Step>,
 }
 
 /// owners(X): targets of X's `owner` relations; with none, the owners of X's `parent`
@@ -130,7 +130,7 @@ pub struct Owner {
 /// Linear in the entries it visits: breadth-first over parent links with a visited set,
 /// each visited entry remembering the one that reached it, so a path is built only for
 /// the owners found.
-pub fn owners(c: &Catalog, of: EntryId) -> Vec<Owner> {
+pub(crate) fn owners(c: &Catalog, of: EntryId) -> Vec<Owner> {
     // entry -> the parent edge that reached it.
     let mut reached: HashMap<EntryId, Option<&Edge>> = HashMap::from([(of, None)]);
     let mut queue: VecDeque<EntryId> = VecDeque::from([of]);
@@ -207,21 +207,21 @@ fn path_to(c: &Catalog, reached: &HashMap<EntryId, Option<&Edge>>, last: &Edge) 
 /// An owner as [`OwnerIndex`] gives it: without the path, with its length and the entry
 /// whose owner relation names the owner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Held {
-    pub owner: EntryId,
+pub(crate) struct Held {
+    pub(crate) owner: EntryId,
     /// Steps from the entry asked about: 1 for its own owner, 0 for a team that answers
     /// for itself.
-    pub distance: usize,
+    pub(crate) distance: usize,
     /// The entry whose owner relation names `owner` (the entry asked about, or the parent
     /// it inherits from).
-    pub holder: EntryId,
+    pub(crate) holder: EntryId,
 }
 
 /// The owners of many entries, each entry's computed once: an entry with no owner of its
 /// own has its parents' owners, one step further. `list`, `stale` and `diff` ask about
 /// every entry; walking up a long parent chain from each would be quadratic.
 #[derive(Debug, Default)]
-pub struct OwnerIndex {
+pub(crate) struct OwnerIndex {
     /// Owners through parent links, sorted as [`owners`] sorts them, without the
     /// answer a team gives for itself.
     memo: HashMap<EntryId, Vec<Held>>,
@@ -229,7 +229,7 @@ pub struct OwnerIndex {
 
 impl OwnerIndex {
     /// The owners [`owners`] finds for `e`, in its order.
-    pub fn owners(&mut self, c: &Catalog, e: EntryId) -> Vec<Held> {
+    pub(crate) fn owners(&mut self, c: &Catalog, e: EntryId) -> Vec<Held> {
         let mut found = match self.fill(c, e) {
             Some(()) => self.memo[&e].clone(),
             // A parent cycle (an invalid catalog): one exact walk, nothing remembered.
@@ -322,13 +322,13 @@ impl OwnerIndex {
 }
 
 /// Whether some `owner: true` relation points at type `t` (Team, usually).
-pub fn is_owner_type(c: &Catalog, t: TypeId) -> bool {
+pub(crate) fn is_owner_type(c: &Catalog, t: TypeId) -> bool {
     c.types()
         .any(|(_, ty)| ty.relations.iter().any(|r| r.owner && r.to.contains(&t)))
 }
 
 /// `Feature checkout → parent Product storefront → owner Team web`.
-pub fn explain(c: &Catalog, owner: &Owner) -> String {
+pub(crate) fn explain(c: &Catalog, owner: &Owner) -> String {
     let mut s = String::new();
     for step in &owner.path {
         let e = c.entry(step.entry);
@@ -346,28 +346,28 @@ pub fn explain(c: &Catalog, owner: &Owner) -> String {
 
 /// An entry reached by impact edges.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Impacted {
-    pub entry: EntryId,
-    pub distance: usize,
+pub(crate) struct Impacted {
+    pub(crate) entry: EntryId,
+    pub(crate) distance: usize,
     /// The entry that reached this one: a root at distance 1, else an impacted entry one
     /// step nearer. Following `via` back to a root gives the chain ([`ImpactSet::chain`]).
-    pub via: EntryId,
+    pub(crate) via: EntryId,
     /// The root the chain starts from.
-    pub root: EntryId,
+    pub(crate) root: EntryId,
     /// The chain's entry at distance 1 (this entry when it is at distance 1).
-    pub first_hop: EntryId,
+    pub(crate) first_hop: EntryId,
 }
 
 /// What breaks when the roots break. Each impacted entry holds the one that reached it,
 /// not its whole chain: chains of a long dependency path would be quadratic in size.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ImpactSet {
-    pub roots: Vec<EntryId>,
+pub(crate) struct ImpactSet {
+    pub(crate) roots: Vec<EntryId>,
     /// Sorted by distance, then type, then id.
-    pub impacted: Vec<Impacted>,
+    pub(crate) impacted: Vec<Impacted>,
     /// Type -> attribute -> sum over roots and impacted, each entry once. Every declared
     /// total of every type is present.
-    pub totals: BTreeMap<String, BTreeMap<String, Number>>,
+    pub(crate) totals: BTreeMap<String, BTreeMap<String, Number>>,
     /// Entry -> its place in `impacted`.
     index: HashMap<EntryId, usize>,
 }
@@ -379,13 +379,14 @@ impl ImpactSet {
     }
 
     /// From a root to `i.entry`, both included: `distance + 1` entries.
-    pub fn chain(&self, i: &Impacted) -> Vec<EntryId> {
+    #[cfg(test)]
+    pub(crate) fn chain(&self, i: &Impacted) -> Vec<EntryId> {
         self.chain_tail(i, usize::MAX)
     }
 
     /// The last `max` entries of [`ImpactSet::chain`] (all of it when it is shorter),
     /// found in `max` steps.
-    pub fn chain_tail(&self, i: &Impacted, max: usize) -> Vec<EntryId> {
+    pub(crate) fn chain_tail(&self, i: &Impacted, max: usize) -> Vec<EntryId> {
         let mut out = vec![i.entry];
         let mut at = i.entry;
         while out.len() < max {
@@ -403,7 +404,7 @@ impl ImpactSet {
 }
 
 /// The impact neighbours of `e`: entries that break when `e` breaks.
-pub fn impact_next(c: &Catalog, e: EntryId) -> impl Iterator<Item = EntryId> + '_ {
+pub(crate) fn impact_next(c: &Catalog, e: EntryId) -> impl Iterator<Item = EntryId> + '_ {
     let forward = c
         .out(e)
         .filter(move |edge| c.relation(edge).impact == Some(Impact::Target))
@@ -417,7 +418,7 @@ pub fn impact_next(c: &Catalog, e: EntryId) -> impl Iterator<Item = EntryId> + '
 
 /// impact(X): breadth-first over impact edges from every root, each entry once at its
 /// shortest distance, up to `depth` steps. Cycles are harmless.
-pub fn impact(c: &Catalog, roots: &[EntryId], depth: Option<usize>) -> ImpactSet {
+pub(crate) fn impact(c: &Catalog, roots: &[EntryId], depth: Option<usize>) -> ImpactSet {
     let mut parent: HashMap<EntryId, Option<EntryId>> = HashMap::new();
     let mut distance: HashMap<EntryId, usize> = HashMap::new();
     let mut queue = VecDeque::new();
@@ -494,7 +495,7 @@ pub fn impact(c: &Catalog, roots: &[EntryId], depth: Option<usize>) -> ImpactSet
 }
 
 /// Sum every type's declared `totals` over `entries` (each counted once by the caller).
-pub fn totals(
+pub(crate) fn totals(
     c: &Catalog,
     entries: impl Iterator<Item = EntryId>,
 ) -> BTreeMap<String, BTreeMap<String, Number>> {

@@ -17,10 +17,10 @@ const DAY: i64 = 86_400;
 /// A maximum age that does not read as one (exit 2).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{0}` is not an age; write a number and a unit: `180d`, `26w`, `6m` or `1y`")]
-pub struct BadAge(pub String);
+pub(crate) struct BadAge(pub String);
 
 /// A maximum age such as `180d`, `26w`, `6m` (30 days each) or `1y` (365 days), in days.
-pub fn parse_age(text: &str) -> Result<i64, BadAge> {
+pub(crate) fn parse_age(text: &str) -> Result<i64, BadAge> {
     let text = text.trim();
     let bad = || BadAge(text.to_owned());
     let split = text.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
@@ -38,39 +38,39 @@ pub fn parse_age(text: &str) -> Result<i64, BadAge> {
 
 /// One stale entry.
 #[derive(Debug, Clone)]
-pub struct StaleEntry {
-    pub entry: EntryId,
+pub(crate) struct StaleEntry {
+    pub(crate) entry: EntryId,
     /// 1-based first line.
-    pub line: usize,
-    pub age_days: i64,
-    pub last_change: Change,
+    pub(crate) line: usize,
+    pub(crate) age_days: i64,
+    pub(crate) last_change: Change,
 }
 
 /// The stale entries of one owner (`None`: entries nobody owns).
 #[derive(Debug, Clone)]
-pub struct Group {
-    pub owner: Option<EntryId>,
-    pub entries: Vec<StaleEntry>,
+pub(crate) struct Group {
+    pub(crate) owner: Option<EntryId>,
+    pub(crate) entries: Vec<StaleEntry>,
 }
 
 /// The answer of `stale`.
 #[derive(Debug, Clone)]
-pub struct Report {
-    pub max_age_days: i64,
-    pub now: i64,
+pub(crate) struct Report {
+    pub(crate) max_age_days: i64,
+    pub(crate) now: i64,
     /// Entries looked at.
-    pub checked: usize,
+    pub(crate) checked: usize,
     /// Distinct stale entries (an entry with two owners is in two groups).
-    pub stale: usize,
-    pub groups: Vec<Group>,
+    pub(crate) stale: usize,
+    pub(crate) groups: Vec<Group>,
     /// Entries whose age the history cannot tell (shallow clone).
-    pub unknown: Vec<EntryId>,
+    pub(crate) unknown: Vec<EntryId>,
     /// The clone's history is cut short.
-    pub truncated: bool,
+    pub(crate) truncated: bool,
 }
 
 /// Lines (0-based, end exclusive) that entry `e` spans.
-pub fn entry_lines(c: &Catalog, e: EntryId) -> std::ops::Range<usize> {
+pub(crate) fn entry_lines(c: &Catalog, e: EntryId) -> std::ops::Range<usize> {
     let entry = c.entry(e);
     let start = c.sources.line(entry.file, entry.span.start);
     let last = entry.span.end.saturating_sub(1).max(entry.span.start);
@@ -79,7 +79,7 @@ pub fn entry_lines(c: &Catalog, e: EntryId) -> std::ops::Range<usize> {
 }
 
 /// Entries of `c` last changed more than `max_age_days` before `now`.
-pub fn stale(
+pub(crate) fn stale(
     c: &Catalog,
     repo: &Repo,
     max_age_days: i64,

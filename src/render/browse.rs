@@ -22,61 +22,61 @@ use crate::term::{escape, markdown, Style};
 
 /// `lore show --format json`.
 #[derive(Debug, Serialize)]
-pub struct ShowDoc {
+pub(crate) struct ShowDoc {
     /// Always 1.
-    pub version: u32,
+    pub(crate) version: u32,
     /// `Type:id`.
-    pub entry: String,
+    pub(crate) entry: String,
     /// The entry's type.
     #[serde(rename = "type")]
-    pub type_: String,
+    pub(crate) type_: String,
     /// The entry's id.
-    pub id: String,
+    pub(crate) id: String,
     /// Display name (the id when the entry has none).
-    pub name: String,
+    pub(crate) name: String,
     /// The entry's `description`; `null` when it has none.
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
     /// The entry's `aliases`, as written.
-    pub aliases: Vec<String>,
+    pub(crate) aliases: Vec<String>,
     /// The entry's `links`, as written.
-    pub links: Vec<Value>,
+    pub(crate) links: Vec<Value>,
     /// The type's attributes the entry sets (not the envelope, not relations).
-    pub fields: BTreeMap<String, Value>,
+    pub(crate) fields: BTreeMap<String, Value>,
     /// Relations out of the entry: relation name, target `Type:id`, target name.
-    pub relations: Vec<LinkJson>,
+    pub(crate) relations: Vec<LinkJson>,
     /// Relations into the entry, under their inverse name (`owns`), or `<relation> of`
     /// when the relation declares none.
-    pub inverse: Vec<LinkJson>,
+    pub(crate) inverse: Vec<LinkJson>,
     /// As in `lore owners`.
-    pub owners: Vec<OwnerJson>,
+    pub(crate) owners: Vec<OwnerJson>,
     /// The file the entry is defined in, as `validate` shows it.
-    pub file: String,
+    pub(crate) file: String,
     /// 1-based line of the entry's first line in that file.
-    pub line: usize,
+    pub(crate) line: usize,
     /// The last commit that touched the entry; `null` when git history is not read.
-    pub last_change: Option<LastChangeJson>,
+    pub(crate) last_change: Option<LastChangeJson>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct LinkJson {
+pub(crate) struct LinkJson {
     /// The relation's name (for `inverse`, its inverse name or `<relation> of`).
-    pub relation: String,
+    pub(crate) relation: String,
     /// `Type:id` of the other end.
-    pub entry: String,
+    pub(crate) entry: String,
     /// Display name of the other end.
-    pub name: String,
+    pub(crate) name: String,
 }
 
 #[derive(Debug, Serialize)]
-pub struct LastChangeJson {
+pub(crate) struct LastChangeJson {
     /// Full hex id.
-    pub commit: String,
+    pub(crate) commit: String,
     /// Author name.
-    pub author: String,
+    pub(crate) author: String,
     /// Author date, `YYYY-MM-DD` (UTC).
-    pub date: String,
+    pub(crate) date: String,
     /// First line of the commit message.
-    pub summary: String,
+    pub(crate) summary: String,
 }
 
 fn link_json(c: &Catalog, l: &Link) -> LinkJson {
@@ -87,7 +87,7 @@ fn link_json(c: &Catalog, l: &Link) -> LinkJson {
     }
 }
 
-pub fn show_doc(c: &Catalog, s: &Shown, paths: &Paths) -> ShowDoc {
+pub(crate) fn show_doc(c: &Catalog, s: &Shown, paths: &Paths) -> ShowDoc {
     let e = c.entry(s.entry);
     let strings = |k: &str| -> Vec<String> {
         e.value
@@ -133,7 +133,7 @@ pub fn show_doc(c: &Catalog, s: &Shown, paths: &Paths) -> ShowDoc {
 }
 
 /// One entry in full.
-pub fn show(
+pub(crate) fn show(
     w: &mut dyn Write,
     c: &Catalog,
     s: &Shown,
@@ -229,35 +229,35 @@ fn section(w: &mut dyn Write, title: Option<&str>, t: &comfy_table::Table) -> io
 
 /// `lore list --format json`.
 #[derive(Debug, Serialize)]
-pub struct ListDoc {
+pub(crate) struct ListDoc {
     /// Always 1.
-    pub version: u32,
+    pub(crate) version: u32,
     /// The type listed.
     #[serde(rename = "type")]
-    pub type_: String,
+    pub(crate) type_: String,
     /// The `--where` expression; `null` without one.
     #[serde(rename = "where")]
-    pub where_: Option<String>,
+    pub(crate) where_: Option<String>,
     /// Sorted by id.
-    pub entries: Vec<ListedJson>,
+    pub(crate) entries: Vec<ListedJson>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct ListedJson {
+pub(crate) struct ListedJson {
     /// `Type:id`.
-    pub entry: String,
+    pub(crate) entry: String,
     /// The entry's id.
-    pub id: String,
+    pub(crate) id: String,
     /// Display name (the id when the entry has none).
-    pub name: String,
+    pub(crate) name: String,
     /// The type's `summary` attributes the entry has.
-    pub summary: BTreeMap<String, Value>,
+    pub(crate) summary: BTreeMap<String, Value>,
     /// Owners as `Type:id` (inherited through parents when the entry names none).
-    pub owners: Vec<String>,
+    pub(crate) owners: Vec<String>,
 }
 
 /// Entries of one type as a table: id, name, the type's summary attributes, owners.
-pub fn list(
+pub(crate) fn list(
     w: &mut dyn Write,
     c: &Catalog,
     type_id: TypeId,
@@ -341,38 +341,38 @@ pub fn list(
 
 /// `lore search --format json`.
 #[derive(Debug, Serialize)]
-pub struct SearchDoc {
+pub(crate) struct SearchDoc {
     /// Always 1.
-    pub version: u32,
+    pub(crate) version: u32,
     /// The text searched for.
-    pub query: String,
+    pub(crate) query: String,
     /// Best first, at most `--limit`.
-    pub results: Vec<HitJson>,
+    pub(crate) results: Vec<HitJson>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct HitJson {
+pub(crate) struct HitJson {
     /// `Type:id`.
-    pub entry: String,
+    pub(crate) entry: String,
     /// The entry's type.
     #[serde(rename = "type")]
-    pub type_: String,
+    pub(crate) type_: String,
     /// The entry's id.
-    pub id: String,
+    pub(crate) id: String,
     /// Display name (the id when the entry has none).
-    pub name: String,
+    pub(crate) name: String,
     /// Which field matched: `id`, `alias` or `name`.
-    pub field: String,
+    pub(crate) field: String,
     /// The value of that field.
-    pub value: String,
+    pub(crate) value: String,
     /// `exact`, `prefix`, `substring` or `fuzzy`.
-    pub rank: String,
+    pub(crate) rank: String,
     /// Jaro-Winkler similarity of the text and the value, 0 to 1, three decimals.
-    pub score: f64,
+    pub(crate) score: f64,
 }
 
 /// Search results, best first.
-pub fn search(
+pub(crate) fn search(
     w: &mut dyn Write,
     c: &Catalog,
     text: &str,
@@ -424,7 +424,7 @@ pub fn search(
 
 /// Output formats of `graph`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum GraphFormat {
+pub(crate) enum GraphFormat {
     /// Graphviz: `lore graph | dot -Tsvg > graph.svg`.
     Dot,
     /// A Mermaid flowchart, for markdown that renders it (GitHub, GitLab, Notion).
@@ -435,40 +435,40 @@ pub enum GraphFormat {
 
 /// `lore graph --format json`.
 #[derive(Debug, Serialize)]
-pub struct GraphDoc {
+pub(crate) struct GraphDoc {
     /// Always 1.
-    pub version: u32,
+    pub(crate) version: u32,
     /// The entry whose neighbourhood this is, or `null` for the whole graph.
-    pub root: Option<String>,
+    pub(crate) root: Option<String>,
     /// Relation steps from the root; `null` for the whole graph.
-    pub depth: Option<usize>,
+    pub(crate) depth: Option<usize>,
     /// Sorted by `Type:id`.
-    pub nodes: Vec<NodeJson>,
+    pub(crate) nodes: Vec<NodeJson>,
     /// Sorted by source, relation, target.
-    pub edges: Vec<EdgeJson>,
+    pub(crate) edges: Vec<EdgeJson>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct NodeJson {
+pub(crate) struct NodeJson {
     /// `Type:id`.
-    pub entry: String,
+    pub(crate) entry: String,
     /// The entry's type.
     #[serde(rename = "type")]
-    pub type_: String,
+    pub(crate) type_: String,
     /// The entry's id.
-    pub id: String,
+    pub(crate) id: String,
     /// Display name (the id when the entry has none).
-    pub name: String,
+    pub(crate) name: String,
 }
 
 #[derive(Debug, Serialize)]
-pub struct EdgeJson {
+pub(crate) struct EdgeJson {
     /// `Type:id` of the entry that names the relation.
-    pub from: String,
+    pub(crate) from: String,
     /// `Type:id` of the entry it names.
-    pub to: String,
+    pub(crate) to: String,
     /// The relation's name, as the `from` entry's type declares it.
-    pub relation: String,
+    pub(crate) relation: String,
 }
 
 /// Quote a string for Graphviz: inside double quotes, unsafe characters escaped as by
@@ -506,7 +506,7 @@ fn mermaid_text(s: &str) -> String {
 
 /// The graph as dot, mermaid or JSON. Nodes are labelled `Type:id`, edges with the
 /// relation name.
-pub fn graph(
+pub(crate) fn graph(
     w: &mut dyn Write,
     c: &Catalog,
     g: &Graph,

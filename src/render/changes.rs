@@ -14,16 +14,16 @@ use crate::query::diff::{
 use crate::term::{escape, markdown, markdown_code, Style};
 
 /// `diff` and `stale` take the same formats as the other reports.
-pub use super::query::ReportFormat;
+pub(crate) use super::query::ReportFormat;
 
 /// What was compared, as shown in the summary line.
-pub struct Sides<'a> {
-    pub base: &'a str,
-    pub head: &'a str,
+pub(crate) struct Sides<'a> {
+    pub(crate) base: &'a str,
+    pub(crate) head: &'a str,
 }
 
 /// `1 added, 2 changed, …` (only the non-zero counts), or `no changes`.
-pub fn summary(c: &Changes) -> String {
+pub(crate) fn summary(c: &Changes) -> String {
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let mut parts = Vec::new();
@@ -60,52 +60,52 @@ pub fn summary(c: &Changes) -> String {
 /// `summary`. Entries are sorted by `Type:id` (renames by the old one), dangling
 /// references by file and line, routing cases by test file and line.
 #[derive(Debug, Serialize)]
-pub struct DiffDoc<'a> {
+pub(crate) struct DiffDoc<'a> {
     /// Always 1.
-    pub version: u32,
+    pub(crate) version: u32,
     /// The revision compared from, as given (`main`).
-    pub base: &'a str,
+    pub(crate) base: &'a str,
     /// The revision compared to, as given, or `working tree`.
-    pub head: &'a str,
+    pub(crate) head: &'a str,
     /// How many of each kind of change.
-    pub summary: DiffSummary,
+    pub(crate) summary: DiffSummary,
     /// Entries in the head that are not in the base.
-    pub added: &'a [EntryRef],
+    pub(crate) added: &'a [EntryRef],
     /// Entries in the base that are not in the head (nor renamed).
-    pub removed: &'a [EntryRef],
+    pub(crate) removed: &'a [EntryRef],
     /// Ids that moved to the aliases of a new id.
-    pub renamed: &'a [Renamed],
+    pub(crate) renamed: &'a [Renamed],
     /// Entries on both sides whose fields differ, with each field's old and new value.
-    pub changed: &'a [Changed],
+    pub(crate) changed: &'a [Changed],
     /// Entries whose owners differ, also when the owner is inherited.
-    pub ownership: &'a [OwnerMove],
+    pub(crate) ownership: &'a [OwnerMove],
     /// References that dangle in the head and did not in the base.
-    pub dangling: &'a [Dangling],
+    pub(crate) dangling: &'a [Dangling],
     /// Routing test cases whose result differs between base and head.
-    pub routing: &'a [RoutingChange],
+    pub(crate) routing: &'a [RoutingChange],
 }
 
 /// The length of each list of a [`DiffDoc`].
 #[derive(Debug, Serialize)]
-pub struct DiffSummary {
+pub(crate) struct DiffSummary {
     /// Entries added.
-    pub added: usize,
+    pub(crate) added: usize,
     /// Entries removed.
-    pub removed: usize,
+    pub(crate) removed: usize,
     /// Entries renamed.
-    pub renamed: usize,
+    pub(crate) renamed: usize,
     /// Entries with changed fields.
-    pub changed: usize,
+    pub(crate) changed: usize,
     /// Entries whose owners changed.
-    pub ownership: usize,
+    pub(crate) ownership: usize,
     /// New dangling references.
-    pub dangling: usize,
+    pub(crate) dangling: usize,
     /// Routing test cases that change result.
-    pub routing: usize,
+    pub(crate) routing: usize,
 }
 
 /// The diff as a [`DiffDoc`].
-pub fn diff_doc<'a>(c: &'a Changes, sides: &Sides<'a>) -> DiffDoc<'a> {
+pub(crate) fn diff_doc<'a>(c: &'a Changes, sides: &Sides<'a>) -> DiffDoc<'a> {
     DiffDoc {
         version: 1,
         base: sides.base,
@@ -129,7 +129,7 @@ pub fn diff_doc<'a>(c: &'a Changes, sides: &Sides<'a>) -> DiffDoc<'a> {
     }
 }
 
-pub fn render(
+pub(crate) fn render(
     out: &mut dyn Write,
     c: &Changes,
     sides: &Sides<'_>,

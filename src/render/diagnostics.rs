@@ -16,15 +16,15 @@ use crate::span::{ceil_char_boundary, floor_char_boundary, FileId, SourceFile, S
 use crate::term::{clip, count, escape, Style};
 
 /// What `validate` found.
-pub struct Report<'a> {
-    pub sources: &'a SourceMap,
-    pub problems: &'a [&'a Diag],
-    pub entries: usize,
-    pub files: usize,
-    pub ok: bool,
+pub(crate) struct Report<'a> {
+    pub(crate) sources: &'a SourceMap,
+    pub(crate) problems: &'a [&'a Diag],
+    pub(crate) entries: usize,
+    pub(crate) files: usize,
+    pub(crate) ok: bool,
 }
 
-pub fn render(
+pub(crate) fn render(
     out: &mut dyn Write,
     report: &Report<'_>,
     paths: &Paths,
@@ -383,43 +383,43 @@ fn human(out: &mut dyn Write, report: &Report<'_>, paths: &Paths, style: Style) 
 
 /// One problem in `validate --format json`.
 #[derive(Serialize)]
-pub struct ProblemJson<'a> {
+pub(crate) struct ProblemJson<'a> {
     /// The stable code, such as `lore::dangling-ref` (README's table lists them all).
-    pub code: Code,
+    pub(crate) code: Code,
     /// `error` or `warning`.
-    pub severity: Severity,
+    pub(crate) severity: Severity,
     /// What is wrong, in full (human output shortens it).
-    pub message: &'a str,
+    pub(crate) message: &'a str,
     /// The file, as the other formats show it; `null` for a problem of no file.
-    pub file: Option<String>,
+    pub(crate) file: Option<String>,
     /// 1-based line of the start; `null` with no file.
-    pub line: Option<usize>,
+    pub(crate) line: Option<usize>,
     /// 1-based column (in characters) of the start; `null` with no file.
-    pub column: Option<usize>,
+    pub(crate) column: Option<usize>,
     /// 1-based line of the end; `null` with no file.
-    pub end_line: Option<usize>,
+    pub(crate) end_line: Option<usize>,
     /// 1-based column of the end; `null` with no file.
-    pub end_column: Option<usize>,
+    pub(crate) end_column: Option<usize>,
     /// The entry the problem is in, `Type:id`; `null` when it is in none.
-    pub entry: Option<&'a str>,
+    pub(crate) entry: Option<&'a str>,
     /// What to do about it; `null` when there is nothing to add.
-    pub help: Option<&'a str>,
+    pub(crate) help: Option<&'a str>,
 }
 
 /// `validate --format json`.
 #[derive(Serialize)]
-pub struct ValidateDoc<'a> {
+pub(crate) struct ValidateDoc<'a> {
     /// Always 1.
-    pub version: u32,
+    pub(crate) version: u32,
     /// `true` when the problems reported hold no error (and no warning with `--strict`).
-    pub ok: bool,
+    pub(crate) ok: bool,
     /// Entries loaded.
-    pub entries: usize,
+    pub(crate) entries: usize,
     /// Files read.
-    pub files: usize,
+    pub(crate) files: usize,
     /// The problems reported (those in the PATHs given, or of the change with
     /// `--changed-since`), by file and position; problems of no file first.
-    pub problems: Vec<ProblemJson<'a>>,
+    pub(crate) problems: Vec<ProblemJson<'a>>,
 }
 
 fn json(out: &mut dyn Write, report: &Report<'_>, paths: &Paths) -> io::Result<()> {

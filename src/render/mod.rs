@@ -14,24 +14,24 @@
 //! | `show`, `list`, `search`, `graph` | [`browse::ShowDoc`], [`browse::ListDoc`], [`browse::SearchDoc`], [`browse::GraphDoc`] |
 //! | `diff`, `stale` | [`changes::DiffDoc`], [`stale::StaleDoc`] |
 
-pub mod browse;
-pub mod changes;
-pub mod diagnostics;
-pub mod editor;
-pub mod query;
-pub mod route;
-pub mod sarif;
-pub mod stale;
-pub mod text;
+pub(crate) mod browse;
+pub(crate) mod changes;
+pub(crate) mod diagnostics;
+pub(crate) mod editor;
+pub(crate) mod query;
+pub(crate) mod route;
+pub(crate) mod sarif;
+pub(crate) mod stale;
+pub(crate) mod text;
 
 use std::path::{Path, PathBuf};
 
-use crate::diag::{Diag, Loc};
+use crate::diag::Loc;
 use crate::span::SourceMap;
 
 /// Output formats of `validate`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
+pub(crate) enum Format {
     /// Source snippets with labels, for people.
     Human,
     /// One JSON document, stable for scripts.
@@ -44,12 +44,12 @@ pub enum Format {
 
 /// How paths are shown: relative to the working directory when the catalog is below it.
 #[derive(Clone, Debug)]
-pub struct Paths {
+pub(crate) struct Paths {
     prefix: PathBuf,
 }
 
 impl Paths {
-    pub fn new(root: &Path) -> Paths {
+    pub(crate) fn new(root: &Path) -> Paths {
         let cwd = std::env::current_dir()
             .ok()
             .and_then(|d| d.canonicalize().ok());
@@ -67,27 +67,28 @@ impl Paths {
     }
 
     /// Paths exactly as stored (relative to the catalog root).
-    pub fn relative() -> Paths {
+    #[cfg(test)]
+    pub(crate) fn relative() -> Paths {
         Paths {
             prefix: PathBuf::new(),
         }
     }
 
-    pub fn show(&self, sources: &SourceMap, file: crate::span::FileId) -> String {
+    pub(crate) fn show(&self, sources: &SourceMap, file: crate::span::FileId) -> String {
         crate::fsutil::slashed(&self.prefix.join(sources.path(file)))
     }
 }
 
 /// A located position: file, start line:col, end line:col (1-based).
-pub struct Position {
-    pub file: String,
-    pub line: usize,
-    pub column: usize,
-    pub end_line: usize,
-    pub end_column: usize,
+pub(crate) struct Position {
+    pub(crate) file: String,
+    pub(crate) line: usize,
+    pub(crate) column: usize,
+    pub(crate) end_line: usize,
+    pub(crate) end_column: usize,
 }
 
-pub fn position(sources: &SourceMap, paths: &Paths, loc: &Loc) -> Option<Position> {
+pub(crate) fn position(sources: &SourceMap, paths: &Paths, loc: &Loc) -> Option<Position> {
     match loc {
         Loc::Span(f, span) => {
             let (line, column) = sources.line_col(*f, span.start);
@@ -109,13 +110,6 @@ pub fn position(sources: &SourceMap, paths: &Paths, loc: &Loc) -> Option<Positio
         }),
         Loc::None => None,
     }
-}
-
-/// `file:line:col` or the empty string.
-pub fn where_(sources: &SourceMap, paths: &Paths, d: &Diag) -> String {
-    position(sources, paths, &d.loc)
-        .map(|p| format!("{}:{}:{}", p.file, p.line, p.column))
-        .unwrap_or_default()
 }
 
 /// The top-level keys of a document as serialized, in order: what a script sees.

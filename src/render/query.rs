@@ -19,7 +19,7 @@ use crate::term::{escape, markdown, markdown_code, thousands, Style};
 
 /// Output formats of `owners`, `impact`, `list`, `diff` and `stale`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum ReportFormat {
+pub(crate) enum ReportFormat {
     /// Aligned text, for people.
     Human,
     /// One JSON document, stable for scripts.
@@ -30,7 +30,7 @@ pub enum ReportFormat {
 
 /// Output formats of `show` and `search`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum ViewFormat {
+pub(crate) enum ViewFormat {
     /// Aligned text, for people.
     Human,
     /// One JSON document with `"version": 1`.
@@ -40,33 +40,33 @@ pub enum ViewFormat {
 /// `lore owners --format json`:
 /// `{"version":1, "owners":[{"of":"Type:id", "owner":"Type:id", "name", "summary":{…}, "path":["Type:id", …], "explain"}]}`.
 #[derive(Debug, Serialize)]
-pub struct OwnersDoc {
+pub(crate) struct OwnersDoc {
     /// Always 1.
-    pub version: u32,
+    pub(crate) version: u32,
     /// Per REF in the order given, its owners (closest first, then by `Type:id`).
-    pub owners: Vec<OwnerJson>,
+    pub(crate) owners: Vec<OwnerJson>,
 }
 
 /// One owner of one entry.
 #[derive(Debug, Serialize)]
-pub struct OwnerJson {
+pub(crate) struct OwnerJson {
     /// The entry asked about, `Type:id`.
-    pub of: String,
+    pub(crate) of: String,
     /// The owning entry, `Type:id`.
-    pub owner: String,
+    pub(crate) owner: String,
     /// The owner's display name.
-    pub name: String,
+    pub(crate) name: String,
     /// The owner type's `summary` attributes that the owner has (Slack channel, on-call…);
     /// absent attributes are left out.
-    pub summary: BTreeMap<String, Value>,
+    pub(crate) summary: BTreeMap<String, Value>,
     /// The entries from `of` to `owner`, both included, as `Type:id`.
-    pub path: Vec<String>,
+    pub(crate) path: Vec<String>,
     /// The path in words: `Feature checkout → product Product store → owner Team commerce`.
-    pub explain: String,
+    pub(crate) explain: String,
 }
 
 /// The summary attributes of an entry, per its type's `summary`.
-pub fn summary(c: &Catalog, e: EntryId) -> BTreeMap<String, Value> {
+pub(crate) fn summary(c: &Catalog, e: EntryId) -> BTreeMap<String, Value> {
     let entry = c.entry(e);
     c.type_def(entry.type_id)
         .summary
@@ -76,7 +76,7 @@ pub fn summary(c: &Catalog, e: EntryId) -> BTreeMap<String, Value> {
 }
 
 /// The summary attributes in the type's order, for people.
-pub fn summary_pairs(c: &Catalog, e: EntryId) -> Vec<(String, String)> {
+pub(crate) fn summary_pairs(c: &Catalog, e: EntryId) -> Vec<(String, String)> {
     let entry = c.entry(e);
     c.type_def(entry.type_id)
         .summary
@@ -85,7 +85,7 @@ pub fn summary_pairs(c: &Catalog, e: EntryId) -> Vec<(String, String)> {
         .collect()
 }
 
-pub fn owner_json(c: &Catalog, o: &Owner) -> OwnerJson {
+pub(crate) fn owner_json(c: &Catalog, o: &Owner) -> OwnerJson {
     OwnerJson {
         of: c.key(o.of),
         owner: c.key(o.owner),
@@ -102,7 +102,7 @@ pub fn owner_json(c: &Catalog, o: &Owner) -> OwnerJson {
 }
 
 /// `Type:id  Name` for people (the name left out when it is the id).
-pub fn label(c: &Catalog, e: EntryId) -> String {
+pub(crate) fn label(c: &Catalog, e: EntryId) -> String {
     let entry = c.entry(e);
     let name = entry.name();
     if name == entry.id {
@@ -113,7 +113,7 @@ pub fn label(c: &Catalog, e: EntryId) -> String {
 }
 
 /// `Type:id (Name)` for headings (the name left out when it is the id).
-pub fn title(c: &Catalog, e: EntryId) -> String {
+pub(crate) fn title(c: &Catalog, e: EntryId) -> String {
     let entry = c.entry(e);
     let name = entry.name();
     if name == entry.id {
@@ -124,7 +124,7 @@ pub fn title(c: &Catalog, e: EntryId) -> String {
 }
 
 /// The owners of each entry asked about (an entry with no owner has an empty list).
-pub fn owners(
+pub(crate) fn owners(
     w: &mut dyn Write,
     c: &Catalog,
     answers: &[(EntryId, Vec<Owner>)],
@@ -178,7 +178,7 @@ pub fn owners(
 }
 
 /// One owner for people: its label, its summary attributes aligned, and why.
-pub fn owner_lines(
+pub(crate) fn owner_lines(
     w: &mut dyn Write,
     c: &Catalog,
     o: &Owner,
@@ -225,49 +225,49 @@ fn md_owner(c: &Catalog, o: &Owner) -> String {
 /// `lore impact --format json`:
 /// `{"version":1, "roots":["Type:id"], "impacted":[{"entry":"Type:id", "type", "name", "distance":N, "via":"Type:id", "chain":["Type:id", …], "chain_truncated":true?}], "totals":{"Type":{"attr":number}}}`.
 #[derive(Debug, Serialize)]
-pub struct ImpactDoc {
+pub(crate) struct ImpactDoc {
     /// Always 1.
-    pub version: u32,
+    pub(crate) version: u32,
     /// The entries asked about, sorted by `Type:id`.
-    pub roots: Vec<String>,
+    pub(crate) roots: Vec<String>,
     /// Every entry reached, once, at its shortest distance; sorted by distance, then
     /// `Type:id`.
-    pub impacted: Vec<ImpactedJson>,
+    pub(crate) impacted: Vec<ImpactedJson>,
     /// Type → attribute → sum over the roots and the impacted entries, for every total a
     /// type declares (0 when none of its entries is involved).
-    pub totals: BTreeMap<String, BTreeMap<String, Number>>,
+    pub(crate) totals: BTreeMap<String, BTreeMap<String, Number>>,
 }
 
 /// Entries of a chain in JSON: a chain through a long dependency path is cut to its last
 /// entries, so the document stays linear in the number of impacted entries.
-pub const JSON_CHAIN_MAX: usize = 32;
+pub(crate) const JSON_CHAIN_MAX: usize = 32;
 
 /// One impacted entry, as `impact` and `route` write it.
 #[derive(Debug, Serialize)]
-pub struct ImpactedJson {
+pub(crate) struct ImpactedJson {
     /// `Type:id`.
-    pub entry: String,
+    pub(crate) entry: String,
     /// The entry's type.
     #[serde(rename = "type")]
-    pub type_: String,
+    pub(crate) type_: String,
     /// Display name (the id when the entry has none).
-    pub name: String,
+    pub(crate) name: String,
     /// Impact steps from the nearest root.
-    pub distance: usize,
+    pub(crate) distance: usize,
     /// `Type:id` of the entry that reached this one (a root at distance 1); following
     /// `via` through the `impacted` rows rebuilds any chain. `null` is reserved for
     /// entries reached from nothing.
-    pub via: Option<String>,
+    pub(crate) via: Option<String>,
     /// From a root to this entry, both included, as `Type:id`: the whole chain when it
     /// has at most 32 entries, else its last 32 (and `chain_truncated`).
-    pub chain: Vec<String>,
+    pub(crate) chain: Vec<String>,
     /// Present and `true` when `chain` holds only the chain's last 32 entries.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub chain_truncated: bool,
+    pub(crate) chain_truncated: bool,
 }
 
 /// One impacted row as `impact` and `route` write it.
-pub fn impacted_json(c: &Catalog, set: &ImpactSet, i: &Impacted) -> ImpactedJson {
+pub(crate) fn impacted_json(c: &Catalog, set: &ImpactSet, i: &Impacted) -> ImpactedJson {
     ImpactedJson {
         entry: c.key(i.entry),
         type_: c.type_of(i.entry).name.clone(),
@@ -283,7 +283,7 @@ pub fn impacted_json(c: &Catalog, set: &ImpactSet, i: &Impacted) -> ImpactedJson
     }
 }
 
-pub fn impact_doc(c: &Catalog, set: &ImpactSet) -> ImpactDoc {
+pub(crate) fn impact_doc(c: &Catalog, set: &ImpactSet) -> ImpactDoc {
     ImpactDoc {
         version: 1,
         roots: set.roots.iter().map(|&r| c.key(r)).collect(),
@@ -352,7 +352,7 @@ fn chain_text(c: &Catalog, set: &ImpactSet, i: &Impacted) -> String {
 }
 
 /// [`explain`] for people: a long path cut in the middle.
-pub fn explain_shown(c: &Catalog, o: &Owner) -> String {
+pub(crate) fn explain_shown(c: &Catalog, o: &Owner) -> String {
     let n = o.path.len();
     if n <= SHOWN {
         return escape(&explain(c, o)).into_owned();
@@ -382,7 +382,7 @@ fn roots_text(c: &Catalog, set: &ImpactSet) -> String {
 }
 
 /// What else breaks when the roots break.
-pub fn impact(
+pub(crate) fn impact(
     w: &mut dyn Write,
     c: &Catalog,
     set: &ImpactSet,
@@ -503,7 +503,7 @@ fn totals_rows(set: &ImpactSet) -> Vec<(String, String, String)> {
         .collect()
 }
 
-pub fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+pub(crate) fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 {
         one
     } else {

@@ -22,7 +22,7 @@ use crate::term::{self, escape, markdown_code, thousands, Style};
 
 /// Output formats of `route`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum RouteFormat {
+pub(crate) enum RouteFormat {
     /// One screen for a responder.
     Human,
     /// One JSON document, stable for scripts.
@@ -35,95 +35,95 @@ pub enum RouteFormat {
 /// `matches[].key`, `unmatched[].key`, `ambiguous`; owners and impacted rows are those of
 /// `lore owners` and `lore impact`.
 #[derive(Debug, Serialize)]
-pub struct RouteDoc {
+pub(crate) struct RouteDoc {
     /// Always 1.
-    pub version: u32,
+    pub(crate) version: u32,
     /// The payload's source: a built-in (`alertmanager`, `grafana`…) or one of lore.yaml's
     /// `alerts.sources`; `null` when none recognized the payload.
-    pub source: Option<String>,
+    pub(crate) source: Option<String>,
     /// `true` when no source recognized the payload and every value in it was tried.
-    pub scanned: bool,
+    pub(crate) scanned: bool,
     /// The payload's alerts, in payload order (Alertmanager and Grafana group several).
-    pub alerts: Vec<AlertJson>,
+    pub(crate) alerts: Vec<AlertJson>,
     /// Payload values that named an entry: first those whose key names the entry's type
     /// (`service=…`), then the others, each group in payload order; each entry once.
-    pub matches: Vec<MatchJson>,
+    pub(crate) matches: Vec<MatchJson>,
     /// Values that name entries of several types equally well, and so match none.
-    pub ambiguous: Vec<AmbiguousJson>,
+    pub(crate) ambiguous: Vec<AmbiguousJson>,
     /// Values tried that name no entry.
-    pub unmatched: Vec<UnmatchedJson>,
+    pub(crate) unmatched: Vec<UnmatchedJson>,
     /// The owners of each match, in match order, as `lore owners` writes them.
-    pub owners: Vec<OwnerJson>,
+    pub(crate) owners: Vec<OwnerJson>,
     /// What breaks with the matched entries, as `lore impact` writes it.
-    pub impacted: Vec<ImpactedJson>,
+    pub(crate) impacted: Vec<ImpactedJson>,
     /// Type → attribute → sum over the matched and impacted entries, as in `lore impact`.
-    pub totals: BTreeMap<String, BTreeMap<String, Number>>,
+    pub(crate) totals: BTreeMap<String, BTreeMap<String, Number>>,
     /// The notes that hold: lore.yaml's global notes first, then those of matched
     /// entries' types, then of impacted entries' types.
-    pub notes: Vec<NoteJson>,
+    pub(crate) notes: Vec<NoteJson>,
 }
 
 /// One alert of the payload; each field `null` when the payload does not say.
 #[derive(Debug, Serialize)]
-pub struct AlertJson {
+pub(crate) struct AlertJson {
     /// Its name or summary (`alertname`, a title).
-    pub title: Option<String>,
+    pub(crate) title: Option<String>,
     /// `firing`, `resolved`, or the source's own word.
-    pub status: Option<String>,
+    pub(crate) status: Option<String>,
     /// As the payload writes it (`critical`, `P1`…).
-    pub severity: Option<String>,
+    pub(crate) severity: Option<String>,
 }
 
 /// A payload value that named an entry.
 #[derive(Debug, Serialize)]
-pub struct MatchJson {
+pub(crate) struct MatchJson {
     /// The entry named, `Type:id`.
-    pub entry: String,
+    pub(crate) entry: String,
     /// The payload's value.
-    pub value: String,
+    pub(crate) value: String,
     /// Where in the payload (RFC 9535 normalized path, `$['labels']['service']`).
-    pub path: String,
+    pub(crate) path: String,
     /// `id` or `alias`: what of the entry the value equals.
-    pub via: &'static str,
+    pub(crate) via: &'static str,
     /// The label, tag or field name the value came with; `null` for a bare value.
-    pub key: Option<String>,
+    pub(crate) key: Option<String>,
 }
 
 /// A payload value that names entries of several types equally well.
 #[derive(Debug, Serialize)]
-pub struct AmbiguousJson {
+pub(crate) struct AmbiguousJson {
     /// The payload's value.
-    pub value: String,
+    pub(crate) value: String,
     /// Where in the payload (RFC 9535 normalized path).
-    pub path: String,
+    pub(crate) path: String,
     /// The label, tag or field name the value came with; `null` for a bare value.
-    pub key: Option<String>,
+    pub(crate) key: Option<String>,
     /// The entries it could name, `Type:id`.
-    pub candidates: Vec<String>,
+    pub(crate) candidates: Vec<String>,
 }
 
 /// A payload value that was tried and names nothing.
 #[derive(Debug, Serialize)]
-pub struct UnmatchedJson {
+pub(crate) struct UnmatchedJson {
     /// The payload's value.
-    pub value: String,
+    pub(crate) value: String,
     /// Where in the payload (RFC 9535 normalized path).
-    pub path: String,
+    pub(crate) path: String,
     /// The label, tag or field name the value came with; `null` for a bare value.
-    pub key: Option<String>,
+    pub(crate) key: Option<String>,
 }
 
 /// A note that holds for this alert.
 #[derive(Debug, Serialize)]
-pub struct NoteJson {
+pub(crate) struct NoteJson {
     /// The entry whose type's note it is, `Type:id`; `null` for lore.yaml's global notes.
-    pub entry: Option<String>,
+    pub(crate) entry: Option<String>,
     /// The note, its template filled in.
-    pub text: String,
+    pub(crate) text: String,
 }
 
 /// The route as a [`RouteDoc`].
-pub fn json(c: &Catalog, r: &Route) -> RouteDoc {
+pub(crate) fn json(c: &Catalog, r: &Route) -> RouteDoc {
     RouteDoc {
         version: 1,
         source: r.found.source.clone(),
@@ -282,7 +282,7 @@ const MAX_IMPACTED_NOTES: usize = 12;
 
 /// One screen: the alert, what matched (and where), owners and how to reach them,
 /// impact by type with totals, notes, links.
-pub fn human(c: &Catalog, r: &Route, out: &mut dyn Write, st: Style) -> io::Result<()> {
+pub(crate) fn human(c: &Catalog, r: &Route, out: &mut dyn Write, st: Style) -> io::Result<()> {
     let e = |s: &str| escape(s).into_owned();
     writeln!(out, "{}  ({})", st.bold("Alert"), e(&alert_line(r)))?;
     for a in &r.found.alerts {
@@ -492,7 +492,7 @@ fn by_owner(r: &Route) -> Vec<(EntryId, Vec<&Owner>)> {
 
 /// Markdown for a chat channel: the alert, matches, owners with how to reach them,
 /// impact and notes.
-pub fn markdown(c: &Catalog, r: &Route, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn markdown(c: &Catalog, r: &Route, out: &mut dyn Write) -> io::Result<()> {
     let first = r.found.alerts.first();
     let title = first
         .and_then(|a| a.title.as_deref())

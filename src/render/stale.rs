@@ -53,74 +53,74 @@ fn reach(c: &Catalog, owner: Option<EntryId>) -> String {
 
 /// `lore stale --format json`: the stale entries grouped by owner.
 #[derive(Debug, Serialize)]
-pub struct StaleDoc<'a> {
+pub(crate) struct StaleDoc<'a> {
     /// Always 1.
-    pub version: u32,
+    pub(crate) version: u32,
     /// The maximum age in days: entries untouched for longer are stale.
-    pub max_age_days: i64,
+    pub(crate) max_age_days: i64,
     /// The day ages are counted to, `YYYY-MM-DD` (UTC; `LORE_NOW` when set).
-    pub now: String,
+    pub(crate) now: String,
     /// Entries looked at: the whole catalog.
-    pub entries: usize,
+    pub(crate) entries: usize,
     /// Distinct stale entries (an entry with two owners is in two groups, counted once).
-    pub stale: usize,
+    pub(crate) stale: usize,
     /// `true` when the clone's history is cut short (shallow clone): ages older than it
     /// are unknown, and those entries are in `unknown`.
-    pub truncated: bool,
+    pub(crate) truncated: bool,
     /// `Type:id` of the entries whose age the history cannot tell, sorted.
-    pub unknown: Vec<String>,
+    pub(crate) unknown: Vec<String>,
     /// One group per owner, sorted by the owner's `Type:id`; entries nobody owns last.
-    pub owners: Vec<StaleGroupJson<'a>>,
+    pub(crate) owners: Vec<StaleGroupJson<'a>>,
 }
 
 /// The stale entries of one owner.
 #[derive(Debug, Serialize)]
-pub struct StaleGroupJson<'a> {
+pub(crate) struct StaleGroupJson<'a> {
     /// The owner, `Type:id`; `null` for the entries nobody owns.
-    pub owner: Option<String>,
+    pub(crate) owner: Option<String>,
     /// The owner's display name; `null` with no owner.
-    pub name: Option<&'a str>,
+    pub(crate) name: Option<&'a str>,
     /// The owner type's `summary` attributes the owner has: how to reach them (empty with
     /// no owner).
-    pub summary: std::collections::BTreeMap<String, Value>,
+    pub(crate) summary: std::collections::BTreeMap<String, Value>,
     /// Oldest first, then by `Type:id`.
-    pub entries: Vec<StaleEntryJson<'a>>,
+    pub(crate) entries: Vec<StaleEntryJson<'a>>,
 }
 
 /// One stale entry.
 #[derive(Debug, Serialize)]
-pub struct StaleEntryJson<'a> {
+pub(crate) struct StaleEntryJson<'a> {
     /// `Type:id`.
-    pub entry: String,
+    pub(crate) entry: String,
     /// Display name (the id when the entry has none).
-    pub name: &'a str,
+    pub(crate) name: &'a str,
     /// The entry's file, relative to the catalog root.
-    pub file: String,
+    pub(crate) file: String,
     /// 1-based line of the entry's first line.
-    pub line: usize,
+    pub(crate) line: usize,
     /// Whole days from `last_change` to `now`.
-    pub age_days: i64,
+    pub(crate) age_days: i64,
     /// The newest commit among the entry's lines.
-    pub last_change: ChangeJson<'a>,
+    pub(crate) last_change: ChangeJson<'a>,
 }
 
 /// A commit, as git blame found it.
 #[derive(Debug, Serialize)]
-pub struct ChangeJson<'a> {
+pub(crate) struct ChangeJson<'a> {
     /// Full hex id.
-    pub commit: &'a str,
+    pub(crate) commit: &'a str,
     /// Author name.
-    pub author: &'a str,
+    pub(crate) author: &'a str,
     /// Author email.
-    pub email: &'a str,
+    pub(crate) email: &'a str,
     /// Author date, `YYYY-MM-DD` (UTC).
-    pub date: String,
+    pub(crate) date: String,
     /// First line of the commit message.
-    pub summary: &'a str,
+    pub(crate) summary: &'a str,
 }
 
 /// The report as a [`StaleDoc`].
-pub fn stale_doc<'a>(c: &'a Catalog, r: &'a Report) -> StaleDoc<'a> {
+pub(crate) fn stale_doc<'a>(c: &'a Catalog, r: &'a Report) -> StaleDoc<'a> {
     StaleDoc {
         version: 1,
         max_age_days: r.max_age_days,
@@ -159,7 +159,7 @@ pub fn stale_doc<'a>(c: &'a Catalog, r: &'a Report) -> StaleDoc<'a> {
     }
 }
 
-pub fn render(
+pub(crate) fn render(
     out: &mut dyn Write,
     c: &Catalog,
     r: &Report,

@@ -10,7 +10,7 @@ use unicode_width::UnicodeWidthStr;
 
 /// A JSON value on one line: strings bare, lists of scalars comma-separated, anything
 /// nested as compact JSON. Control characters escaped.
-pub fn one_line(v: &Value) -> String {
+pub(crate) fn one_line(v: &Value) -> String {
     match v {
         Value::String(s) => escape(s).into_owned(),
         Value::Number(n) => n.to_string(),
@@ -25,7 +25,7 @@ pub fn one_line(v: &Value) -> String {
 
 /// A table for a terminal `width` columns wide (no borders but a header rule), or a
 /// GitHub-flavoured markdown table.
-pub fn table(width: usize, markdown: bool) -> Table {
+pub(crate) fn table(width: usize, markdown: bool) -> Table {
     let mut t = Table::new();
     if markdown {
         t.load_style(presets::ASCII_MARKDOWN);
@@ -40,7 +40,12 @@ pub fn table(width: usize, markdown: bool) -> Table {
 /// Rows aligned in columns, every column kept whole except the last, which wraps at
 /// `break_at` to fit `width` under a hanging indent. Linear in the size of the text, for
 /// answers with tens of thousands of rows (comfy-table measures every cell many times).
-pub fn aligned(rows: &[Vec<String>], indent: &str, width: usize, break_at: &str) -> Vec<String> {
+pub(crate) fn aligned(
+    rows: &[Vec<String>],
+    indent: &str,
+    width: usize,
+    break_at: &str,
+) -> Vec<String> {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     if columns == 0 {
         return Vec::new();
@@ -81,7 +86,7 @@ pub fn aligned(rows: &[Vec<String>], indent: &str, width: usize, break_at: &str)
 }
 
 /// Keep these columns on one line (ids, numbers); the others wrap to fit the width.
-pub fn keep_whole(t: &mut Table, columns: &[usize]) {
+pub(crate) fn keep_whole(t: &mut Table, columns: &[usize]) {
     for &i in columns {
         if let Some(col) = t.column_mut(i) {
             col.set_constraint(ColumnConstraint::ContentWidth);
@@ -90,7 +95,7 @@ pub fn keep_whole(t: &mut Table, columns: &[usize]) {
 }
 
 /// The lines of a rendered table with trailing spaces removed.
-pub fn table_lines(t: &Table) -> Vec<String> {
+pub(crate) fn table_lines(t: &Table) -> Vec<String> {
     t.lines().map(|l| l.trim_end().to_owned()).collect()
 }
 

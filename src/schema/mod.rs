@@ -18,10 +18,10 @@ use serde_json::{json, Map, Value};
 use crate::diag::{closest, did_you_mean};
 
 /// Base URI under which type files' schemas are addressed by `$ref`.
-pub const BASE_URI: &str = "lore:///schemas/";
+pub(crate) const BASE_URI: &str = "lore:///schemas/";
 
 /// The fields every entry may have, whatever its type.
-pub const ENVELOPE: &[&str] = &["type", "id", "name", "description", "aliases", "links"];
+pub(crate) const ENVELOPE: &[&str] = &["type", "id", "name", "description", "aliases", "links"];
 
 /// The JSON Schema 2020-12 of one of lore's own raw file types (lore.yaml, type
 /// definitions), derived from its serde struct: doc comments become descriptions,
@@ -29,7 +29,7 @@ pub const ENVELOPE: &[&str] = &["type", "id", "name", "description", "aliases", 
 ///
 /// An `Option` field is optional, not nullable: lore's files never mean anything by
 /// `null`, so `key:` with no value is reported rather than read as absent.
-pub fn derived<T: schemars::JsonSchema>() -> Value {
+pub(crate) fn derived<T: schemars::JsonSchema>() -> Value {
     let generator = schemars::generate::SchemaSettings::draft2020_12()
         .with_transform(schemars::transform::RecursiveTransform(not_nullable))
         .into_generator();
@@ -68,8 +68,8 @@ fn not_nullable(schema: &mut schemars::Schema) {
 
 /// Serves type files' schemas to `$ref`, and nothing else.
 #[derive(Clone, Default)]
-pub struct TypeFileRetriever {
-    pub documents: Arc<HashMap<String, Value>>,
+pub(crate) struct TypeFileRetriever {
+    pub(crate) documents: Arc<HashMap<String, Value>>,
 }
 
 impl Retrieve for TypeFileRetriever {
@@ -86,7 +86,7 @@ impl Retrieve for TypeFileRetriever {
 
 /// Build a validator the way lore always does: draft 2020-12, formats checked, regexes
 /// in linear time, references served only by `retriever`.
-pub fn build(
+pub(crate) fn build(
     schema: &Value,
     retriever: TypeFileRetriever,
 ) -> Result<Validator, ValidationError<'static>> {
@@ -99,7 +99,7 @@ pub fn build(
 }
 
 /// Validate `schema` itself against the 2020-12 meta-schema: (pointer inside the schema, message).
-pub fn meta_errors(schema: &Value) -> Vec<(String, String)> {
+pub(crate) fn meta_errors(schema: &Value) -> Vec<(String, String)> {
     let validator = jsonschema::draft202012::meta::validator();
     validator
         .iter_errors(schema)
@@ -108,14 +108,14 @@ pub fn meta_errors(schema: &Value) -> Vec<(String, String)> {
 }
 
 /// One relation's contribution to the composed schema.
-pub struct RelationField<'a> {
-    pub name: &'a str,
-    pub many: bool,
-    pub required: bool,
+pub(crate) struct RelationField<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) many: bool,
+    pub(crate) required: bool,
 }
 
 /// Compose the effective schema of a type's entries (see the module docs).
-pub fn compose(
+pub(crate) fn compose(
     type_schema: Option<&Value>,
     relations: &[RelationField<'_>],
     additional_fields: bool,
@@ -192,13 +192,13 @@ pub fn compose(
 
 /// A schema violation, located by JSON pointer into the instance.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Violation {
-    pub pointer: String,
+pub(crate) struct Violation {
+    pub(crate) pointer: String,
     /// Point at the mapping key rather than the value (unknown fields).
-    pub key: bool,
-    pub unknown_field: bool,
-    pub message: String,
-    pub help: Option<String>,
+    pub(crate) key: bool,
+    pub(crate) unknown_field: bool,
+    pub(crate) message: String,
+    pub(crate) help: Option<String>,
 }
 
 /// Every violation of `instance`, mapped for humans: unknown fields one each at their
@@ -206,7 +206,7 @@ pub struct Violation {
 ///
 /// `declared` feeds the suggestions for unknown fields at the root, or at any depth with
 /// `anywhere` (lore's own files, whose key names are unique enough).
-pub fn violations(
+pub(crate) fn violations(
     validator: &Validator,
     instance: &Value,
     declared: &[&str],
@@ -314,7 +314,7 @@ fn short(v: &Value) -> String {
 }
 
 /// Every property name a schema declares, at any depth (for suggestions).
-pub fn property_names(schema: &Value) -> Vec<&str> {
+pub(crate) fn property_names(schema: &Value) -> Vec<&str> {
     let mut out = Vec::new();
     let mut stack = vec![schema];
     while let Some(node) = stack.pop() {
@@ -335,7 +335,7 @@ pub fn property_names(schema: &Value) -> Vec<&str> {
 }
 
 /// `/slo/latency_ms` -> `slo.latency_ms`, `/depends_on/1` -> `depends_on[1]`.
-pub fn field_name(pointer: &str) -> String {
+pub(crate) fn field_name(pointer: &str) -> String {
     let mut out = String::new();
     for seg in pointer.split('/').skip(1) {
         let seg = seg.replace("~1", "/").replace("~0", "~");
@@ -352,7 +352,7 @@ pub fn field_name(pointer: &str) -> String {
 }
 
 /// Escape one JSON pointer segment (RFC 6901).
-pub fn escape(segment: &str) -> String {
+pub(crate) fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 

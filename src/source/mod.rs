@@ -14,7 +14,7 @@ use std::sync::Mutex;
 
 /// A tree of files below a catalog root. Paths are relative to that root; the empty path
 /// is the root itself.
-pub trait FileSource: Sync {
+pub(crate) trait FileSource: Sync {
     /// `rel` is a regular file.
     fn is_file(&self, rel: &Path) -> bool;
     /// `rel` is a folder.
@@ -39,7 +39,7 @@ pub trait FileSource: Sync {
 
 /// One item a walk found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Walked {
+pub(crate) enum Walked {
     /// A regular file, relative to the root.
     File(PathBuf),
     /// A folder that cannot be read: what went wrong.
@@ -50,16 +50,16 @@ pub enum Walked {
 
 /// A symbolic link a walk did not follow, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SkippedLink {
+pub(crate) struct SkippedLink {
     /// The link, relative to the root.
-    pub link: PathBuf,
+    pub(crate) link: PathBuf,
     /// Where it points, as written in the link.
-    pub target: PathBuf,
-    pub reason: SkipReason,
+    pub(crate) target: PathBuf,
+    pub(crate) reason: SkipReason,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SkipReason {
+pub(crate) enum SkipReason {
     /// It resolves outside the catalog root.
     Outside,
     /// It points to nothing.
@@ -72,7 +72,7 @@ pub enum SkipReason {
 
 /// Why `path` (from lore.yaml, a test file, …) would leave the folder it is relative to:
 /// `None` when it stays below it.
-pub fn escapes(path: &Path) -> Option<&'static str> {
+pub(crate) fn escapes(path: &Path) -> Option<&'static str> {
     let text = path.to_string_lossy();
     if path.has_root() || text.starts_with(['/', '\\']) {
         return Some("is absolute");
@@ -93,7 +93,7 @@ pub fn escapes(path: &Path) -> Option<&'static str> {
 }
 
 /// The files on disk below `root`.
-pub struct WorkTree {
+pub(crate) struct WorkTree {
     root: PathBuf,
     /// `root` with every link resolved: what "inside" means.
     canonical: PathBuf,
@@ -102,7 +102,7 @@ pub struct WorkTree {
 }
 
 impl WorkTree {
-    pub fn new(root: &Path) -> WorkTree {
+    pub(crate) fn new(root: &Path) -> WorkTree {
         WorkTree {
             root: root.to_path_buf(),
             canonical: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),

@@ -50,16 +50,16 @@ use crate::term::clip;
 
 /// Limits that keep hostile input from exhausting memory or stack.
 #[derive(Clone, Copy, Debug)]
-pub struct Limits {
+pub(crate) struct Limits {
     /// Deepest nesting of mappings and sequences; the root collection is depth 1. No value
     /// deeper than this is built, and dropping a `Value` recurses: keep it in the hundreds.
-    pub max_depth: usize,
+    pub(crate) max_depth: usize,
     /// Most nodes that alias expansion may copy in one file (all its documents together).
-    pub max_alias_nodes: usize,
+    pub(crate) max_alias_nodes: usize,
     /// Most bytes of scalars and keys that alias expansion may copy in one file: an alias
     /// costs the size of what it copies, so one long anchored string aliased many times
     /// is as expensive as many nodes.
-    pub max_alias_bytes: usize,
+    pub(crate) max_alias_bytes: usize,
 }
 
 impl Default for Limits {
@@ -73,7 +73,7 @@ impl Default for Limits {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum YamlErrorKind {
+pub(crate) enum YamlErrorKind {
     /// Invalid YAML, or a scalar whose content does not fit its `!!` tag.
     Syntax,
     DuplicateKey,
@@ -86,24 +86,24 @@ pub enum YamlErrorKind {
 }
 
 #[derive(Clone, Debug)]
-pub struct YamlError {
-    pub kind: YamlErrorKind,
+pub(crate) struct YamlError {
+    pub(crate) kind: YamlErrorKind,
     /// What is wrong and what to do.
-    pub message: String,
+    pub(crate) message: String,
     /// Byte range in the source.
-    pub span: Range<usize>,
+    pub(crate) span: Range<usize>,
     /// Another place involved, e.g. the first occurrence of a duplicate key.
-    pub related: Option<Range<usize>>,
+    pub(crate) related: Option<Range<usize>>,
 }
 
 #[derive(Clone, Debug)]
-pub struct Document {
+pub(crate) struct Document {
     /// `Null` for an empty document.
-    pub value: serde_json::Value,
+    pub(crate) value: serde_json::Value,
     /// Byte range of the document's content.
-    pub span: Range<usize>,
+    pub(crate) span: Range<usize>,
     /// Some only when parsed with spans.
-    pub spans: Option<SpanIndex>,
+    pub(crate) spans: Option<SpanIndex>,
 }
 
 #[derive(Clone, Debug)]
@@ -114,24 +114,24 @@ struct NodeSpans {
 
 /// JSON pointer (RFC 6901, `""` is the root) → spans of the node in the source.
 #[derive(Default, Debug, Clone)]
-pub struct SpanIndex {
+pub(crate) struct SpanIndex {
     nodes: HashMap<String, NodeSpans>,
 }
 
 impl SpanIndex {
     /// Span of the node's value.
-    pub fn value(&self, pointer: &str) -> Option<Range<usize>> {
+    pub(crate) fn value(&self, pointer: &str) -> Option<Range<usize>> {
         self.nodes.get(pointer).map(|n| n.value.clone())
     }
 
     /// Span of the mapping key naming this node, if it is a mapping member.
-    pub fn key(&self, pointer: &str) -> Option<Range<usize>> {
+    pub(crate) fn key(&self, pointer: &str) -> Option<Range<usize>> {
         self.nodes.get(pointer).and_then(|n| n.key.clone())
     }
 
     /// Best span for a pointer: the exact node, else the closest ancestor that exists.
     /// Never None if the root exists.
-    pub fn nearest(&self, pointer: &str) -> Option<Range<usize>> {
+    pub(crate) fn nearest(&self, pointer: &str) -> Option<Range<usize>> {
         let mut pointer = pointer;
         loop {
             if let Some(node) = self.nodes.get(pointer) {
@@ -144,12 +144,7 @@ impl SpanIndex {
         }
     }
 
-    /// Number of nodes recorded.
-    pub fn len(&self) -> usize {
-        self.nodes.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.nodes.is_empty()
     }
 
@@ -160,7 +155,7 @@ impl SpanIndex {
 }
 
 /// Appends `/segment` to a JSON pointer, escaping `~` and `/` (RFC 6901).
-pub fn push_pointer_segment(pointer: &mut String, segment: &str) {
+pub(crate) fn push_pointer_segment(pointer: &mut String, segment: &str) {
     pointer.push('/');
     if !segment.contains(['~', '/']) {
         pointer.push_str(segment);
@@ -176,15 +171,15 @@ pub fn push_pointer_segment(pointer: &mut String, segment: &str) {
 }
 
 #[derive(Clone, Debug)]
-pub struct Parsed {
-    pub documents: Vec<Document>,
-    pub errors: Vec<YamlError>,
+pub(crate) struct Parsed {
+    pub(crate) documents: Vec<Document>,
+    pub(crate) errors: Vec<YamlError>,
 }
 
 /// Parse all documents of `src`. With `with_spans`, every node's span is recorded in
 /// `Document::spans`; without, only `Document::span` is filled (the fast path). Both modes
 /// produce the same documents, values and errors.
-pub fn parse(src: &str, limits: Limits, with_spans: bool) -> Parsed {
+pub(crate) fn parse(src: &str, limits: Limits, with_spans: bool) -> Parsed {
     let mut builder = Builder::new(src, limits, with_spans);
     let mut parser = Parser::new_from_str(src);
     while let Some(next) = parser.next_event() {

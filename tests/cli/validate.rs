@@ -367,39 +367,3 @@ fn output_is_deterministic() {
         assert_eq!(first.stdout, again.stdout);
     }
 }
-
-#[test]
-fn readme_lists_every_problem_code() {
-    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
-    for code in lore::diag::Code::ALL {
-        let row = format!("| `{}` | {} |", code.name(), code.description());
-        assert!(readme.contains(&row), "README.md lacks the row {row}");
-    }
-}
-
-/// The repository's own workflows are valid YAML and run the catalog loop.
-#[test]
-fn the_repository_workflows_parse_and_run_the_loop() {
-    for (file, needs) in [
-        (
-            ".github/workflows/ci.yml",
-            &["bash .ci/run", "validate --format github"][..],
-        ),
-        (
-            ".github/workflows/catalog.yml",
-            &[
-                "validate --changed-since",
-                "lore test",
-                "lore diff",
-                "stale --format markdown",
-            ][..],
-        ),
-    ] {
-        let text = std::fs::read_to_string(repo().join(file)).unwrap();
-        let parsed = lore::yaml::parse(&text, lore::yaml::Limits::default(), false);
-        assert!(parsed.errors.is_empty(), "{file}: {:?}", parsed.errors);
-        for n in needs {
-            assert!(text.contains(n), "{file} lacks `{n}`");
-        }
-    }
-}

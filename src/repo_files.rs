@@ -1,0 +1,319 @@
+//! Tests of the repository's own files against the code that reads them: README lists
+//! every problem code, the workflows and the `lore init` template parse and run the
+//! catalog loop, and the checked-in editor schemas are what `lore schema` generates
+//! and accept exactly what `lore validate` accepts. They live in the crate (not in
+//! `tests/`) because they call internals the binary does not expose.
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::{Path, PathBuf};
+
+    use serde_json::{json, Value};
+
+    use crate::graph::Catalog;
+    use crate::render::editor::{self, SchemaFile};
+
+    fn repo() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    fn load(root: &Path) -> Catalog {
+        crate::load::load(root).unwrap_or_else(|f| panic!("{f}"))
+    }
+
+    fn generated(root: &Path) -> Vec<SchemaFile> {
+        let (files, skipped) = editor::generate(&load(root)).unwrap();
+        assert!(skipped.is_empty(), "{skipped:?}");
+        files
+    }
+
+    fn validator(schema: &Value) -> jsonschema::Validator {
+        // No retriever: the generated files must be self-contained.
+        crate::schema::build(schema, Default::default()).unwrap()
+    }
+
+    fn read_json(path: &Path) -> Value {
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    }
+
+    fn yaml_docs(path: &Path) -> Vec<Value> {
+        let text = std::fs::read_to_string(path).unwrap();
+        let parsed = crate::yaml::parse(&text, Default::default(), false);
+        assert!(
+            parsed.errors.is_empty(),
+            "{}: {:?}",
+            path.display(),
+            parsed.errors
+        );
+        parsed.documents.into_iter().map(|d| d.value).collect()
+    }
+
+    fn files_under(dir: &Path) -> BTreeSet<String> {
+        walkdir::WalkDir::new(dir)
+            .into_iter()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                let rel = e.path().strip_prefix(dir).unwrap();
+                rel.to_string_lossy().replace('\\', "/")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn readme_lists_every_problem_code() {
+        let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+        for code in crate::diag::Code::ALL {
+            let row = format!("| `{}` | {} |", code.name(), code.description());
+            assert!(readme.contains(&row), "README.md lacks the row {row}");
+        }
+    }
+
+    /// The repository's own workflows are valid YAML and run the catalog loop.
+    #[test]
+    fn the_repository_workflows_parse_and_run_the_loop() {
+        for (file, needs) in [
+            (
+                ".github/workflows/ci.yml",
+                &["bash .ci/run", "validate --format github"][..],
+            ),
+            (
+                ".github/workflows/catalog.yml",
+                &[
+                    "validate --changed-since",
+                    "lore test",
+                    "lore diff",
+                    "stale --format markdown",
+                ][..],
+            ),
+        ] {
+            let path = repo().join(file);
+            assert_eq!(yaml_docs(&path).len(), 1, "{file}");
+            let text = std::fs::read_to_string(&path).unwrap();
+            for n in needs {
+                assert!(text.contains(n), "{file} lacks `{n}`");
+            }
+        }
+    }
+
+    #[test]
+    fn workflow_template_parses_and_uses_the_ci_commands() {
+        let path = repo().join("templates/init/.github/workflows/lore.yml");
+        let docs = yaml_docs(&path);
+        assert_eq!(docs.len(), 1);
+        let wf = &docs[0];
+        assert!(wf["on"]["pull_request"].is_null() && wf["on"].get("pull_request").is_some());
+        assert!(wf["on"]["schedule"][0]["cron"].is_string());
+        let text = std::fs::read_to_string(&path).unwrap();
+        for needle in [
+            "fetch-depth: 0",
+            "lore validate --changed-since \"origin/${{ github.base_ref }}\" --format github",
+            "lore test",
+            "lore diff \"origin/${{ github.base_ref }}\" --format markdown > diff.md",
+            "marocchino/sticky-pull-request-comment@v2",
+            "lore stale --format markdown",
+            "$GITHUB_STEP_SUMMARY",
+            "gh issue create",
+        ] {
+            assert!(text.contains(needle), "workflow lacks `{needle}`");
+        }
+        let steps = |job: &str| wf["jobs"][job]["steps"].as_array().unwrap().len();
+        assert!(steps("check") >= 5 && steps("stale") >= 4);
+        // The editor settings are JSON and point at the files `lore schema` writes.
+        for p in [
+            repo().join("templates/init/.vscode/settings.json"),
+            repo().join(".vscode/settings.json"),
+        ] {
+            let settings = read_json(&p);
+            let map = settings["yaml.schemas"].as_object().unwrap();
+            for name in [
+                "lore.schema.json",
+                "type.schema.json",
+                "catalog.schema.json",
+            ] {
+                assert!(
+                    map.contains_key(&format!(".lore/schemas/{name}")),
+                    "{}",
+                    p.display()
+                );
+            }
+        }
+    }
+
+    /// Every relation of `lore init`'s starter model is used by some example entry.
+    #[test]
+    fn the_starter_model_uses_every_relation_it_declares() {
+        let c = load(&repo().join("templates/init"));
+        assert_eq!(c.errors(), 0);
+        assert_eq!(c.types().len(), 4);
+        for (t, def) in c.types() {
+            for rel in &def.relations {
+                assert!(
+                    c.entries()
+                        .filter(|(_, e)| e.type_id == t)
+                        .any(|(e, _)| c.out(e).any(|edge| c.relation(edge).name == rel.name)),
+                    "{}.{} has no example",
+                    def.name,
+                    rel.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn checked_in_schemas_are_in_sync_and_generation_is_deterministic() {
+        let files = generated(&repo());
+        assert_eq!(files, generated(&repo()), "two runs, same result");
+        let dir = repo().join(".lore/schemas");
+        let on_disk: BTreeSet<String> = files_under(&dir);
+        let expected: BTreeSet<String> = files.iter().map(|f| f.name.clone()).collect();
+        assert_eq!(
+            on_disk, expected,
+            "run `cargo run -- schema` and commit .lore/schemas"
+        );
+        for f in &files {
+            let disk = std::fs::read_to_string(dir.join(&f.name)).unwrap();
+            assert!(
+                disk == f.text(),
+                "{} is out of date: run `cargo run -- schema` and commit .lore/schemas",
+                f.name
+            );
+            assert!(
+                !disk.contains("lore:///"),
+                "{} leaks the internal base URI",
+                f.name
+            );
+            assert!(disk.contains(editor::MARKER));
+        }
+    }
+
+    #[test]
+    fn relation_fields_list_the_ids_that_exist() {
+        let c = load(&repo());
+        let team = c.type_id("Team").unwrap();
+        let mut teams: Vec<String> = Vec::new();
+        for (_, e) in c.entries().filter(|(_, e)| e.type_id == team) {
+            teams.push(e.id.clone());
+            teams.extend(e.aliases().map(str::to_owned));
+        }
+        teams.sort();
+        let service = read_json(&repo().join(".lore/schemas/Service.schema.json"));
+        let owner = &service["properties"]["owner"];
+        let listed: Vec<String> = serde_json::from_value(owner["enum"].clone()).unwrap();
+        assert_eq!(listed, teams);
+        assert!(owner["description"].as_str().unwrap().contains("Team"));
+        assert_eq!(service["properties"]["type"]["const"], "Service");
+
+        // `to: [Service, Database]`: `Type:id` forms, and bare ids only where unambiguous
+        // (`inventory` is both a Service and a Database).
+        let deps: Vec<String> =
+            serde_json::from_value(service["properties"]["depends_on"]["items"]["enum"].clone())
+                .unwrap();
+        assert!(deps.contains(&"ledger".to_owned()));
+        assert!(deps.contains(&"Database:ledger-db".to_owned()));
+        assert!(deps.contains(&"Service:inventory".to_owned()));
+        assert!(deps.contains(&"Database:inventory".to_owned()));
+        assert!(!deps.contains(&"inventory".to_owned()));
+    }
+
+    #[test]
+    fn generated_schemas_accept_the_examples_and_reject_mistakes() {
+        let root = repo();
+        let c = load(&root);
+        assert_eq!(c.errors(), 0);
+        let dir = root.join(".lore/schemas");
+        let combined = validator(&read_json(&dir.join("catalog.schema.json")));
+        let per_type: Vec<jsonschema::Validator> = c
+            .types()
+            .map(|(_, t)| validator(&read_json(&dir.join(editor::type_file(&t.name)))))
+            .collect();
+        for (_, e) in c.entries() {
+            let errors: Vec<String> = per_type[e.type_id.index()]
+                .iter_errors(&e.value)
+                .map(|x| x.to_string())
+                .collect();
+            assert!(errors.is_empty(), "{}: {errors:?}", e.id);
+            assert!(combined.is_valid(&e.value), "{} (catalog schema)", e.id);
+        }
+
+        let config = validator(&read_json(&dir.join("lore.schema.json")));
+        assert!(config.is_valid(&yaml_docs(&root.join("lore.yaml"))[0]));
+        assert!(!config.is_valid(&json!({"catalgo": ["x"]})));
+        let typedef = validator(&read_json(&dir.join("type.schema.json")));
+        for t in std::fs::read_dir(root.join("schemas")).unwrap() {
+            let t = t.unwrap().path();
+            assert!(typedef.is_valid(&yaml_docs(&t)[0]), "{}", t.display());
+        }
+
+        let service = c.type_id("Service").unwrap();
+        let base = c
+            .entries()
+            .map(|(_, e)| e)
+            .find(|e| e.type_id == service && e.id == "payments-api")
+            .unwrap()
+            .value
+            .clone();
+        let mutate = |f: &dyn Fn(&mut Value)| {
+            let mut v = base.clone();
+            f(&mut v);
+            v
+        };
+        let bad = [
+            mutate(&|v| v["runbok"] = "https://x.example".into()),
+            mutate(&|v| v["owner"] = "no-such-team".into()),
+            mutate(&|v| v["depends_on"] = json!(["inventory"])),
+            mutate(&|v| v["slack_channel"] = "payments".into()),
+            mutate(&|v| v["type"] = "Team".into()),
+        ];
+        for (i, v) in bad.iter().enumerate() {
+            assert!(
+                !per_type[service.index()].is_valid(v),
+                "case {i} accepted: {v}"
+            );
+        }
+        for (i, v) in bad[..4].iter().enumerate() {
+            assert!(
+                !combined.is_valid(v),
+                "case {i} accepted by the catalog schema"
+            );
+        }
+        assert!(per_type[service.index()].is_valid(&mutate(&|v| v["owner"] = "team-pay".into())));
+    }
+
+    #[test]
+    fn relation_enums_are_left_out_for_very_large_catalogs() {
+        use std::fmt::Write as _;
+        let mut teams = String::new();
+        for i in 0..=editor::ENUM_LIMIT {
+            let _ = write!(teams, "---\ntype: Team\nid: t{i}\n");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        for (path, content) in [
+            ("schemas/team.yaml", "type: Team\n"),
+            (
+                "schemas/service.yaml",
+                "type: Service\nrelations:\n  owner: {to: Team}\n",
+            ),
+            ("catalog/teams.yaml", &teams),
+            ("catalog/s.yaml", "type: Service\nid: s\nowner: t7\n"),
+        ] {
+            let p = dir.path().join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, content).unwrap();
+        }
+        let files = generated(dir.path());
+        let service = &files
+            .iter()
+            .find(|f| f.name == "Service.schema.json")
+            .unwrap()
+            .value;
+        let owner = &service["properties"]["owner"];
+        assert!(owner.get("enum").is_none());
+        assert!(owner["description"]
+            .as_str()
+            .unwrap()
+            .contains("too many to list"));
+        assert!(validator(service).is_valid(&json!({"type": "Service", "id": "s", "owner": "t7"})));
+    }
+}
