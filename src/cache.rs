@@ -20,6 +20,7 @@
 //! - whatever is wrong, the result is a miss, and the file is then rewritten.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::hash::Hasher;
 use std::io::Read;
 use std::ops::Range;
@@ -167,7 +168,7 @@ impl Cache {
         let mut text = format!("{header}\n");
         for (hash, record) in records {
             let sum = seal(self.key, *hash, record);
-            text.push_str(&format!("{hash:032x} {sum:032x} {record}\n"));
+            let _ = writeln!(text, "{hash:032x} {sum:032x} {record}");
             if text.len() as u64 > MAX_BYTES {
                 return; // it would not be read
             }

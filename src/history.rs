@@ -196,7 +196,7 @@ impl Repo {
             })?;
         let commit = id
             .object()
-            .map(|o| o.peel_to_commit())
+            .map(gix::Object::peel_to_commit)
             .map_err(|e| err(&format!("cannot read `{rev}`"), e))?
             .map_err(|e| err(&format!("`{rev}` is not a commit"), e))?;
         Ok(commit.id)
@@ -224,7 +224,7 @@ impl Repo {
     pub(crate) fn merge_base(&self, a: ObjectId, b: ObjectId) -> Result<ObjectId, Error> {
         self.repo
             .merge_base(a, b)
-            .map(|id| id.detach())
+            .map(gix::Id::detach)
             .map_err(|e| Error::NoMergeBase {
                 a: short(a),
                 b: short(b),
@@ -413,7 +413,7 @@ impl Repo {
                     .repo
                     .find_commit(commit)
                     .map_err(|e| err(&format!("cannot read commit {commit}"), e))?;
-                let first = c.parent_ids().next().map(|p| p.detach());
+                let first = c.parent_ids().next().map(gix::Id::detach);
                 match first {
                     None => Ok(None),
                     Some(p) => match self.repo.find_commit(p) {
@@ -423,18 +423,15 @@ impl Repo {
                     },
                 }
             };
-            let parent = match parent {
-                Ok(p) => p,
-                Err(()) => {
-                    // The history stops here: what is left is older than we can see.
-                    for t in tracked.values() {
-                        for &(cur, _) in &t.pending {
-                            blame.lines[t.file][cur as usize] = LineAge::Unknown;
-                        }
+            let Ok(parent) = parent else {
+                // The history stops here: what is left is older than we can see.
+                for t in tracked.values() {
+                    for &(cur, _) in &t.pending {
+                        blame.lines[t.file][cur as usize] = LineAge::Unknown;
                     }
-                    blame.truncated = true;
-                    break;
                 }
+                blame.truncated = true;
+                break;
             };
             let Some(parent) = parent else {
                 // The first commit: everything left was written here.

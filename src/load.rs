@@ -6,7 +6,7 @@
 //! first pass keeps no node spans (the fast path) and only files with problems are
 //! parsed again with spans to place them exactly.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -82,34 +82,31 @@ pub(crate) fn load_with(
         let bytes = files.read(rel).map_err(Error::ConfigUnreadable)?;
         let (text, bad) = decode(bytes);
         let file = sources.add(rel.to_path_buf(), text.clone());
-        match bad {
-            Some(at) => {
-                problems.push(encoding_diag(file, at));
-                None
+        if let Some(at) = bad {
+            problems.push(encoding_diag(file, at));
+            None
+        } else {
+            let before = problems.len();
+            let docs = parse_reporting(file, &text, limits, true, &mut problems);
+            // lore.yaml is optional and may be empty: every key has a default.
+            if docs.iter().all(|d| d.value.is_null()) {
+                let mut i = 0;
+                problems.retain(|d| {
+                    i += 1;
+                    i <= before || d.code != Code::EmptyDocument
+                });
             }
-            None => {
-                let before = problems.len();
-                let docs = parse_reporting(file, &text, limits, true, &mut problems);
-                // lore.yaml is optional and may be empty: every key has a default.
-                if docs.iter().all(|d| d.value.is_null()) {
-                    let mut i = 0;
-                    problems.retain(|d| {
-                        i += 1;
-                        i <= before || d.code != Code::EmptyDocument
-                    });
-                }
-                if let Some(second) = docs.get(1) {
-                    problems.push(
-                        Diag::error(
-                            Code::Config,
-                            "lore.yaml holds one YAML document; this one has several",
-                            Loc::Span(file, second.span.clone()),
-                        )
-                        .with_help("merge them into one mapping, or remove the `---` line"),
-                    );
-                }
-                Some((file, text, docs))
+            if let Some(second) = docs.get(1) {
+                problems.push(
+                    Diag::error(
+                        Code::Config,
+                        "lore.yaml holds one YAML document; this one has several",
+                        Loc::Span(file, second.span.clone()),
+                    )
+                    .with_help("merge them into one mapping, or remove the `---` line"),
+                );
             }
+            Some((file, text, docs))
         }
     } else {
         None
@@ -392,7 +389,12 @@ fn discover(
         walk(files, dir, excludes, &mut out, problems);
     }
     if !globs.is_empty() {
-        let set = build_globs(&globs.iter().map(|g| g.to_string()).collect::<Vec<_>>());
+        let set = build_globs(
+            &globs
+                .iter()
+                .map(std::string::ToString::to_string)
+                .collect::<Vec<_>>(),
+        );
         let mut all = Vec::new();
         walk(files, Path::new(""), excludes, &mut all, problems);
         out.extend(all.into_iter().filter(|p| set.is_match(p)));
@@ -516,15 +518,15 @@ fn load_file(
 
 /// Turn every pointer location into a byte span, parsing with spans only the files that need it.
 fn place(c: &mut Catalog, limits: Limits) {
-    let mut wanted: BTreeMap<FileId, ()> = BTreeMap::new();
+    let mut wanted: BTreeSet<FileId> = BTreeSet::new();
     for d in &c.problems {
         for loc in std::iter::once(&d.loc).chain(d.related.iter().map(|r| &r.loc)) {
             if let Loc::Pointer { file, .. } = loc {
-                wanted.insert(*file, ());
+                wanted.insert(*file);
             }
         }
     }
-    let files: Vec<FileId> = wanted.into_keys().collect();
+    let files: Vec<FileId> = wanted.into_iter().collect();
     let parsed: HashMap<FileId, Vec<yaml::Document>> = files
         .par_iter()
         .map(|&f| {

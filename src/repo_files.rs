@@ -30,7 +30,7 @@ mod tests {
 
     fn validator(schema: &Value) -> jsonschema::Validator {
         // No retriever: the generated files must be self-contained.
-        crate::schema::build(schema, Default::default()).unwrap()
+        crate::schema::build(schema, crate::schema::TypeFileRetriever::default()).unwrap()
     }
 
     fn read_json(path: &Path) -> Value {
@@ -39,7 +39,7 @@ mod tests {
 
     fn yaml_docs(path: &Path) -> Vec<Value> {
         let text = std::fs::read_to_string(path).unwrap();
-        let parsed = crate::yaml::parse(&text, Default::default(), false);
+        let parsed = crate::yaml::parse(&text, crate::yaml::Limits::default(), false);
         assert!(
             parsed.errors.is_empty(),
             "{}: {:?}",
@@ -286,7 +286,7 @@ mod tests {
         use std::fmt::Write as _;
         let mut teams = String::new();
         for i in 0..=editor::ENUM_LIMIT {
-            let _ = write!(teams, "---\ntype: Team\nid: t{i}\n");
+            let _ = writeln!(teams, "---\ntype: Team\nid: t{i}");
         }
         let dir = tempfile::tempdir().unwrap();
         for (path, content) in [

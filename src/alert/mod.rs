@@ -1,7 +1,7 @@
 //! Alert payloads, from untrusted bytes to matched catalog entries (matching rules in README, "Routing an alert").
 //!
 //! Input: the bytes of a JSON alert (a webhook body). [`parse_payload`] enforces a size
-//! limit and a nesting limit *before* serde_json sees the bytes, so a hostile payload
+//! limit and a nesting limit *before* `serde_json` sees the bytes, so a hostile payload
 //! costs neither a stack overflow (building or dropping a deep `Value` recurses) nor
 //! unbounded memory. [`sources`] knows the built-in formats and the configured ones;
 //! [`extract`] recognizes the payload's source, pulls out identifiers (payload path,
@@ -13,6 +13,7 @@ pub(crate) mod route;
 pub(crate) mod sources;
 
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 
 use serde_json::Value;
 use serde_json_path::{JsonPath, NormalizedPath, PathElement};
@@ -36,7 +37,7 @@ pub(crate) enum PayloadError {
     /// Nesting deeper than [`MAX_DEPTH`] at byte `offset`.
     #[error("the alert payload nests arrays and objects more than {MAX_DEPTH} levels deep (at byte {offset}); no alert format does that: check what is sending it")]
     TooDeep { offset: usize },
-    /// Not JSON; serde_json's message with its line and column.
+    /// Not JSON; `serde_json`'s message with its line and column.
     #[error("the alert payload is not valid JSON: {0}; pass the webhook body as it was sent")]
     Invalid(String),
     /// Valid JSON but not an object or array.
@@ -130,7 +131,7 @@ pub(crate) fn parse_payload(bytes: &[u8]) -> Result<Value, PayloadError> {
 }
 
 /// Nesting depth of JSON text, counting `[`/`{` outside strings. Invalid JSON is left for
-/// serde_json to report; this only refuses depth.
+/// `serde_json` to report; this only refuses depth.
 fn check_depth(bytes: &[u8]) -> Result<(), PayloadError> {
     let mut depth = 0usize;
     let mut in_string = false;
@@ -252,8 +253,8 @@ pub(crate) fn extract(
                 let close = crate::diag::closest(name, names.iter().copied());
                 return Err(SourceError::Unknown {
                     name: name.into(),
-                    closest: close.first().map(|c| c.to_string()),
-                    known: names.iter().map(|n| n.to_string()).collect(),
+                    closest: close.first().map(std::string::ToString::to_string),
+                    known: names.iter().map(std::string::ToString::to_string).collect(),
                 });
             };
             match s.document(payload) {
@@ -272,31 +273,28 @@ pub(crate) fn extract(
     };
     let mut m = Matcher::new(c);
     let mut out = Extracted::default();
-    match source {
-        Some((s, (doc, prefix))) => {
-            out.source = Some(s.name.clone());
-            for (element, at) in s.elements(&doc) {
-                let base = join(&prefix, &at);
-                out.alerts.push(s.info(element));
-                for (t, paths) in &s.typed {
-                    for path in paths {
-                        if m.typed_path(*t, path, element, &base) {
-                            break;
-                        }
-                    }
-                }
-                for (key, path, shape) in &s.keyed {
-                    for node in path.query_located(element).iter() {
-                        let here = join(&base, &path_string(node.location()));
-                        m.shape(key.as_deref(), node.node(), &here, *shape);
+    if let Some((s, (doc, prefix))) = source {
+        out.source = Some(s.name.clone());
+        for (element, at) in s.elements(&doc) {
+            let base = join(&prefix, &at);
+            out.alerts.push(s.info(element));
+            for (t, paths) in &s.typed {
+                for path in paths {
+                    if m.typed_path(*t, path, element, &base) {
+                        break;
                     }
                 }
             }
+            for (key, path, shape) in &s.keyed {
+                for node in path.query_located(element).iter() {
+                    let here = join(&base, &path_string(node.location()));
+                    m.shape(key.as_deref(), node.node(), &here, *shape);
+                }
+            }
         }
-        None => {
-            out.scanned = true;
-            m.scan(payload);
-        }
+    } else {
+        out.scanned = true;
+        m.scan(payload);
     }
     // Most decisive first: values whose key names their type, then the rest.
     m.matches.sort_by_key(|x| !x.typed);
@@ -315,13 +313,15 @@ fn join(prefix: &str, path: &str) -> String {
     }
 }
 
-/// A normalized path, with names escaped as RFC 9535 says (serde_json_path writes them raw).
+/// A normalized path, with names escaped as RFC 9535 says (`serde_json_path` writes them raw).
 pub(crate) fn path_string(loc: &NormalizedPath<'_>) -> String {
     let mut s = String::from("$");
     for el in loc.iter() {
         match el {
             PathElement::Name(n) => push_name(&mut s, n),
-            PathElement::Index(i) => s.push_str(&format!("[{i}]")),
+            PathElement::Index(i) => {
+                let _ = write!(s, "[{i}]");
+            }
         }
     }
     s
@@ -336,7 +336,9 @@ fn push_name(s: &mut String, name: &str) {
             '\n' => s.push_str("\\n"),
             '\r' => s.push_str("\\r"),
             '\t' => s.push_str("\\t"),
-            c if (c as u32) < 0x20 => s.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(s, "\\u{:04x}", c as u32);
+            }
             c => s.push(c),
         }
     }

@@ -1,8 +1,8 @@
 //! Alert sources: how to recognize a payload format and where it keeps its alerts,
 //! titles, severities and identifiers.
 //!
-//! The built-in table covers Alertmanager, Grafana, PagerDuty (Events v2 and Webhooks v3),
-//! Datadog, Sentry, CloudWatch via SNS and Opsgenie, written as RFC 9535 paths compiled
+//! The built-in table covers Alertmanager, Grafana, `PagerDuty` (Events v2 and Webhooks v3),
+//! Datadog, Sentry, `CloudWatch` via SNS and Opsgenie, written as RFC 9535 paths compiled
 //! once. Sources configured in lore.yaml (`alerts.sources`) come first, and one with a
 //! built-in's name replaces it.
 
@@ -26,7 +26,7 @@ pub(crate) enum Shape {
     Map,
     /// `key:value` strings, as a list or comma-separated (Datadog, Opsgenie).
     Tags,
-    /// `[[key, value], …]` or `[{key|name, value}, …]` (Sentry tags, CloudWatch dimensions).
+    /// `[[key, value], …]` or `[{key|name, value}, …]` (Sentry tags, `CloudWatch` dimensions).
     Pairs,
 }
 
@@ -203,7 +203,7 @@ fn source(name: &str) -> Source {
 
 /// The built-in sources, in detection order (the most specific first).
 pub(crate) fn builtin() -> Vec<Source> {
-    use Shape::*;
+    use Shape::{Map, Pairs, Tags, Value};
     vec![
         // Grafana unified alerting: Alertmanager's shape plus orgId, title, state.
         Source {
@@ -337,7 +337,7 @@ mod tests {
     fn builtin_paths_compile_and_names_are_unique() {
         let all = builtin();
         let mut names: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
-        names.sort();
+        names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), all.len());
         assert!(all

@@ -201,7 +201,7 @@ mod tests {
             assert!(paths.contains(&p.as_str()), "{p} in {paths:?}");
         }
         let mut sorted = paths.clone();
-        sorted.sort();
+        sorted.sort_unstable();
         assert_eq!(paths, sorted);
     }
 }

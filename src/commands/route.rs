@@ -57,7 +57,7 @@ pub(crate) fn run(
     match args.format {
         RouteFormat::Human => {
             let style = io.style();
-            draw::human(&c, &r, io.out, style)?
+            draw::human(&c, &r, io.out, style)?;
         }
         RouteFormat::Json => {
             serde_json::to_writer_pretty(&mut *io.out, &draw::json(&c, &r))

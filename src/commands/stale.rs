@@ -36,8 +36,7 @@ pub(crate) fn run(
         })?,
         Err(_) => std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0),
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
     };
     let report = stale::stale(&catalog, &repo, max_age, now)?;
     render(io.out, &catalog, &report, args.format)?;

@@ -174,7 +174,7 @@ pub(crate) fn check_and_rewrite(
     rewrite(ast, info, src)?;
     let at = |id: u64| {
         info.offset_for(id)
-            .and_then(|(start, _)| char_offset(src, start as usize))
+            .map(|(start, _)| char_offset(src, start as usize))
     };
     if let Some(id) = too_deep(ast, 1) {
         return Err(ExprError::new(
@@ -198,8 +198,8 @@ pub(crate) fn check_and_rewrite(
 }
 
 /// The byte offset of the `n`th character, as cel's source offsets count characters.
-fn char_offset(src: &str, n: usize) -> Option<usize> {
-    Some(src.char_indices().nth(n).map_or(src.len(), |(i, _)| i))
+fn char_offset(src: &str, n: usize) -> usize {
+    src.char_indices().nth(n).map_or(src.len(), |(i, _)| i)
 }
 
 /// The id of the first node deeper than [`MAX_DEPTH`].
@@ -289,7 +289,7 @@ fn rewrite(e: &mut IdedExpr, info: &SourceInfo, src: &str) -> Result<(), ExprErr
                         compile_pattern(pattern.inner()).map_err(|message| {
                             let at = info
                                 .offset_for(args[1].id)
-                                .and_then(|(start, _)| char_offset(src, start as usize));
+                                .map(|(start, _)| char_offset(src, start as usize));
                             ExprError::new(message, at)
                         })?;
                     }
@@ -397,24 +397,23 @@ fn matches<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, Executio
     let text = |i: usize| {
         args.get(i)
             .and_then(|a| a.downcast_ref::<CelString>())
-            .map(|s| s.inner())
+            .map(cel::common::types::CelString::inner)
             .ok_or_else(ExecutionError::missing_argument_or_target)
     };
     let (text, pattern) = (text(0)?, text(1)?);
     PATTERNS.with(|cache| {
         let mut cache = cache.borrow_mut();
-        let found = match cache.get(pattern) {
-            Some(re) => re.is_match(text),
-            None => {
-                let re = compile_pattern(pattern)
-                    .map_err(|e| ExecutionError::function_error("matches", e))?;
-                if cache.len() >= CACHED_PATTERNS {
-                    cache.clear();
-                }
-                let found = re.is_match(text);
-                cache.insert(pattern.to_owned(), re);
-                found
+        let found = if let Some(re) = cache.get(pattern) {
+            re.is_match(text)
+        } else {
+            let re = compile_pattern(pattern)
+                .map_err(|e| ExecutionError::function_error("matches", e))?;
+            if cache.len() >= CACHED_PATTERNS {
+                cache.clear();
             }
+            let found = re.is_match(text);
+            cache.insert(pattern.to_owned(), re);
+            found
         };
         Ok(CowVal::owned(CelBool::from(found)))
     })
@@ -454,7 +453,7 @@ mod tests {
         }
         let mut lo = hi / 2; // compiles (or 0)
         while hi - lo > 1 {
-            let mid = (lo + hi) / 2;
+            let mid = usize::midpoint(lo, hi);
             if refused(mid).is_some() {
                 hi = mid;
             } else {

@@ -330,7 +330,7 @@ fn json_to_val(value: &Json) -> Box<dyn Val + '_> {
 }
 
 /// The JSON of a CEL result. Map keys are sorted so output is deterministic
-/// whatever serde_json's map type.
+/// whatever `serde_json`'s map type.
 fn to_json(value: &Value) -> Json {
     match value {
         Value::Null => Json::Null,
@@ -338,8 +338,7 @@ fn to_json(value: &Value) -> Json {
         Value::Int(i) => Json::from(*i),
         Value::UInt(u) => Json::from(*u),
         Value::Float(f) => serde_json::Number::from_f64(*f)
-            .map(Json::Number)
-            .unwrap_or_else(|| Json::String(f.to_string())),
+            .map_or_else(|| Json::String(f.to_string()), Json::Number),
         Value::String(s) => Json::String(s.as_str().to_owned()),
         Value::Bytes(b) => Json::String(String::from_utf8_lossy(b).into_owned()),
         Value::List(items) => Json::Array(items.iter().map(to_json).collect()),
@@ -353,7 +352,7 @@ fn to_json(value: &Value) -> Json {
             Json::Object(entries.into_iter().collect())
         }
         Value::Opaque(o) => match o.downcast_ref::<OptionalValue>() {
-            Some(opt) => opt.value().map(to_json).unwrap_or(Json::Null),
+            Some(opt) => opt.value().map_or(Json::Null, to_json),
             None => Json::String(format!("<{}>", o.runtime_type_name())),
         },
         other => Json::String(format!("{other:?}")),
@@ -701,7 +700,7 @@ mod tests {
         let src = "self.name == 'é' &&\n  self.tier ==== 1";
         let err = Expr::compile(src).unwrap_err();
         let at = err.offset.expect("offset");
-        assert_eq!(&src[at..at + 1], "=", "{err:?}");
+        assert_eq!(&src[at..=at], "=", "{err:?}");
         assert_eq!(at, src.find("===").unwrap() + 2, "{err:?}");
 
         let err = Expr::compile("  ").unwrap_err();

@@ -204,7 +204,7 @@ impl Suggestions {
                 c.index[t.index()].keys().map(String::as_str),
             ));
         }
-        candidates.sort();
+        candidates.sort_unstable();
         candidates.dedup();
         let best: Vec<String> = closest(reference, candidates.iter().copied())
             .into_iter()

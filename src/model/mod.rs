@@ -348,30 +348,29 @@ pub(crate) fn load_types(docs: &[SpannedDoc<'_>], out: &mut Vec<Diag>) -> Vec<Ty
             };
             let mut to = Vec::new();
             for (k, t) in targets.iter().enumerate() {
-                match type_ids.get(t.as_str()) {
-                    Some(&id) => to.push(id),
-                    None => {
-                        let pointer = match &r.to {
-                            OneOrMany::One(_) => format!("{base}/to"),
-                            OneOrMany::Many(_) => format!("{base}/to/{k}"),
-                        };
-                        let mut diag = Diag::error(
-                            Code::Typedef,
-                            format!("relation `{rname}` points to unknown type `{t}`"),
-                            d.loc(&pointer, false),
-                        );
-                        diag = diag.with_help(
-                            did_you_mean(&closest(t, type_names.iter().copied())).unwrap_or_else(
-                                || {
-                                    format!(
-                                        "define `{t}` in a file under schemas/, or use one of: {}",
-                                        type_names.join(", ")
-                                    )
-                                },
-                            ),
-                        );
-                        out.push(diag);
-                    }
+                if let Some(&id) = type_ids.get(t.as_str()) {
+                    to.push(id);
+                } else {
+                    let pointer = match &r.to {
+                        OneOrMany::One(_) => format!("{base}/to"),
+                        OneOrMany::Many(_) => format!("{base}/to/{k}"),
+                    };
+                    let mut diag = Diag::error(
+                        Code::Typedef,
+                        format!("relation `{rname}` points to unknown type `{t}`"),
+                        d.loc(&pointer, false),
+                    );
+                    diag = diag.with_help(
+                        did_you_mean(&closest(t, type_names.iter().copied())).unwrap_or_else(
+                            || {
+                                format!(
+                                    "define `{t}` in a file under schemas/, or use one of: {}",
+                                    type_names.join(", ")
+                                )
+                            },
+                        ),
+                    );
+                    out.push(diag);
                 }
             }
             if schema::ENVELOPE.contains(&rname.as_str()) {
@@ -525,6 +524,7 @@ pub(crate) fn load_types(docs: &[SpannedDoc<'_>], out: &mut Vec<Diag>) -> Vec<Ty
 }
 
 /// `Some(None)` when absent, `Some(Some(x))` when it compiled, `None` when it failed.
+#[allow(clippy::option_option)] // the three states are the point
 fn flip<T>(x: Option<Option<T>>) -> Option<Option<T>> {
     match x {
         None => Some(None),

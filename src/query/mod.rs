@@ -2,6 +2,7 @@
 //! (and why), what else breaks when it does. Queries return plain data; renderers draw it.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::fmt::Write as _;
 
 use serde_json::{Number, Value};
 
@@ -332,15 +333,16 @@ pub(crate) fn explain(c: &Catalog, owner: &Owner) -> String {
     let mut s = String::new();
     for step in &owner.path {
         let e = c.entry(step.entry);
-        s.push_str(&format!(
+        let _ = write!(
+            s,
             "{} {} → {} ",
             c.type_def(e.type_id).name,
             e.id,
             step.relation
-        ));
+        );
     }
     let o = c.entry(owner.owner);
-    s.push_str(&format!("{} {}", c.type_def(o.type_id).name, o.id));
+    let _ = write!(s, "{} {}", c.type_def(o.type_id).name, o.id);
     s
 }
 
@@ -666,11 +668,11 @@ mod tests {
     fn parent_chain(n: usize) -> (tempfile::TempDir, Catalog) {
         let mut text = String::from("type: Team\nid: t\n");
         for i in 0..n {
-            text.push_str(&format!("---\ntype: Group\nid: g{i}\n"));
+            let _ = writeln!(text, "---\ntype: Group\nid: g{i}");
             if i == 0 {
                 text.push_str("owner: t\n");
             } else {
-                text.push_str(&format!("parent: g{}\n", i - 1));
+                let _ = writeln!(text, "parent: g{}", i - 1);
             }
         }
         crate::load::test_catalog(&[

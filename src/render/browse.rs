@@ -715,7 +715,7 @@ mod tests {
 
     #[test]
     fn ids_are_quoted_for_dot_and_mermaid() {
-        assert_eq!(dot_quote(r#"Service:a.b-c"#), r#""Service:a.b-c""#);
+        assert_eq!(dot_quote(r"Service:a.b-c"), r#""Service:a.b-c""#);
         assert_eq!(dot_quote(r#"x"y\z"#), r#""x\"y\\z""#);
         assert_eq!(mermaid_text(r#"a"b|c<d>#"#), "a#quot;b#124;c#lt;d#gt;#35;");
         // A newline or ESC would end a dot statement or a Mermaid line early.

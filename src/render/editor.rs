@@ -14,6 +14,7 @@
 //! Output is deterministic (keys sorted, ids sorted) so checked-in copies diff cleanly.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::fmt::Write as _;
 
 use serde_json::{json, Map, Value};
 
@@ -279,7 +280,7 @@ fn entry_schema(c: &Catalog, t: &TypeDef, docs: &HashMap<String, Value>, ids: &I
         } else {
             ""
         };
-        text.push_str(&format!("Reference to {}{role}: ", targets.join(" or ")));
+        let _ = write!(text, "Reference to {}{role}: ", targets.join(" or "));
         text.push_str(if targets.len() > 1 {
             "an id or alias, or `Type:id` where the id alone is ambiguous."
         } else {
@@ -288,9 +289,10 @@ fn entry_schema(c: &Catalog, t: &TypeDef, docs: &HashMap<String, Value>, ids: &I
         let mut item = json!({"type": "string", "minLength": 1});
         let total = ids.total(&rel.to);
         if total > ENUM_LIMIT {
-            text.push_str(&format!(
+            let _ = write!(
+                text,
                 " ({total} ids exist, too many to list here; `lore validate` checks them.)"
-            ));
+            );
         } else {
             item["enum"] = ids.accepted(c, &rel.to).into();
         }
@@ -424,18 +426,17 @@ fn relocate(r: &str, file: &str, at: &str, ctx: &mut Rewrite<'_>) -> Option<Stri
         if !ctx.docs.contains_key(&target) {
             return None;
         }
-        let key = match ctx.keys.get(&target) {
-            Some(k) => k.clone(),
-            None => {
-                let mut key = target.clone();
-                while ctx.taken.contains(&key) {
-                    key.insert(0, '_');
-                }
-                ctx.taken.insert(key.clone());
-                ctx.keys.insert(target.clone(), key.clone());
-                ctx.queue.push_back(target.clone());
-                key
+        let key = if let Some(k) = ctx.keys.get(&target) {
+            k.clone()
+        } else {
+            let mut key = target.clone();
+            while ctx.taken.contains(&key) {
+                key.insert(0, '_');
             }
+            ctx.taken.insert(key.clone());
+            ctx.keys.insert(target.clone(), key.clone());
+            ctx.queue.push_back(target.clone());
+            key
         };
         format!("/$defs/{}", escape(&key))
     };
@@ -512,7 +513,7 @@ fn prefix_local_refs(node: &mut Value, at: &str) {
     }
 }
 
-/// A copy with every object's keys in sorted order, whatever map serde_json was built
+/// A copy with every object's keys in sorted order, whatever map `serde_json` was built
 /// with (a dependency may turn on `preserve_order`).
 fn sorted(v: &Value) -> Value {
     match v {
@@ -582,7 +583,7 @@ mod tests {
             "#/$defs/_team.yaml/$defs/chans"
         );
         assert_eq!(defs["team.yaml"], json!({"type": "null"}));
-        let v = crate::schema::build(&schema, Default::default()).unwrap();
+        let v = crate::schema::build(&schema, crate::schema::TypeFileRetriever::default()).unwrap();
         assert!(v.is_valid(&json!({"b": ["#ok"], "a": "#x"})));
         assert!(!v.is_valid(&json!({"b": ["nope"]})));
     }

@@ -6,6 +6,7 @@
 //! names are a contract.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -218,7 +219,7 @@ fn md_owner(c: &Catalog, o: &Owner) -> String {
         s.push_str(": ");
         s.push_str(&parts.join(", "));
     }
-    s.push_str(&format!(" — {}", markdown(&explain(c, o))));
+    let _ = write!(s, " — {}", markdown(&explain(c, o)));
     s
 }
 

@@ -7,6 +7,7 @@
 //! links or formatting.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -413,7 +414,7 @@ pub(crate) fn human(c: &Catalog, r: &Route, out: &mut dyn Write, st: Style) -> i
         if count == 1 { "entry" } else { "entries" }
     );
     if !totals.is_empty() {
-        head.push_str(&format!("; {}", totals.join(", ")));
+        let _ = write!(head, "; {}", totals.join(", "));
     }
     writeln!(out, "{}", st.bold(&e(&head)))?;
     if groups.is_empty() {
@@ -453,7 +454,7 @@ pub(crate) fn human(c: &Catalog, r: &Route, out: &mut dyn Write, st: Style) -> i
                         }
                         impacted_shown += 1;
                     }
-                    writeln!(out, "  - {}: {}", type_and_id(c, x), e(&n.text))?
+                    writeln!(out, "  - {}: {}", type_and_id(c, x), e(&n.text))?;
                 }
             }
         }

@@ -10,6 +10,7 @@
 //! from memory, under `lore:///schemas/<file>`.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use jsonschema::{Draft, PatternOptions, Retrieve, Uri, ValidationError, Validator};
@@ -276,7 +277,7 @@ fn explain(
                 "`{field}`: {} is not one of the allowed values",
                 short(error.instance())
             ),
-            help: Some(format!("use one of {}", options)),
+            help: Some(format!("use one of {options}")),
             ..plain(pointer)
         }),
         _ => {
@@ -340,7 +341,7 @@ pub(crate) fn field_name(pointer: &str) -> String {
     for seg in pointer.split('/').skip(1) {
         let seg = seg.replace("~1", "/").replace("~0", "~");
         if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) {
-            out.push_str(&format!("[{seg}]"));
+            let _ = write!(out, "[{seg}]");
         } else {
             if !out.is_empty() {
                 out.push('.');

@@ -5,7 +5,7 @@
 //! of every node, plus every problem found. Everything downstream (schemas, references, rules)
 //! works on JSON values and reports problems by pointer; the index maps them back to the YAML.
 //!
-//! Why a builder of our own on top of `saphyr-parser` events: serde_yaml keeps the last of
+//! Why a builder of our own on top of `saphyr-parser` events: `serde_yaml` keeps the last of
 //! duplicate keys silently and gives no value spans. The builder owns the policies lore needs:
 //! YAML 1.2 core schema (`no`, `on` stay strings), duplicate keys are errors (the first value
 //! is kept), an alias budget and a depth cap so hostile files finish fast with bounded memory,
@@ -311,7 +311,7 @@ impl MapFrame {
     }
 }
 
-/// FNV-1a: short keys, no need for DoS resistance (a collision only costs a scan).
+/// FNV-1a: short keys, no need for `DoS` resistance (a collision only costs a scan).
 fn key_hash(key: &str) -> u64 {
     key.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
@@ -1103,14 +1103,13 @@ fn parse_int(text: &str) -> Option<Value> {
         }
         return text.parse::<f64>().ok().and_then(finite_float);
     }
-    match u64::from_str_radix(digits, radix) {
-        Ok(u) => Some(Value::from(u)),
-        Err(_) => {
-            let approx = digits.chars().fold(0.0_f64, |acc, c| {
-                acc * f64::from(radix) + f64::from(c.to_digit(radix).unwrap_or(0))
-            });
-            finite_float(approx)
-        }
+    if let Ok(u) = u64::from_str_radix(digits, radix) {
+        Some(Value::from(u))
+    } else {
+        let approx = digits.chars().fold(0.0_f64, |acc, c| {
+            acc * f64::from(radix) + f64::from(c.to_digit(radix).unwrap_or(0))
+        });
+        finite_float(approx)
     }
 }
 
@@ -1162,6 +1161,7 @@ fn is_inf_or_nan(text: &str) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::fmt::Write as _;
 
     fn values(src: &str) -> Vec<Value> {
         let parsed = parse(src, Limits::default(), false);
@@ -1311,7 +1311,7 @@ mod tests {
         // Many multi-byte characters so that lookups cross several checkpoints.
         let mut src = String::new();
         for i in 0..200 {
-            src.push_str(&format!("k{i}: ü日本{i}\n"));
+            let _ = writeln!(src, "k{i}: ü日本{i}");
         }
         let parsed = parse(&src, Limits::default(), true);
         let idx = parsed.documents[0].spans.as_ref().unwrap();
@@ -1363,7 +1363,7 @@ mod tests {
     fn duplicate_keys_in_large_mapping() {
         let mut src = String::new();
         for i in 0..100 {
-            src.push_str(&format!("k{i}: {i}\n"));
+            let _ = writeln!(src, "k{i}: {i}");
         }
         src.push_str("k57: again\n");
         let parsed = parse(&src, Limits::default(), false);
@@ -1463,7 +1463,7 @@ mod tests {
         for pair in names.windows(2) {
             let (prev, name) = (pair[0], pair[1]);
             let items = vec![format!("*{prev}"); 9].join(", ");
-            src.push_str(&format!("{name}: &{name} [{items}]\n"));
+            let _ = writeln!(src, "{name}: &{name} [{items}]");
         }
         src
     }
@@ -1793,6 +1793,7 @@ mod tests {
 /// itself in both modes, and every span lies inside the text on character boundaries.
 #[cfg(test)]
 mod properties {
+    use std::fmt::Write as _;
     use std::ops::Range;
     use std::time::{Duration, Instant};
 
@@ -1869,7 +1870,7 @@ mod properties {
                 let mut doc = format!("l0: &l0 {}\n", "x".repeat(long + 1));
                 for level in 1..=levels {
                     let items = vec![format!("*l{}", level - 1); width].join(", ");
-                    doc.push_str(&format!("l{level}: &l{level} [{items}]\n"));
+                    let _ = writeln!(doc, "l{level}: &l{level} [{items}]");
                 }
                 vec![doc; documents].join("---\n")
             },

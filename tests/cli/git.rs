@@ -7,7 +7,7 @@ use crate::hermetic_git::{self, git};
 use crate::{lore, stderr, stdout, validate_json};
 
 /// A temporary git repository holding a small catalog.
-pub struct Repo {
+pub(crate) struct Repo {
     pub dir: tempfile::TempDir,
 }
 
@@ -33,7 +33,7 @@ relations:
   product: {to: Product, required: true, parent: true, inverse: features}
 ";
 
-pub const TEAMS: &str = "type: Team
+pub(crate) const TEAMS: &str = "type: Team
 id: web
 slack_channel: \"#web\"
 ---
@@ -41,12 +41,12 @@ type: Team
 id: payments
 slack_channel: \"#payments\"
 ";
-pub const SHOP: &str = "type: Product
+pub(crate) const SHOP: &str = "type: Product
 id: shop
 owner: web
 tier: 1
 ";
-pub const CHECKOUT: &str = "type: Feature
+pub(crate) const CHECKOUT: &str = "type: Feature
 id: checkout
 product: shop
 tier: 1
@@ -54,7 +54,7 @@ tier: 1
 
 impl Repo {
     /// A repository whose catalog lives in `sub` (empty for the top), committed on day 0.
-    pub fn new(sub: &str) -> Repo {
+    pub(crate) fn new(sub: &str) -> Repo {
         let repo = Repo {
             dir: tempfile::tempdir().expect("a temporary folder"),
         };
@@ -76,22 +76,22 @@ impl Repo {
         repo
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
-    pub fn write(&self, rel: &str, text: &str) {
+    pub(crate) fn write(&self, rel: &str, text: &str) {
         let p = self.path().join(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();
     }
 
-    pub fn remove(&self, rel: &str) {
+    pub(crate) fn remove(&self, rel: &str) {
         std::fs::remove_file(self.path().join(rel)).unwrap();
     }
 
     /// Commit everything, dated `day` days after 2024-01-01; returns the commit id.
-    pub fn commit(&self, message: &str, day: i64) -> String {
+    pub(crate) fn commit(&self, message: &str, day: i64) -> String {
         hermetic_git::commit_all(self.path(), message, day)
     }
 }
@@ -192,7 +192,7 @@ fn changed_repo() -> Repo {
 }
 
 impl Repo {
-    pub fn git_branch(&self, name: &str) {
+    pub(crate) fn git_branch(&self, name: &str) {
         git(self.path(), &["branch", name], 0);
     }
 }

@@ -10,14 +10,14 @@ use std::path::Path;
 use std::process::Command;
 
 /// 2024-01-01T00:00:00Z; test commits are dated in days after it.
-pub const EPOCH: i64 = 1_704_067_200;
-pub const DAY: i64 = 86_400;
-pub const AUTHOR: &str = "Ada Author";
-pub const EMAIL: &str = "ada@example.com";
+pub(super) const EPOCH: i64 = 1_704_067_200;
+pub(super) const DAY: i64 = 86_400;
+pub(super) const AUTHOR: &str = "Ada Author";
+pub(super) const EMAIL: &str = "ada@example.com";
 
 /// Run `git args` in `dir` (inside the test's temporary folder), dated `day` days after
 /// 2024-01-01; panics with git's stderr when it fails, returns its trimmed stdout.
-pub fn git(dir: &Path, args: &[&str], day: i64) -> String {
+pub(super) fn git(dir: &Path, args: &[&str], day: i64) -> String {
     let date = format!("@{} +0000", EPOCH + day * DAY);
     let out = Command::new("git")
         .current_dir(dir)
@@ -58,13 +58,13 @@ pub fn git(dir: &Path, args: &[&str], day: i64) -> String {
 
 /// `git init` in `dir`, then stage and commit everything in it on `day`; returns the
 /// commit id.
-pub fn init_and_commit(dir: &Path, message: &str, day: i64) -> String {
+pub(super) fn init_and_commit(dir: &Path, message: &str, day: i64) -> String {
     git(dir, &["init", "-q"], day);
     commit_all(dir, message, day)
 }
 
 /// Stage everything in `dir` and commit it on `day`; returns the commit id.
-pub fn commit_all(dir: &Path, message: &str, day: i64) -> String {
+pub(super) fn commit_all(dir: &Path, message: &str, day: i64) -> String {
     git(dir, &["add", "-A"], day);
     git(dir, &["commit", "-q", "-m", message], day);
     git(dir, &["rev-parse", "HEAD"], day)

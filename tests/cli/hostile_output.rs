@@ -3,6 +3,7 @@
 //! (every human and markdown renderer, and stderr), and long dependency or parent
 //! chains cost time and output linear in the entries they reach.
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -206,9 +207,9 @@ fn timed(dir: &Path, args: &[&str], stdin: Option<&str>, limit: Duration) -> Vec
 fn dependency_chain(n: usize) -> tempfile::TempDir {
     let mut text = String::from("type: Team\nid: t\n");
     for i in 0..n {
-        text.push_str(&format!("---\ntype: Service\nid: s{i}\nowner: t\n"));
+        let _ = writeln!(text, "---\ntype: Service\nid: s{i}\nowner: t");
         if i > 0 {
-            text.push_str(&format!("depends_on: [s{}]\n", i - 1));
+            let _ = writeln!(text, "depends_on: [s{}]", i - 1);
         }
     }
     catalog(&[
@@ -265,11 +266,11 @@ fn a_2000_long_parent_chain_is_owned_and_listed_in_linear_time() {
     let n = 2000;
     let mut text = String::from("type: Team\nid: t\n");
     for i in 0..n {
-        text.push_str(&format!("---\ntype: Group\nid: g{i:04}\n"));
+        let _ = writeln!(text, "---\ntype: Group\nid: g{i:04}");
         if i == 0 {
             text.push_str("owner: t\n");
         } else {
-            text.push_str(&format!("parent: g{:04}\n", i - 1));
+            let _ = writeln!(text, "parent: g{:04}", i - 1);
         }
     }
     let dir = catalog(&[

@@ -168,7 +168,7 @@ fn check_reports_drift_and_schema_never_touches_foreign_files() {
     let schemas = root.join(".lore/schemas");
     std::fs::write(
         schemas.join("Gone.schema.json"),
-        format!("{{\"$comment\": \"{}\"}}", MARKER),
+        format!("{{\"$comment\": \"{MARKER}\"}}"),
     )
     .unwrap();
     std::fs::write(schemas.join("notes.json"), "mine").unwrap();

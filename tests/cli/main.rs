@@ -25,11 +25,13 @@ use std::process::Output;
 use assert_cmd::Command;
 
 /// The repository root (where Cargo.toml is).
+#[must_use]
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// `lore` with a clean, deterministic environment, run in `dir`.
+#[must_use]
 pub fn lore(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("lore").expect("the lore binary is built");
     cmd.current_dir(dir)
@@ -41,6 +43,7 @@ pub fn lore(dir: &Path) -> Command {
 }
 
 /// A throwaway catalog repository made of `(path, content)` pairs.
+#[must_use]
 pub fn catalog(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temporary folder");
     for (path, content) in files {
@@ -51,15 +54,18 @@ pub fn catalog(files: &[(&str, &str)]) -> tempfile::TempDir {
     dir
 }
 
+#[must_use]
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+#[must_use]
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// Run `lore validate --format json` and return (exit code, parsed report).
+#[must_use]
 pub fn validate_json(dir: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
     let out = lore(dir)
         .arg("validate")
@@ -74,6 +80,7 @@ pub fn validate_json(dir: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
 }
 
 /// `file:line:col code` of every problem, in report order.
+#[must_use]
 pub fn places(report: &serde_json::Value) -> Vec<String> {
     report["problems"]
         .as_array()

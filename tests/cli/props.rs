@@ -269,6 +269,6 @@ proptest! {
         check(&r, "route --format json", true)?;
         let h = run(dir.path(), &["route", "-"], body.as_bytes());
         check(&h, "route (human)", false)?;
-        prop_assert!(!h.stdout.contains("\u{1b}"), "raw escape in route output");
+        prop_assert!(!h.stdout.contains('\u{1b}'), "raw escape in route output");
     }
 }
