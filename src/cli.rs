@@ -64,7 +64,7 @@ pub(crate) enum Command {
     ///
     /// Reads one JSON alert payload (a webhook body) from FILE, or from standard input
     /// when FILE is `-` or left out. The source is detected: Alertmanager, Grafana,
-    /// `PagerDuty` Events v2 and Webhooks v3, Datadog, Sentry, `CloudWatch` via SNS, Opsgenie,
+    /// PagerDuty Events v2 and Webhooks v3, Datadog, Sentry, CloudWatch via SNS, Opsgenie,
     /// and the sources in lore.yaml `alerts.sources`. With none recognized, every string
     /// value is scanned for ids and aliases, and the answer says so. Payloads over 1 MiB
     /// or nested over 64 levels are refused.

@@ -5,7 +5,7 @@
 //! Two steps, because lore.yaml says where the type definitions are and its `match`
 //! names types: [`parse`] checks the file against the schema derived from [`ConfigRaw`]
 //! (so an unknown key is labelled where it is written) and gives the folders to read;
-//! once the types are loaded, [`ConfigRaw::validate`] compiles the `JSONPaths` of each
+//! once the types are loaded, [`ConfigRaw::validate`] compiles the JSONPaths of each
 //! source (RFC 9535), resolves the types its `match` names, and compiles each note's
 //! CEL `when` and `say` template. Every problem is reported at its place in lore.yaml;
 //! a source or note with a problem is left out of the [`Config`], the rest is kept.
@@ -92,22 +92,22 @@ pub(crate) struct AlertsRaw {
 }
 
 /// An alert source: how to recognize a payload format and where it keeps its alerts
-/// and identifiers, as `JSONPath` (RFC 9535) expressions.
+/// and identifiers, as JSONPath (RFC 9535) expressions.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "source")]
 pub(crate) struct SourceRaw {
-    /// `JSONPath` that, when present in the payload, selects this source.
+    /// JSONPath that, when present in the payload, selects this source.
     pub(crate) detect: String,
-    /// `JSONPath` of the alerts in the payload (default: the payload is one alert).
+    /// JSONPath of the alerts in the payload (default: the payload is one alert).
     pub(crate) each: Option<String>,
-    /// `JSONPath` of an alert's title.
+    /// JSONPath of an alert's title.
     pub(crate) title: Option<String>,
-    /// `JSONPath` of an alert's severity.
+    /// JSONPath of an alert's severity.
     pub(crate) severity: Option<String>,
-    /// `JSONPath` of an alert's status.
+    /// JSONPath of an alert's status.
     pub(crate) status: Option<String>,
-    /// Type name → `JSONPaths` whose values name entries of that type, tried in order.
+    /// Type name → JSONPaths whose values name entries of that type, tried in order.
     #[serde(default, rename = "match")]
     pub(crate) matches: BTreeMap<String, Vec<String>>,
 }
@@ -347,14 +347,14 @@ fn at_doc(doc: Option<&SpannedDoc<'_>>, pointer: &str, key: bool) -> Loc {
     doc.map_or(Loc::None, |d| d.loc(pointer, key))
 }
 
-/// Longest `JSONPath` accepted: real paths are a few dozen characters.
+/// Longest JSONPath accepted: real paths are a few dozen characters.
 const MAX_PATH_LEN: usize = 1024;
 /// Deepest nesting of brackets and parentheses accepted. Real paths nest two or three;
 /// the parser recurses on each level (about 10 KiB of stack in a debug build) and its
 /// time doubles with each nested filter (`[?@[?…]]`: 12 levels take a second).
 const MAX_PATH_DEPTH: usize = 8;
 
-/// How deeply `[` and `(` nest in a `JSONPath`, outside its string literals.
+/// How deeply `[` and `(` nest in a JSONPath, outside its string literals.
 fn nesting(path: &str) -> usize {
     let (mut depth, mut deepest) = (0usize, 0usize);
     let mut quote: Option<char> = None;
@@ -384,7 +384,7 @@ fn nesting(path: &str) -> usize {
     deepest
 }
 
-/// Compile one `JSONPath`, or report it at the place in lore.yaml where it goes wrong.
+/// Compile one JSONPath, or report it at the place in lore.yaml where it goes wrong.
 fn compile_path(
     doc: Option<&SpannedDoc<'_>>,
     pointer: &str,

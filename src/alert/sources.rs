@@ -1,8 +1,8 @@
 //! Alert sources: how to recognize a payload format and where it keeps its alerts,
 //! titles, severities and identifiers.
 //!
-//! The built-in table covers Alertmanager, Grafana, `PagerDuty` (Events v2 and Webhooks v3),
-//! Datadog, Sentry, `CloudWatch` via SNS and Opsgenie, written as RFC 9535 paths compiled
+//! The built-in table covers Alertmanager, Grafana, PagerDuty (Events v2 and Webhooks v3),
+//! Datadog, Sentry, CloudWatch via SNS and Opsgenie, written as RFC 9535 paths compiled
 //! once. Sources configured in lore.yaml (`alerts.sources`) come first, and one with a
 //! built-in's name replaces it.
 
@@ -26,7 +26,7 @@ pub(crate) enum Shape {
     Map,
     /// `key:value` strings, as a list or comma-separated (Datadog, Opsgenie).
     Tags,
-    /// `[[key, value], …]` or `[{key|name, value}, …]` (Sentry tags, `CloudWatch` dimensions).
+    /// `[[key, value], …]` or `[{key|name, value}, …]` (Sentry tags, CloudWatch dimensions).
     Pairs,
 }
 

@@ -311,7 +311,7 @@ impl MapFrame {
     }
 }
 
-/// FNV-1a: short keys, no need for `DoS` resistance (a collision only costs a scan).
+/// FNV-1a: short keys, no need for DoS resistance (a collision only costs a scan).
 fn key_hash(key: &str) -> u64 {
     key.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
