@@ -4,11 +4,6 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::render::browse::GraphFormat;
-use crate::render::query::{ReportFormat, ViewFormat};
-use crate::render::route::RouteFormat;
-use crate::render::Format;
-
 /// lore: your organization's catalog as YAML in git, checked in CI and brought to the
 /// people who respond to incidents.
 #[derive(Debug, Parser)]
@@ -326,4 +321,62 @@ mod tests {
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
     }
+}
+
+// Output formats: one enum per set of formats a command offers, all here, so a
+// format is named once and every renderer matches on the same type.
+
+/// Output formats of `validate`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Format {
+    /// Source snippets with labels, for people.
+    Human,
+    /// One JSON document, stable for scripts.
+    Json,
+    /// GitHub Actions workflow commands, which annotate the pull request.
+    Github,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+}
+
+/// Output formats of `owners`, `impact`, `list`, `diff` and `stale`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ReportFormat {
+    /// Aligned text, for people.
+    Human,
+    /// One JSON document, stable for scripts.
+    Json,
+    /// GitHub-flavoured markdown, for a chat message or a pull-request comment.
+    Markdown,
+}
+
+/// Output formats of `show` and `search`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ViewFormat {
+    /// Aligned text, for people.
+    Human,
+    /// One JSON document with `"version": 1`.
+    Json,
+}
+
+/// Output formats of `route`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum RouteFormat {
+    /// One screen for a responder.
+    Human,
+    /// One JSON document, stable for scripts.
+    Json,
+    /// Markdown to paste into a chat channel or an incident ticket.
+    Markdown,
+}
+
+/// Output formats of `graph`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum GraphFormat {
+    /// Graphviz: `lore graph | dot -Tsvg > graph.svg`.
+    Dot,
+    /// A Mermaid flowchart, for markdown that renders it (GitHub, GitLab, Notion).
+    Mermaid,
+    /// `{"version":1, "root", "depth", "nodes":[…], "edges":[…]}`.
+    Json,
 }

@@ -17,8 +17,11 @@ const LAYERS: &[&[&str]] = &[
     &["history"],
     &["query"],
     &["alert"],
+    // The command line's vocabulary (arguments, output formats): std and clap only,
+    // so every renderer can match on the formats it defines.
+    &["cli"],
     &["render"],
-    &["cli", "error"],
+    &["error"],
     &["commands"],
 ];
 

@@ -17,8 +17,9 @@
 //! - `load`: the pipeline that makes a graph from a folder or a git tree.
 //! - `history`: git.
 //! - `query`, `alert`: owners, impact, browsing, diff, stale; alert payloads and routing.
+//! - `cli`: the command line's arguments and its one family of output formats.
 //! - `render`: one renderer per format.
-//! - `cli`, `error`: the command line; every way a command stops, with its exit code.
+//! - `error`: every way a command stops, with its exit code.
 //! - `commands`: one glue file per verb.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 

@@ -4,10 +4,11 @@ use std::io::IsTerminal;
 
 use super::{load_catalog, start_dir, Error, Io, Outcome};
 use crate::alert::{self, route::route};
+use crate::cli::RouteFormat;
 use crate::cli::{CatalogArgs, RouteArgs};
 use crate::config;
 use crate::diag::Severity;
-use crate::render::route::{self as draw, RouteFormat};
+use crate::render::route::{self as draw};
 use crate::term::escape;
 
 pub(crate) fn run(

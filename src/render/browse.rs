@@ -11,9 +11,10 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::query::{label, owner_json, owner_lines, summary, OwnerJson, ReportFormat, ViewFormat};
+use super::query::{label, owner_json, owner_lines, summary, OwnerJson};
 use super::text::{keep_whole, one_line, table, table_lines};
 use super::Paths;
+use crate::cli::{GraphFormat, ReportFormat, ViewFormat};
 use crate::graph::{Catalog, EdgeId, EntryId};
 use crate::model::TypeId;
 use crate::query;
@@ -420,17 +421,6 @@ pub(crate) fn search(
         writeln!(w, "{line}")?;
     }
     Ok(())
-}
-
-/// Output formats of `graph`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum GraphFormat {
-    /// Graphviz: `lore graph | dot -Tsvg > graph.svg`.
-    Dot,
-    /// A Mermaid flowchart, for markdown that renders it (GitHub, GitLab, Notion).
-    Mermaid,
-    /// `{"version":1, "root", "depth", "nodes":[…], "edges":[…]}`.
-    Json,
 }
 
 /// `lore graph --format json`.

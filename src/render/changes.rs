@@ -14,7 +14,7 @@ use crate::query::diff::{
 use crate::term::{escape, markdown, markdown_code, Style};
 
 /// `diff` and `stale` take the same formats as the other reports.
-pub(crate) use super::query::ReportFormat;
+use crate::cli::ReportFormat;
 
 /// What was compared, as shown in the summary line.
 pub(crate) struct Sides<'a> {

@@ -10,7 +10,8 @@ use miette::{
 };
 use serde::Serialize;
 
-use super::{position, sarif, Format, Paths};
+use super::{position, sarif, Paths};
+use crate::cli::Format;
 use crate::diag::{Code, Diag, Loc, Severity};
 use crate::span::{ceil_char_boundary, floor_char_boundary, FileId, SourceFile, SourceMap};
 use crate::term::{clip, count, escape, Style};

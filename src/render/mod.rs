@@ -29,19 +29,6 @@ use std::path::{Path, PathBuf};
 use crate::diag::Loc;
 use crate::span::SourceMap;
 
-/// Output formats of `validate`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum Format {
-    /// Source snippets with labels, for people.
-    Human,
-    /// One JSON document, stable for scripts.
-    Json,
-    /// GitHub Actions workflow commands, which annotate the pull request.
-    Github,
-    /// SARIF 2.1.0, for code-scanning dashboards.
-    Sarif,
-}
-
 /// How paths are shown: relative to the working directory when the catalog is below it.
 #[derive(Clone, Debug)]
 pub(crate) struct Paths {

@@ -13,30 +13,11 @@ use serde::Serialize;
 use serde_json::{Number, Value};
 
 use super::text::{aligned, one_line, table, table_lines};
+use crate::cli::ReportFormat;
 use crate::graph::{Catalog, EntryId};
 use crate::model::TypeId;
 use crate::query::{explain, ImpactSet, Impacted, Owner};
 use crate::term::{escape, markdown, markdown_code, thousands, Style};
-
-/// Output formats of `owners`, `impact`, `list`, `diff` and `stale`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum ReportFormat {
-    /// Aligned text, for people.
-    Human,
-    /// One JSON document, stable for scripts.
-    Json,
-    /// GitHub-flavoured markdown, for a chat message or a pull-request comment.
-    Markdown,
-}
-
-/// Output formats of `show` and `search`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum ViewFormat {
-    /// Aligned text, for people.
-    Human,
-    /// One JSON document with `"version": 1`.
-    Json,
-}
 
 /// `lore owners --format json`:
 /// `{"version":1, "owners":[{"of":"Type:id", "owner":"Type:id", "name", "summary":{…}, "path":["Type:id", …], "explain"}]}`.

@@ -21,17 +21,6 @@ use crate::graph::{Catalog, EntryId};
 use crate::query::Owner;
 use crate::term::{self, escape, markdown_code, thousands, Style};
 
-/// Output formats of `route`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum RouteFormat {
-    /// One screen for a responder.
-    Human,
-    /// One JSON document, stable for scripts.
-    Json,
-    /// Markdown to paste into a chat channel or an incident ticket.
-    Markdown,
-}
-
 /// `lore route --format json`: the documented `route` object. Added fields:
 /// `matches[].key`, `unmatched[].key`, `ambiguous`; owners and impacted rows are those of
 /// `lore owners` and `lore impact`.

@@ -6,8 +6,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::changes::ReportFormat;
 use super::query::summary;
+use crate::cli::ReportFormat;
 use crate::date;
 use crate::graph::{Catalog, EntryId};
 use crate::query::stale::Report;
