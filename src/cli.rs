@@ -135,6 +135,46 @@ pub enum Command {
     /// (YYYY-MM-DD) fixes "now" for reproducible reports. Exit status: 0, or 2 outside a
     /// git repository.
     Stale(StaleArgs),
+
+    /// Runs the import pipelines of lore.yaml (`imports:`): reads each source (CSV,
+    /// JSON or NDJSON, a command's output, CODEOWNERS), makes its rows into entries,
+    /// writes the files lore owns, validates the whole catalog and prints what changed
+    /// in the words of `lore diff`.
+    ///
+    /// A run with a bad row, a file lore did not generate in the way, or an invalid
+    /// catalog writes nothing. Exit status: 0, 1 when a row or the catalog is invalid (or
+    /// with --check, when a file would change), 2 on a usage or config error.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The pipelines to run (default: all of them).
+    pub names: Vec<String>,
+
+    /// Read the source from this file or folder instead of lore.yaml's (one pipeline).
+    #[arg(long, value_name = "PATH")]
+    pub from: Option<PathBuf>,
+
+    /// Show what would change; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Write nothing, and exit 1 when an import would change a file (a CI drift gate).
+    #[arg(long)]
+    pub check: bool,
+
+    /// Run `exec:` sources (each command is shown before it runs).
+    #[arg(long)]
+    pub allow_exec: bool,
+
+    /// Allow a pipeline to remove more than half of the entries its file holds.
+    #[arg(long)]
+    pub allow_mass_delete: bool,
+
+    /// Output format of the changes.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
 }
 
 /// Where the catalog is; shared by every command that reads one.

@@ -16,7 +16,7 @@ const LAYERS: &[&[&str]] = &[
     &["load"],
     &["history"],
     &["query"],
-    &["alert"],
+    &["alert", "import"],
     &["render"],
     &["cli", "error"],
     &["commands"],

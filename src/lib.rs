@@ -35,6 +35,7 @@ pub mod expr;
 pub mod fsutil;
 pub mod graph;
 pub mod history;
+mod import;
 mod layers;
 pub mod load;
 pub mod model;

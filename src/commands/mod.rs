@@ -3,6 +3,7 @@
 pub mod diff;
 pub mod graph;
 pub mod impact;
+pub mod import;
 pub mod init;
 pub mod list;
 pub mod owners;
@@ -85,6 +86,7 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<Outcome, Error> {
         Command::Graph(args) => graph::run(&args, &cli.catalog, io),
         Command::Diff(args) => diff::run(&args, &cli.catalog, io),
         Command::Stale(args) => stale::run(&args, &cli.catalog, io),
+        Command::Import(args) => import::run(&args, &cli.catalog, io),
     }
 }
 
