@@ -89,14 +89,14 @@ pub fn run(
         let mut notice = |cmd: &str| {
             let _ = writeln!(io.err, "{}: running `{}`", escape(&p.name), escape(cmd));
         };
-        let (file, rows) = match import::read_rows(p, &input, &mut notice) {
+        let mut out = Vec::new();
+        let (file, rows) = match import::read_rows(p, &input, &mut notice, &mut out) {
             Ok(r) => r,
             Err(mut e) => {
                 problems.append(&mut e);
                 continue;
             }
         };
-        let mut out = Vec::new();
         let mut entries = import::make_entries(p, &file, &rows, &mut out);
         import::extend(p, &root, &mut entries, &mut out);
         if out.is_empty() {

@@ -62,7 +62,10 @@ pub(crate) fn rows(file: &str, bytes: &[u8], out: &mut Vec<Problem>) -> Vec<Row>
             byte += 1;
         }
         if byte >= counted_to {
-            lines_before += bytes[counted_to..byte].iter().filter(|&&b| b == b'\n').count();
+            lines_before += bytes[counted_to..byte]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
             counted_to = byte;
         }
         lines_before + 1

@@ -104,13 +104,14 @@ pub(crate) struct Input<'a> {
 /// Something the caller shows before it happens (a command about to run).
 pub(crate) type Notice<'a> = &'a mut dyn FnMut(&str);
 
-/// The rows of a pipeline's source, and the name of the file they came from.
+/// The rows of a pipeline's source that read, and the name of the file they came from;
+/// a bad row is reported into `out` and the others are still read.
 pub(crate) fn read_rows(
     p: &Pipeline,
     input: &Input<'_>,
     notice: Notice<'_>,
+    out: &mut Vec<Problem>,
 ) -> Result<(String, Vec<Row>), Vec<Problem>> {
-    let mut out = Vec::new();
     let (shown, rows) = match (&p.from, input.from) {
         (FromRaw::Exec(argv), None) => {
             let shown = argv.join(" ");
@@ -123,7 +124,7 @@ pub(crate) fn read_rows(
             }
             notice(&shown);
             let bytes = exec::run(input.root, argv, &shown).map_err(|e| vec![e])?;
-            let rows = by_content(&shown, &bytes, &mut out);
+            let rows = by_content(&shown, &bytes, out);
             (shown, rows)
         }
         (from, over) => {
@@ -140,7 +141,6 @@ pub(crate) fn read_rows(
             };
             let files = files_of(&path, ext).map_err(|e| vec![e])?;
             let mut rows = Vec::new();
-            let mut number = 0;
             for file in &files {
                 let shown = shown_path(input.root, file);
                 let bytes = read_capped(file).map_err(|e| {
@@ -148,15 +148,11 @@ pub(crate) fn read_rows(
                         .help("check the path in lore.yaml or given with --from")]
                 })?;
                 let mut more = match from {
-                    FromRaw::Csv(_) => csv::rows(&shown, &bytes, &mut out),
-                    FromRaw::Json(_) => json::rows(&shown, &bytes, &mut out),
-                    FromRaw::Codeowners(_) => codeowners::rows(&shown, &bytes, &mut out),
-                    FromRaw::Exec(_) => by_content(&shown, &bytes, &mut out),
+                    FromRaw::Csv(_) => csv::rows(&shown, &bytes, out),
+                    FromRaw::Json(_) => json::rows(&shown, &bytes, out),
+                    FromRaw::Codeowners(_) => codeowners::rows(&shown, &bytes, out),
+                    FromRaw::Exec(_) => by_content(&shown, &bytes, out),
                 };
-                for r in &mut more {
-                    number += 1;
-                    r.number = number;
-                }
                 rows.append(&mut more);
             }
             let shown = match files.as_slice() {
@@ -166,11 +162,7 @@ pub(crate) fn read_rows(
             (shown, rows)
         }
     };
-    if out.is_empty() {
-        Ok((shown, rows))
-    } else {
-        Err(out)
-    }
+    Ok((shown, rows))
 }
 
 /// JSON when the text starts with `[` or `{`, else CSV.
@@ -295,7 +287,7 @@ fn make_one(p: &Pipeline, file: &str, row: &Row) -> Result<Option<(String, Made)
             ),
         )
         .help(format!(
-            "fix the row, or the expression at `imports.{}.{field}` in lore.yaml",
+            "fix the row, or the expression for `{field}` under `imports.{}` in lore.yaml",
             p.name
         ))
     };
