@@ -145,6 +145,37 @@ pub enum Command {
     /// catalog writes nothing. Exit status: 0, 1 when a row or the catalog is invalid (or
     /// with --check, when a file would change), 2 on a usage or config error.
     Import(ImportArgs),
+
+    /// Writes the catalog in a format other tools read: JSON, NDJSON, CSV, a CODEOWNERS
+    /// file, or an SQLite database (tables entries, fields, relations, owners, impact).
+    ///
+    /// Sorted by type, then id. Exit status: 0, 1 when no entry is selected, 2 on a usage
+    /// error or when the output file exists.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub format: crate::render::export::ExportFormat,
+
+    /// Only entries of these types (repeatable).
+    #[arg(long = "type", value_name = "TYPE")]
+    pub types: Vec<String>,
+
+    /// Write to this file instead of standard output (required for sqlite); it must not
+    /// exist.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// CODEOWNERS: the entries' field holding a path or pattern.
+    #[arg(long, value_name = "FIELD", default_value = "path")]
+    pub path_field: String,
+
+    /// CODEOWNERS: the owners' field holding their handle (`@org/team`, an email).
+    #[arg(long, value_name = "FIELD", default_value = "handle")]
+    pub handle_field: String,
 }
 
 #[derive(Debug, clap::Args)]

@@ -1,6 +1,7 @@
 //! One glue file per verb: load, query, render.
 
 pub mod diff;
+pub mod export;
 pub mod graph;
 pub mod impact;
 pub mod import;
@@ -87,6 +88,7 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<Outcome, Error> {
         Command::Diff(args) => diff::run(&args, &cli.catalog, io),
         Command::Stale(args) => stale::run(&args, &cli.catalog, io),
         Command::Import(args) => import::run(&args, &cli.catalog, io),
+        Command::Export(args) => export::run(&args, &cli.catalog, io),
     }
 }
 

@@ -18,6 +18,7 @@ pub mod browse;
 pub mod changes;
 pub mod diagnostics;
 pub mod editor;
+pub mod export;
 pub mod query;
 pub mod route;
 pub mod sarif;
