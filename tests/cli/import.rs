@@ -347,3 +347,154 @@ fn a_pipeline_problem_is_reported_by_validate_at_its_place() {
         "{report}"
     );
 }
+
+#[test]
+fn export_formats_are_sorted_and_sqlite_has_the_documented_tables() {
+    let dir = repo_with(CRM, &[]);
+    lore(dir.path()).arg("import").assert().success();
+    let out = lore(dir.path())
+        .args(["export", "--format", "ndjson", "--type", "Customer"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let ids: Vec<String> = stdout(&out)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        ["blue-yonder-airlines", "contoso-telecom", "fabrikam-inc"]
+    );
+
+    let out = lore(dir.path())
+        .args(["export", "--format", "csv"])
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = rows.headers().unwrap().iter().map(str::to_owned).collect();
+    assert_eq!(&header[..3], ["type", "id", "name"]);
+    let records: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), 4, "three customers and a team");
+    let desc = header.iter().position(|h| h == "description").unwrap();
+    assert_eq!(
+        &records[2][desc], "Two lines:\r\nstores and web",
+        "a newline survives the round trip"
+    );
+
+    let db = dir.path().join("out.db");
+    lore(dir.path())
+        .args(["export", "--format", "sqlite", "-o", "out.db"])
+        .assert()
+        .success();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let owner: (String, i64, String) = conn
+        .query_row(
+            "SELECT owner, distance, via FROM owners WHERE entry = 'Customer:contoso-telecom'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        owner,
+        (
+            "Team:crm".to_owned(),
+            1,
+            "Customer:contoso-telecom".to_owned()
+        )
+    );
+    let arr: f64 = conn
+        .query_row(
+            "SELECT json_extract(value, '$.arr') FROM entries WHERE id = 'fabrikam-inc'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(arr, 1120000.0);
+    let n: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM relations WHERE relation = 'owner'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n, 3);
+    // An existing file is never overwritten.
+    let again = lore(dir.path())
+        .args(["export", "--format", "sqlite", "-o", "out.db"])
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        stderr(&again).contains("does not overwrite"),
+        "{}",
+        stderr(&again)
+    );
+    assert!(
+        lore(dir.path())
+            .args(["export", "--format", "sqlite"])
+            .output()
+            .unwrap()
+            .status
+            .code()
+            == Some(2)
+    );
+}
+
+#[test]
+fn a_codeowners_export_reads_back_as_the_same_owners() {
+    let schema = "type: Package\nschema:\n  properties:\n    path: {type: string}\nrelations:\n  owner: {to: Team, owner: true}\n";
+    let packages = "type: Package\nid: money\npath: libs/money/\nowner: crm\n---\ntype: Package\nid: all\npath: \"*\"\nowner: web\n---\ntype: Package\nid: orphan\npath: libs/orphan/\n";
+    let config = "imports:\n  owners:\n    from: {codeowners: CODEOWNERS}\n    type: Rule\n    into: catalog/rules.yaml\n    id: \"string(row.line)\"\n    fields:\n      pattern: \"row.pattern\"\n      owners: \"row.owners\"\n";
+    let rule = "type: Rule\nschema:\n  properties:\n    pattern: {type: string}\n    owners: {type: array, items: {type: string}}\n";
+    let dir = repo_with(
+        config,
+        &[
+            ("schemas/package.yaml", schema),
+            ("schemas/rule.yaml", rule),
+            ("catalog/packages.yaml", packages),
+            (
+                "catalog/web.yaml",
+                "type: Team\nid: web\nhandle: \"@northwind/web\"\n",
+            ),
+        ],
+    );
+    let out = lore(dir.path())
+        .args([
+            "export",
+            "--format",
+            "codeowners",
+            "--type",
+            "Package",
+            "-o",
+            "CODEOWNERS",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = read(dir.path(), "CODEOWNERS");
+    let lines: Vec<&str> = text.lines().skip(1).collect();
+    // Broader first: the last matching rule wins.
+    assert_eq!(
+        lines,
+        [
+            "* @northwind/web",
+            "libs/money/ @northwind/crm",
+            "# libs/orphan/: Package:orphan has no owner with a `handle`"
+        ]
+    );
+    let out = lore(dir.path())
+        .args(["import", "owners"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let rules = docs(&read(dir.path(), "catalog/rules.yaml"));
+    assert_eq!(rules.len(), 2);
+    assert_eq!(rules[1]["pattern"], "libs/money/");
+    assert_eq!(rules[1]["owners"], serde_json::json!(["@northwind/crm"]));
+}
