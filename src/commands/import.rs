@@ -126,18 +126,24 @@ pub fn run(
             .map(|(p, _)| (PathBuf::from(&p.into), p.new.clone().into_bytes()))
             .collect(),
     };
-    let head = crate::load::load_from(&root, &overlay)?;
-    let errors: Vec<_> = head
+    // Nothing would change: the catalog is the one already loaded.
+    let head = if overlay.files.is_empty() {
+        None
+    } else {
+        Some(crate::load::load_from(&root, &overlay)?)
+    };
+    let after = head.as_ref().unwrap_or(&base);
+    let errors: Vec<_> = after
         .problems
         .iter()
         .filter(|d| d.severity == Severity::Error)
         .collect();
     if !errors.is_empty() {
         let report = Report {
-            sources: &head.sources,
+            sources: &after.sources,
             problems: &errors,
-            entries: head.len(),
-            files: head.files,
+            entries: after.len(),
+            files: after.files,
             ok: false,
         };
         let style = io.style();
@@ -145,7 +151,10 @@ pub fn run(
         writeln!(io.err, "the imported catalog is invalid; nothing written")?;
         return Ok(Outcome::Failed);
     }
-    let changes = diff::diff(&base, &head);
+    let changes = match &head {
+        Some(head) => diff::diff(&base, head),
+        None => diff::Changes::default(),
+    };
     let sides = Sides {
         base: "catalog",
         head: "import",
