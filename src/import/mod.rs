@@ -696,3 +696,57 @@ pub(crate) fn plan(
         pruned,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pipeline that only names itself and its type, for rendering.
+    fn pipeline() -> Pipeline {
+        Pipeline {
+            name: "crm".into(),
+            from: FromRaw::Csv("a.csv".into()),
+            type_id: crate::model::TypeId::new(0),
+            type_name: "Customer".into(),
+            into: "catalog/crm.yaml".into(),
+            filter: None,
+            id: Expr::compile("row.id").unwrap(),
+            name_expr: None,
+            description: None,
+            aliases: Vec::new(),
+            fields: Vec::new(),
+            prune: true,
+            extend: None,
+        }
+    }
+
+    #[test]
+    fn rendered_values_read_back_as_the_same_values() {
+        let awkward = serde_json::json!({
+            "type": "Customer",
+            "id": "no",
+            "name": "Quote \" backslash \\ tab \t newline \n bell \u{7} ünïcode \u{2028} 🙂",
+            "key with: colon": "on",
+            "#hash": "- dash",
+            "n": 1e300,
+            "m": -0.5,
+            "list": ["yes", null, true, {"a": "b"}],
+        });
+        let Value::Object(map) = awkward.clone() else {
+            unreachable!()
+        };
+        let text = render(&pipeline(), [&map].into_iter());
+        assert!(text.starts_with(&header("crm")));
+        let parsed = yaml::parse(&text, Limits::default(), false);
+        assert!(parsed.errors.is_empty(), "{:?}\n{text}", parsed.errors);
+        assert_eq!(parsed.documents[0].value, awkward, "{text}");
+        // The envelope leads, in its order.
+        let keys: Vec<&str> = text
+            .lines()
+            .skip(1)
+            .map(|l| l.split(':').next().unwrap())
+            .collect();
+        assert_eq!(&keys[..3], ["type", "id", "name"]);
+        assert!(!text.contains('\u{7}'), "control characters are escaped");
+    }
+}
