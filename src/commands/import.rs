@@ -133,6 +133,24 @@ pub fn run(
         Some(crate::load::load_from(&root, &overlay)?)
     };
     let after = head.as_ref().unwrap_or(&base);
+    // An owned file outside `catalog:` (or excluded) would be written but never read.
+    for (plan, _) in &plans {
+        let read = (0..after.sources.len())
+            .any(|i| after.sources.path(crate::span::FileId(i as u32)) == Path::new(&plan.into));
+        if plan.entries > 0 && !read {
+            writeln!(
+                io.err,
+                "error: import `{}` writes `{}`, which the catalog does not read (not under `catalog:`, or excluded); nothing written",
+                escape(&plan.pipeline),
+                escape(&plan.into)
+            )?;
+            writeln!(
+                io.err,
+                "  help: set `into:` to a file under a `catalog:` folder"
+            )?;
+            return Ok(Outcome::Failed);
+        }
+    }
     let errors: Vec<_> = after
         .problems
         .iter()

@@ -498,3 +498,17 @@ fn a_codeowners_export_reads_back_as_the_same_owners() {
     assert_eq!(rules[1]["pattern"], "libs/money/");
     assert_eq!(rules[1]["owners"], serde_json::json!(["@northwind/crm"]));
 }
+
+#[test]
+fn an_owned_file_the_catalog_does_not_read_is_refused() {
+    let config = CRM.replace("catalog/imported/crm.yaml", "elsewhere/crm.yaml");
+    let dir = repo_with(&config, &[]);
+    let out = lore(dir.path()).arg("import").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("which the catalog does not read"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!dir.path().join("elsewhere/crm.yaml").exists());
+}
