@@ -181,6 +181,9 @@ pub enum FromRaw {
     /// A CODEOWNERS file (GitHub or GitLab syntax): one row per rule, `pattern`,
     /// `owners` (a list), `section`, `line`.
     Codeowners(String),
+    /// A glob of Backstage `catalog-info.yaml` files: one row per entity, with its
+    /// references resolved under `row.lore` (`id`, `kind`, `owner`, `dependsOn`, …).
+    Backstage(String),
 }
 
 /// A compiled import pipeline.
@@ -686,6 +689,7 @@ fn paths_inside(d: &SpannedDoc<'_>, mut config: ConfigRaw, out: &mut Vec<Diag>) 
             FromRaw::Csv(f) => Some(("csv", f)),
             FromRaw::Json(f) => Some(("json", f)),
             FromRaw::Codeowners(f) => Some(("codeowners", f)),
+            FromRaw::Backstage(f) => Some(("backstage", f)),
             FromRaw::Exec(_) => None,
         };
         let mut ok = inside(format!("{base}/into"), &p.into);

@@ -13,6 +13,7 @@
 //! never writes over a file without that header. Pruning more than half of the entries
 //! a file held needs `allow_mass_delete`.
 
+pub(crate) mod backstage;
 pub(crate) mod codeowners;
 pub(crate) mod csv;
 pub(crate) mod exec;
@@ -132,14 +133,19 @@ pub(crate) fn read_rows(
                 FromRaw::Csv(f) => (Some(f), &["csv"]),
                 FromRaw::Json(f) => (Some(f), &["json", "ndjson", "jsonl"]),
                 FromRaw::Codeowners(f) => (Some(f), &[]),
+                FromRaw::Backstage(_) => (None, &["yaml", "yml"]),
                 FromRaw::Exec(_) => (None, &["json", "ndjson", "jsonl", "csv"]),
             };
             let path = match (over, default) {
                 (Some(o), _) => o.to_path_buf(),
                 (None, Some(d)) => input.root.join(d),
-                (None, None) => unreachable!("exec without --from is handled above"),
+                (None, None) => input.root.to_path_buf(),
             };
-            let files = files_of(&path, ext).map_err(|e| vec![e])?;
+            let files = match (from, over) {
+                (FromRaw::Backstage(glob), None) => matching(input.root, glob),
+                _ => files_of(&path, ext),
+            }
+            .map_err(|e| vec![e])?;
             let mut rows = Vec::new();
             for file in &files {
                 let shown = shown_path(input.root, file);
@@ -151,6 +157,7 @@ pub(crate) fn read_rows(
                     FromRaw::Csv(_) => csv::rows(&shown, &bytes, out),
                     FromRaw::Json(_) => json::rows(&shown, &bytes, out),
                     FromRaw::Codeowners(_) => codeowners::rows(&shown, &bytes, out),
+                    FromRaw::Backstage(_) => backstage::rows(&shown, &bytes, out),
                     FromRaw::Exec(_) => by_content(&shown, &bytes, out),
                 };
                 rows.append(&mut more);
@@ -172,6 +179,35 @@ fn by_content(shown: &str, bytes: &[u8], out: &mut Vec<Problem>) -> Vec<Row> {
         Some(b'[' | b'{') => json::rows(shown, text, out),
         _ => csv::rows(shown, text, out),
     }
+}
+
+/// The files under `root` that `glob` matches, sorted; the walk starts at the glob's
+/// literal folder, and skips folders whose names start with a dot.
+fn matching(root: &Path, glob: &str) -> Result<Vec<PathBuf>, Problem> {
+    let matcher = globset::GlobBuilder::new(glob)
+        .literal_separator(true)
+        .build()
+        .map_err(|e| Problem::general(format!("`{glob}` is not a glob: {}", e.kind())))?
+        .compile_matcher();
+    let literal: PathBuf = Path::new(glob)
+        .components()
+        .take_while(|c| {
+            !c.as_os_str()
+                .to_string_lossy()
+                .contains(['*', '?', '[', '{'])
+        })
+        .collect();
+    let start = root.join(&literal);
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(&start)
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(walkdir::DirEntry::into_path)
+        .filter(|p| p.strip_prefix(root).is_ok_and(|rel| matcher.is_match(rel)))
+        .collect();
+    files.sort();
+    Ok(files)
 }
 
 /// The file itself, or a folder's files with one of the extensions, sorted.

@@ -512,3 +512,86 @@ fn an_owned_file_the_catalog_does_not_read_is_refused() {
     );
     assert!(!dir.path().join("elsewhere/crm.yaml").exists());
 }
+
+#[test]
+fn backstage_entities_import_with_backstages_reference_rules() {
+    let pipeline = |kind: &str, rels: &str| {
+        format!("  {k}:\n    from: {{backstage: \"services/**/catalog-info.yaml\"}}\n    type: {kind}\n    into: catalog/{k}.yaml\n    where: \"row.lore.kind == '{kind}'\"\n    id: \"row.lore.id\"\n    description: \"has(row.metadata.description) ? row.metadata.description : null\"\n    relations:\n{rels}", k = kind.to_lowercase())
+    };
+    let owner = "      owner: \"row.lore.owner\"\n";
+    let config = format!(
+        "imports:\n{}{}{}{}{}{}",
+        pipeline("Component", &format!("{owner}      system: \"row.lore.system\"\n      depends_on: \"row.lore.dependsOn\"\n      subcomponent_of: \"row.lore.subcomponentOf\"\n")),
+        pipeline("System", owner),
+        pipeline("Resource", owner),
+        pipeline("API", owner),
+        pipeline("Group", "      children: \"row.lore.children\"\n"),
+        pipeline("User", "      member_of: \"row.lore.memberOf\"\n"),
+    );
+    let kinds = [
+        ("Component", "relations:\n  owner: {to: [Group, User], owner: true}\n  system: {to: System, parent: true}\n  depends_on: {to: [Component, Resource], many: true, impact: source}\n  subcomponent_of: {to: Component, parent: true}\n"),
+        ("System", "relations:\n  owner: {to: [Group, User], owner: true}\n"),
+        ("Resource", "relations:\n  owner: {to: [Group, User], owner: true}\n"),
+        ("API", "relations:\n  owner: {to: [Group, User], owner: true}\n"),
+        ("Group", "relations:\n  children: {to: Group, many: true}\n"),
+        ("User", "relations:\n  member_of: {to: Group, many: true}\n"),
+    ];
+    let schemas: Vec<(String, String)> = kinds
+        .iter()
+        .map(|(k, r)| {
+            (
+                format!("schemas/{}.yaml", k.to_lowercase()),
+                format!("type: {k}\n{r}"),
+            )
+        })
+        .collect();
+    let mut files: Vec<(&str, &str)> = vec![
+        ("lore.yaml", &config),
+        ("catalog/users.yaml", "type: User\nid: guest\n"),
+    ];
+    files.extend(schemas.iter().map(|(p, t)| (p.as_str(), t.as_str())));
+    files.push(("services/artist/catalog-info.yaml", ""));
+    let dir = catalog(&files);
+    std::fs::copy(
+        fixture("backstage/catalog-info.yaml"),
+        dir.path().join("services/artist/catalog-info.yaml"),
+    )
+    .unwrap();
+    let out = lore(dir.path()).args(["import"]).output().unwrap();
+    // The User pipeline makes no entry; its file is still owned (and empty).
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let components = docs(&read(dir.path(), "catalog/component.yaml"));
+    assert_eq!(components[0]["id"], "artist-lookup");
+    assert_eq!(components[0]["owner"], "Group:team-a");
+    assert_eq!(
+        components[0]["depends_on"],
+        serde_json::json!(["Resource:artists-db"])
+    );
+    assert_eq!(components[1]["owner"], "User:guest");
+    assert_eq!(components[1]["subcomponent_of"], "Component:artist-lookup");
+    // lore owners answers what Backstage's processor would.
+    let owners = lore(dir.path())
+        .args(["owners", "Component:artist-lookup"])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&owners).contains("Group:team-a"),
+        "{}",
+        stdout(&owners)
+    );
+    let owners = lore(dir.path())
+        .args(["owners", "Resource:artists-db"])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&owners).contains("Group:team-a"),
+        "{}",
+        stdout(&owners)
+    );
+}
