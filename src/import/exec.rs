@@ -1,7 +1,8 @@
 //! `exec` sources: a command (no shell) run in the repository root, whose standard
 //! output is JSON, NDJSON or CSV (by its first character: `[` or `{` is JSON). Output
 //! and error output are each read up to a cap, so a runaway command cannot exhaust
-//! memory; a command that fails is reported with the end of its error output.
+//! memory, and one that runs longer than ten minutes is stopped; a command that fails
+//! is reported with the end of its error output.
 
 use std::io::Read;
 use std::path::Path;
@@ -11,6 +12,8 @@ use super::Problem;
 
 /// Most bytes read from a command's output.
 pub(crate) const MAX_OUTPUT: u64 = 1 << 30;
+/// How long a command may run.
+const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
 /// Most bytes of its error output kept for the message.
 const MAX_STDERR: u64 = 64 << 10;
 
@@ -37,15 +40,35 @@ pub(crate) fn run(root: &Path, argv: &[String], shown: &str) -> Result<Vec<u8>, 
             buf
         })
     });
-    let mut stdout = Vec::new();
-    let read = child
-        .stdout
-        .take()
-        .map(|s| s.take(MAX_OUTPUT + 1).read_to_end(&mut stdout));
-    if stdout.len() as u64 > MAX_OUTPUT {
-        let _ = child.kill();
-    }
-    let status = child.wait();
+    let reader = child.stdout.take().map(|s| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let read = s.take(MAX_OUTPUT + 1).read_to_end(&mut buf);
+            (buf, read)
+        })
+    });
+    // Wait with a deadline: a command that never ends must not hang the import.
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(s)) => break Ok(s),
+            Ok(None) if std::time::Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(Problem::general(format!(
+                    "`{shown}` did not finish within {} s; lore stopped it",
+                    TIMEOUT.as_secs()
+                ))
+                .help("make the query faster, or run it yourself and import its output with --from FILE"));
+            }
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(20)),
+            Err(e) => break Err(e),
+        }
+    };
+    let (stdout, read) = match reader.and_then(|h| h.join().ok()) {
+        Some((buf, read)) => (buf, Some(read)),
+        None => (Vec::new(), None),
+    };
     let stderr = stderr.and_then(|h| h.join().ok()).unwrap_or_default();
     let tail = String::from_utf8_lossy(&stderr);
     let tail = tail.trim();
