@@ -130,6 +130,77 @@ pub(crate) enum Command {
     /// (YYYY-MM-DD) fixes "now" for reproducible reports. Exit status: 0, or 2 outside a
     /// git repository.
     Stale(StaleArgs),
+
+    /// Runs the import pipelines of lore.yaml (`imports:`): reads each source (CSV,
+    /// JSON or NDJSON, a command's output, CODEOWNERS), makes its rows into entries,
+    /// writes the files lore owns, validates the whole catalog and prints what changed
+    /// in the words of `lore diff`.
+    ///
+    /// A run with a bad row, a file lore did not generate in the way, or an invalid
+    /// catalog writes nothing. Exit status: 0, 1 when a row or the catalog is invalid (or
+    /// with --check, when a file would change), 2 on a usage or config error.
+    Import(ImportArgs),
+
+    /// Writes the catalog in a format other tools read: JSON, NDJSON, CSV, a CODEOWNERS
+    /// file, or an SQLite database (tables entries, fields, relations, owners, impact).
+    ///
+    /// Sorted by type, then id. Exit status: 0, 1 when no entry is selected, 2 on a usage
+    /// error or when the output file exists.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ExportArgs {
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub(crate) format: ExportFormat,
+
+    /// Only entries of these types (repeatable).
+    #[arg(long = "type", value_name = "TYPE")]
+    pub(crate) types: Vec<String>,
+
+    /// Write to this file instead of standard output (required for sqlite); it must not
+    /// exist.
+    #[arg(long, short, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+
+    /// CODEOWNERS: the entries' field holding a path or pattern.
+    #[arg(long, value_name = "FIELD", default_value = "path")]
+    pub(crate) path_field: String,
+
+    /// CODEOWNERS: the owners' field holding their handle (`@org/team`, an email).
+    #[arg(long, value_name = "FIELD", default_value = "handle")]
+    pub(crate) handle_field: String,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ImportArgs {
+    /// The pipelines to run (default: all of them).
+    pub(crate) names: Vec<String>,
+
+    /// Read the source from this file or folder instead of lore.yaml's (one pipeline).
+    #[arg(long, value_name = "PATH")]
+    pub(crate) from: Option<PathBuf>,
+
+    /// Show what would change; write nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+
+    /// Write nothing, and exit 1 when an import would change a file (a CI drift gate).
+    #[arg(long)]
+    pub(crate) check: bool,
+
+    /// Run `exec:` sources (each command is shown before it runs).
+    #[arg(long)]
+    pub(crate) allow_exec: bool,
+
+    /// Allow a pipeline to remove more than half of the entries its file holds.
+    #[arg(long)]
+    pub(crate) allow_mass_delete: bool,
+
+    /// Output format of the changes.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub(crate) format: ReportFormat,
 }
 
 /// Where the catalog is; shared by every command that reads one.
@@ -379,4 +450,14 @@ pub(crate) enum GraphFormat {
     Mermaid,
     /// `{"version":1, "root", "depth", "nodes":[…], "edges":[…]}`.
     Json,
+}
+
+/// Output formats of `export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ExportFormat {
+    Json,
+    Ndjson,
+    Csv,
+    Sqlite,
+    Codeowners,
 }

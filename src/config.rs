@@ -19,7 +19,8 @@ use serde_json::Value;
 use serde_json_path::JsonPath;
 
 use crate::diag::{closest, did_you_mean, Code, Diag, Loc};
-use crate::model::doc::{check_structure, compile_expr, compile_template, remove_pointer};
+use crate::expr::{excerpt, Expr};
+use crate::model::doc::{check_structure, checked, compile_expr, compile_template, remove_pointer};
 use crate::model::{Note, NoteRaw, SpannedDoc, TypeId};
 use crate::schema::{self, escape};
 use crate::span::SourceMap;
@@ -46,6 +47,9 @@ pub(crate) struct ConfigRaw {
     pub(crate) freshness: FreshnessRaw,
     /// Alert sources and notes for `lore route`.
     pub(crate) alerts: AlertsRaw,
+    /// Import pipelines for `lore import`, by name: where rows come from and how each
+    /// becomes an entry.
+    pub(crate) imports: BTreeMap<String, ImportRaw>,
 }
 
 impl Default for ConfigRaw {
@@ -56,6 +60,7 @@ impl Default for ConfigRaw {
             exclude: Vec::new(),
             freshness: FreshnessRaw::default(),
             alerts: AlertsRaw::default(),
+            imports: BTreeMap::new(),
         }
     }
 }
@@ -112,6 +117,93 @@ pub(crate) struct SourceRaw {
     pub(crate) matches: BTreeMap<String, Vec<String>>,
 }
 
+/// An import pipeline: rows from a source, each made into an entry by CEL expressions
+/// over `row`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "import")]
+pub(crate) struct ImportRaw {
+    /// Where the rows come from (a path inside the repository; `--from` overrides it).
+    pub(crate) from: FromRaw,
+    /// The type of the entries made.
+    #[serde(rename = "type")]
+    #[schemars(length(min = 1))]
+    pub(crate) type_name: String,
+    /// The file the entries are written to; lore owns it (a header says so).
+    #[schemars(length(min = 1))]
+    pub(crate) into: String,
+    /// CEL over `row`: rows for which it is false are skipped.
+    #[serde(default, rename = "where")]
+    pub(crate) filter: Option<String>,
+    /// CEL over `row`: the entry's id.
+    pub(crate) id: String,
+    /// CEL over `row`: the display name.
+    #[serde(default)]
+    pub(crate) name: Option<String>,
+    /// CEL over `row`: the description.
+    #[serde(default)]
+    pub(crate) description: Option<String>,
+    /// CEL over `row`, each an alias (or a list of aliases).
+    #[serde(default)]
+    pub(crate) aliases: Vec<String>,
+    /// Attribute name → CEL over `row`. A null, an empty string or an empty list leaves
+    /// the field out.
+    #[serde(default)]
+    pub(crate) fields: BTreeMap<String, String>,
+    /// Relation name → CEL over `row`: an id, or a list of ids.
+    #[serde(default)]
+    pub(crate) relations: BTreeMap<String, String>,
+    /// Remove entries whose rows left the source (default true); when false they stay.
+    #[serde(default = "yes")]
+    pub(crate) prune: bool,
+    /// A hand-written YAML file of `id` plus fields, merged into the imported entries of
+    /// those ids (fields the pipeline does not set).
+    #[serde(default)]
+    pub(crate) extend: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Where an import's rows come from.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "lowercase")]
+#[schemars(rename = "import_source")]
+pub(crate) enum FromRaw {
+    /// A CSV file (RFC 4180) with a header row.
+    Csv(String),
+    /// A JSON file holding an array of objects, or NDJSON (one object a line).
+    Json(String),
+    /// A command (program and arguments, no shell) printing JSON, NDJSON or CSV; runs
+    /// only with `lore import --allow-exec`.
+    Exec(#[schemars(length(min = 1))] Vec<String>),
+    /// A CODEOWNERS file (GitHub or GitLab syntax): one row per rule, `pattern`,
+    /// `owners` (a list), `section`, `line`.
+    Codeowners(String),
+    /// A glob of Backstage `catalog-info.yaml` files: one row per entity, with its
+    /// references resolved under `row.lore` (`id`, `kind`, `owner`, `dependsOn`, …).
+    Backstage(String),
+}
+
+/// A compiled import pipeline.
+#[derive(Debug, Clone)]
+pub(crate) struct Pipeline {
+    pub(crate) name: String,
+    pub(crate) from: FromRaw,
+    pub(crate) type_name: String,
+    pub(crate) into: String,
+    pub(crate) filter: Option<Expr>,
+    pub(crate) id: Expr,
+    pub(crate) name_expr: Option<Expr>,
+    pub(crate) description: Option<Expr>,
+    pub(crate) aliases: Vec<Expr>,
+    /// Attributes then relations, each sorted by name.
+    pub(crate) fields: Vec<(String, Expr)>,
+    pub(crate) prune: bool,
+    pub(crate) extend: Option<String>,
+}
+
 /// `lore.yaml`, checked: what later stages use.
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
@@ -120,6 +212,8 @@ pub(crate) struct Config {
     pub(crate) exclude: Vec<String>,
     pub(crate) freshness: Freshness,
     pub(crate) alerts: Alerts,
+    /// The import pipelines that compiled, by name.
+    pub(crate) imports: Vec<Pipeline>,
 }
 
 #[derive(Debug, Clone)]
@@ -249,7 +343,16 @@ impl ConfigRaw {
                 }
             }
         }
+        let mut imports = Vec::new();
+        if let Some(d) = ctx.doc {
+            for (name, raw) in self.imports {
+                if let Some(p) = raw.compile(&name, d, ctx, out) {
+                    imports.push(p);
+                }
+            }
+        }
         Config {
+            imports,
             catalog: self.catalog,
             schemas: self.schemas,
             exclude: self.exclude,
@@ -329,6 +432,115 @@ impl SourceRaw {
             severity: severity?,
             status: status?,
             matches: ok.then_some(matches)?,
+        })
+    }
+}
+
+/// The variables an import pipeline's expressions see.
+pub(crate) const IMPORT_VARIABLES: &[&str] = &["row"];
+
+impl ImportRaw {
+    /// The compiled pipeline, or None with every problem reported.
+    fn compile(
+        self,
+        name: &str,
+        d: &SpannedDoc<'_>,
+        ctx: &ValidationContext<'_>,
+        out: &mut Vec<Diag>,
+    ) -> Option<Pipeline> {
+        let base = format!("/imports/{}", escape(name));
+        let before = out.len();
+        let expr = |field: &str, src: &str, out: &mut Vec<Diag>| {
+            let compiled = Expr::compile(src).map_err(|e| {
+                let message = format!("invalid CEL expression `{}`: {}", excerpt(src), e.message);
+                (message, e.offset)
+            });
+            checked(
+                d,
+                &format!("{base}/{field}"),
+                compiled,
+                Expr::variables,
+                IMPORT_VARIABLES,
+                "fix the expression; the source's row is `row`, e.g. `row.NAME` or `row['Company name']`",
+                out,
+            )
+        };
+        let type_id = ctx.types.get(&self.type_name).copied();
+        if type_id.is_none() {
+            let names: Vec<&str> = ctx.types.keys().map(String::as_str).collect();
+            let help = did_you_mean(&closest(&self.type_name, names.iter().copied()))
+                .unwrap_or_else(|| "define the type in a file under schemas/".to_owned());
+            out.push(
+                Diag::error(
+                    Code::Config,
+                    format!(
+                        "import `{name}` makes entries of type `{}`, which is not defined",
+                        self.type_name
+                    ),
+                    d.loc(&format!("{base}/type"), false),
+                )
+                .with_help(help),
+            );
+        }
+        let filter = self.filter.as_ref().map(|w| expr("where", w, out));
+        let id = expr("id", &self.id, out);
+        let name_expr = self.name.as_ref().map(|w| expr("name", w, out));
+        let description = self
+            .description
+            .as_ref()
+            .map(|w| expr("description", w, out));
+        let aliases: Vec<Option<Expr>> = self
+            .aliases
+            .iter()
+            .enumerate()
+            .map(|(i, a)| expr(&format!("aliases/{i}"), a, out))
+            .collect();
+        let mut fields = Vec::new();
+        for (group, map) in [("fields", &self.fields), ("relations", &self.relations)] {
+            for (field, src) in map {
+                if crate::schema::ENVELOPE.contains(&field.as_str()) {
+                    out.push(
+                        Diag::error(
+                            Code::Config,
+                            format!("import `{name}` sets `{field}` under `{group}`; it is a key of its own"),
+                            d.loc(&format!("{base}/{group}/{}", escape(field)), true),
+                        )
+                        .with_help(format!("move it to `{field}:` beside `id:`")),
+                    );
+                    continue;
+                }
+                if let Some(e) = expr(&format!("{group}/{}", escape(field)), src, out) {
+                    fields.push((field.clone(), e));
+                }
+            }
+        }
+        let from = match self.from {
+            FromRaw::Exec(argv) if argv.is_empty() => {
+                out.push(
+                    Diag::error(Code::Config, format!("import `{name}` has an empty `exec`"), d.loc(&format!("{base}/from/exec"), false))
+                        .with_help("write the program and its arguments, e.g. `exec: [bq, query, --format=json, \"SELECT …\"]`"),
+                );
+                return None;
+            }
+            from => from,
+        };
+        if out.len() > before {
+            return None;
+        }
+        type_id?;
+        Some(Pipeline {
+            name: name.to_owned(),
+            from,
+            type_name: self.type_name,
+            into: self.into,
+            filter: filter.flatten(),
+            id: id?,
+            name_expr: name_expr.flatten(),
+            description: description.flatten(),
+            aliases: aliases.into_iter().collect::<Option<Vec<_>>>()?,
+            fields,
+            prune: self.prune,
+            extend: self.extend,
         })
     }
 }
@@ -470,6 +682,24 @@ fn paths_inside(d: &SpannedDoc<'_>, mut config: ConfigRaw, out: &mut Vec<Diag>) 
     if !inside("/schemas".to_owned(), &config.schemas) {
         config.schemas = ConfigRaw::default().schemas;
     }
+    config.imports.retain(|name, p| {
+        let base = format!("/imports/{}", escape(name));
+        let from = match &p.from {
+            FromRaw::Csv(f) => Some(("csv", f)),
+            FromRaw::Json(f) => Some(("json", f)),
+            FromRaw::Codeowners(f) => Some(("codeowners", f)),
+            FromRaw::Backstage(f) => Some(("backstage", f)),
+            FromRaw::Exec(_) => None,
+        };
+        let mut ok = inside(format!("{base}/into"), &p.into);
+        if let Some((key, f)) = from {
+            ok &= inside(format!("{base}/from/{key}"), f);
+        }
+        if let Some(e) = &p.extend {
+            ok &= inside(format!("{base}/extend"), e);
+        }
+        ok
+    });
     config
 }
 

@@ -16,7 +16,7 @@ const LAYERS: &[&[&str]] = &[
     &["load"],
     &["history"],
     &["query"],
-    &["alert"],
+    &["alert", "import"],
     // The command line's vocabulary (arguments, output formats): std and clap only,
     // so every renderer can match on the formats it defines.
     &["cli"],

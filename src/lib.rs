@@ -45,6 +45,7 @@ mod expr;
 mod fsutil;
 mod graph;
 mod history;
+mod import;
 mod layers;
 mod load;
 mod model;

@@ -1,8 +1,10 @@
 //! One glue file per verb: load, query, render.
 
 pub(crate) mod diff;
+pub(crate) mod export;
 pub(crate) mod graph;
 pub(crate) mod impact;
+pub(crate) mod import;
 pub(crate) mod init;
 pub(crate) mod list;
 pub(crate) mod owners;
@@ -85,6 +87,8 @@ pub(crate) fn run(cli: Cli, io: &mut Io<'_>) -> Result<Outcome, Error> {
         Command::Graph(args) => graph::run(&args, &cli.catalog, io),
         Command::Diff(args) => diff::run(&args, &cli.catalog, io),
         Command::Stale(args) => stale::run(&args, &cli.catalog, io),
+        Command::Import(args) => import::run(&args, &cli.catalog, io),
+        Command::Export(args) => export::run(&args, &cli.catalog, io),
     }
 }
 

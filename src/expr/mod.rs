@@ -38,6 +38,9 @@ use serde_json::Value as Json;
 /// rewrites calls to, built once and shared.
 static ENV: LazyLock<Arc<Env>> = LazyLock::new(|| {
     let mut env = Env::stdlib();
+    // cel-go's string extension: `lowerAscii`, `replace`, `split`, `trim`, `join`, …
+    env.add_extension(cel::extensions::strings)
+        .expect("the strings extension registers once");
     guard::register(&mut env);
     Arc::new(env)
 });
@@ -145,7 +148,6 @@ impl Expr {
     }
 
     /// [`Expr::eval`] against variables converted once in a [`Scope`].
-    #[cfg(test)]
     pub(crate) fn eval_in(&self, scope: &Scope<'_>) -> Result<Json, ExprError> {
         Ok(to_json(&self.eval_value(scope)?))
     }

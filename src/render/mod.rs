@@ -18,6 +18,7 @@ pub(crate) mod browse;
 pub(crate) mod changes;
 pub(crate) mod diagnostics;
 pub(crate) mod editor;
+pub(crate) mod export;
 pub(crate) mod query;
 pub(crate) mod route;
 pub(crate) mod sarif;

@@ -13,6 +13,7 @@ mod hostile_expr_cache;
 mod hostile_output;
 mod hostile_paths;
 mod hostile_yaml;
+mod import;
 mod init;
 mod props;
 mod queries;

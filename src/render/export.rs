@@ -1,0 +1,216 @@
+//! `lore export`: the catalog in formats other tools read. JSON (an array of entries),
+//! NDJSON (one entry a line), CSV (one row per entry, a column per field), CODEOWNERS
+//! (entries with a path field and their owners' handles), and SQLite (tables for
+//! analysts and BI tools). Output is sorted (by type, then id) and deterministic.
+//!
+//! The SQLite schema (every value column holding JSON is JSON text):
+//!
+//! | table | columns | one row per |
+//! |---|---|---|
+//! | `entries` | `entry` (`Type:id`, key), `type`, `id`, `name`, `file`, `line`, `value` (the whole entry, JSON) | entry |
+//! | `fields` | `entry`, `field`, `value` (JSON) | top-level field of an entry |
+//! | `relations` | `entry`, `relation`, `target`, `item` (position in a list, or null) | reference that resolved |
+//! | `owners` | `entry`, `owner`, `distance` (1: its own owner), `via` (the entry whose owner it is) | resolved owner, also inherited through parents |
+//! | `impact` | `broken`, `impacted`, `relation` | impact edge: when `broken` breaks, `impacted` is affected |
+
+use std::io::{self, Write};
+
+use serde_json::Value;
+
+use crate::graph::{Catalog, EntryId};
+use crate::model::Impact;
+use crate::query::OwnerIndex;
+
+/// The entries exported: of `types` (all when empty), sorted by type, then id.
+pub(crate) fn selected(c: &Catalog, types: &[crate::model::TypeId]) -> Vec<EntryId> {
+    let mut ids: Vec<EntryId> = c
+        .entry_ids()
+        .filter(|&e| types.is_empty() || types.contains(&c.entry(e).type_id))
+        .collect();
+    ids.sort_by(|&a, &b| {
+        let (x, y) = (c.entry(a), c.entry(b));
+        (&c.type_def(x.type_id).name, &x.id).cmp(&(&c.type_def(y.type_id).name, &y.id))
+    });
+    ids
+}
+
+pub(crate) fn json(out: &mut dyn Write, c: &Catalog, ids: &[EntryId]) -> io::Result<()> {
+    let values: Vec<&Value> = ids.iter().map(|&e| &c.entry(e).value).collect();
+    serde_json::to_writer_pretty(&mut *out, &values)?;
+    writeln!(out)
+}
+
+pub(crate) fn ndjson(out: &mut dyn Write, c: &Catalog, ids: &[EntryId]) -> io::Result<()> {
+    for &e in ids {
+        serde_json::to_writer(&mut *out, &c.entry(e).value)?;
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// Text of a value in a CSV cell: strings as they are, the rest as compact JSON.
+fn cell(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// One row per entry: `type`, `id`, `name`, then every other field any of them has, by name.
+pub(crate) fn csv(out: &mut dyn Write, c: &Catalog, ids: &[EntryId]) -> io::Result<()> {
+    let mut columns: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    for &e in ids {
+        if let Some(map) = c.entry(e).value.as_object() {
+            columns.extend(map.keys().map(String::as_str));
+        }
+    }
+    let head = ["type", "id", "name"];
+    let rest: Vec<&str> = columns.into_iter().filter(|k| !head.contains(k)).collect();
+    let mut w = ::csv::Writer::from_writer(out);
+    let header: Vec<&str> = head.iter().copied().chain(rest.iter().copied()).collect();
+    w.write_record(&header).map_err(io::Error::other)?;
+    for &e in ids {
+        let entry = c.entry(e);
+        let mut row = vec![
+            c.type_def(entry.type_id).name.clone(),
+            entry.id.clone(),
+            entry.name().to_owned(),
+        ];
+        row.extend(rest.iter().map(|k| cell(entry.value.get(*k))));
+        w.write_record(&row).map_err(io::Error::other)?;
+    }
+    w.flush()
+}
+
+/// A CODEOWNERS file: for each entry with a `path_field`, its path and the `handle_field`
+/// of each of its owners; broader paths first, as the last matching rule wins. An entry
+/// whose owners have no handle is a comment saying so.
+pub(crate) fn codeowners(
+    out: &mut dyn Write,
+    c: &Catalog,
+    ids: &[EntryId],
+    path_field: &str,
+    handle_field: &str,
+) -> io::Result<()> {
+    let mut owners = OwnerIndex::default();
+    let mut rules: Vec<(usize, String, String)> = Vec::new();
+    for &e in ids {
+        let Some(path) = c.entry(e).value.get(path_field).and_then(Value::as_str) else {
+            continue;
+        };
+        let path = path.trim();
+        if path.is_empty() || path.chars().any(char::is_control) {
+            continue;
+        }
+        let held = owners.owners(c, e);
+        let handles: Vec<String> = held
+            .iter()
+            .filter_map(|h| {
+                c.entry(h.owner)
+                    .value
+                    .get(handle_field)
+                    .and_then(Value::as_str)
+            })
+            .filter(|h| !h.is_empty() && !h.chars().any(|ch| ch.is_whitespace() || ch.is_control()))
+            .map(str::to_owned)
+            .collect();
+        let escaped = path.replace(' ', "\\ ").replace('#', "\\#");
+        let line = if handles.is_empty() {
+            format!(
+                "# {escaped}: {} has no owner with a `{handle_field}`",
+                c.key(e)
+            )
+        } else {
+            format!("{escaped} {}", handles.join(" "))
+        };
+        let depth = path.trim_matches('/').matches('/').count();
+        rules.push((depth, path.to_owned(), line));
+    }
+    rules.sort();
+    writeln!(out, "# Generated by `lore export --format codeowners` from the catalog: entries' `{path_field}` and their owners' `{handle_field}`.")?;
+    for (_, _, line) in rules {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
+/// Write the catalog into a new SQLite database at `path` (which must not exist).
+pub(crate) fn sqlite(path: &std::path::Path, c: &Catalog, ids: &[EntryId]) -> rusqlite::Result<()> {
+    let mut db = rusqlite::Connection::open(path)?;
+    db.execute_batch(
+        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
+         CREATE TABLE entries (entry TEXT PRIMARY KEY, type TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, file TEXT NOT NULL, line INTEGER NOT NULL, value TEXT NOT NULL);
+         CREATE TABLE fields (entry TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (entry, field));
+         CREATE TABLE relations (entry TEXT NOT NULL, relation TEXT NOT NULL, target TEXT NOT NULL, item INTEGER);
+         CREATE TABLE owners (entry TEXT NOT NULL, owner TEXT NOT NULL, distance INTEGER NOT NULL, via TEXT NOT NULL);
+         CREATE TABLE impact (broken TEXT NOT NULL, impacted TEXT NOT NULL, relation TEXT NOT NULL);",
+    )?;
+    let tx = db.transaction()?;
+    {
+        let mut entries = tx.prepare("INSERT INTO entries VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?;
+        let mut fields = tx.prepare("INSERT INTO fields VALUES (?1, ?2, ?3)")?;
+        let mut relations = tx.prepare("INSERT INTO relations VALUES (?1, ?2, ?3, ?4)")?;
+        let mut owners_row = tx.prepare("INSERT INTO owners VALUES (?1, ?2, ?3, ?4)")?;
+        let mut impact = tx.prepare("INSERT INTO impact VALUES (?1, ?2, ?3)")?;
+        let mut owners = OwnerIndex::default();
+        let keys: Vec<String> = c.entry_ids().map(|e| c.key(e)).collect();
+        let selected: std::collections::HashSet<EntryId> = ids.iter().copied().collect();
+        for &e in ids {
+            let entry = c.entry(e);
+            let key = &keys[e.index()];
+            let file = crate::fsutil::slashed(c.sources.path(entry.file));
+            entries.execute(rusqlite::params![
+                key,
+                c.type_def(entry.type_id).name,
+                entry.id,
+                entry.name(),
+                file,
+                c.line(e) as i64,
+                entry.value.to_string()
+            ])?;
+            if let Some(map) = entry.value.as_object() {
+                for (k, v) in map {
+                    fields.execute(rusqlite::params![key, k, v.to_string()])?;
+                }
+            }
+            for edge in c.out(e) {
+                let rel = c.relation(edge);
+                let target = &keys[edge.to.index()];
+                relations.execute(rusqlite::params![
+                    key,
+                    rel.name,
+                    target,
+                    edge.item.map(i64::from)
+                ])?;
+                let (broken, impacted) = match rel.impact {
+                    Some(Impact::Source) => (edge.to, e),
+                    Some(Impact::Target) => (e, edge.to),
+                    None => continue,
+                };
+                if selected.contains(&broken) || selected.contains(&impacted) {
+                    impact.execute(rusqlite::params![
+                        keys[broken.index()],
+                        keys[impacted.index()],
+                        rel.name
+                    ])?;
+                }
+            }
+            for h in owners.owners(c, e) {
+                owners_row.execute(rusqlite::params![
+                    key,
+                    keys[h.owner.index()],
+                    h.distance as i64,
+                    keys[h.holder.index()]
+                ])?;
+            }
+        }
+    }
+    tx.commit()?;
+    db.execute_batch(
+        "CREATE INDEX relations_target ON relations (target);
+         CREATE INDEX owners_owner ON owners (owner);
+         CREATE INDEX impact_broken ON impact (broken);",
+    )?;
+    Ok(())
+}
