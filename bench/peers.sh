@@ -9,6 +9,10 @@
 # The peers (pinned: ajv-cli 5 with ajv-formats 3, check-jsonschema 0.39.0) go to a
 # folder of their own ($BENCH_DIR/peers, default /tmp/lore-bench/peers) with npm and a
 # Python venv, never into the system or this repository.
+#
+# ajv-cli reads YAML with js-yaml, which takes an unquoted date (`opened: 2026-03-13`) for
+# a timestamp (YAML 1.1), so it reports the incidents and devices as invalid (exit 1)
+# although every file is read and checked: the time is still the time of the full job.
 set -euo pipefail
 peers=${BENCH_DIR:-/tmp/lore-bench}/peers
 ajv=$peers/ajv/node_modules/.bin/ajv
