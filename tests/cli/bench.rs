@@ -10,7 +10,10 @@ use std::process::Command;
 use crate::{lore, repo, stderr, stdout};
 
 fn have(program: &str, arg: &str) -> bool {
-    let found = Command::new(program).arg(arg).output().is_ok_and(|o| o.status.success());
+    let found = Command::new(program)
+        .arg(arg)
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !found {
         eprintln!("skipped: `{program} {arg}` does not run here");
     }
@@ -46,7 +49,12 @@ fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
         .map(Result::unwrap)
         .filter(|e| e.file_type().is_file())
         .map(|e| {
-            let rel = e.path().strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
             (rel, std::fs::read(e.path()).unwrap())
         })
         .collect()
@@ -66,7 +74,8 @@ fn documents(dir: &Path, type_folder: &str) -> Vec<String> {
 }
 
 fn field<'a>(doc: &'a str, key: &str) -> Option<&'a str> {
-    doc.lines().find_map(|l| l.strip_prefix(key)?.strip_prefix(": "))
+    doc.lines()
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix(": "))
 }
 
 #[test]
@@ -110,15 +119,24 @@ fn lore_reports_exactly_the_planted_errors_and_nothing_else_changes() {
     let tmp = tempfile::tempdir().unwrap();
     let (clean, broken) = (tmp.path().join("clean"), tmp.path().join("broken"));
     assert_eq!(generate(&clean, &["--entries", "500"]).0, 0);
-    assert_eq!(generate(&broken, &["--entries", "500", "--broken", "7"]).0, 0);
+    assert_eq!(
+        generate(&broken, &["--entries", "500", "--broken", "7"]).0,
+        0
+    );
 
     let listed = std::fs::read_to_string(broken.join("expected-errors.txt")).unwrap();
-    let expected: BTreeSet<&str> = listed.lines().map(|l| l.split('\t').next().unwrap()).collect();
+    let expected: BTreeSet<&str> = listed
+        .lines()
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
     assert_eq!(expected.len(), 7, "{listed}");
     let (code, report) = validate(&broken);
     assert_eq!(code, 1);
     let problems = report["problems"].as_array().unwrap();
-    let found: BTreeSet<&str> = problems.iter().map(|p| p["entry"].as_str().unwrap()).collect();
+    let found: BTreeSet<&str> = problems
+        .iter()
+        .map(|p| p["entry"].as_str().unwrap())
+        .collect();
     assert_eq!(found, expected);
     assert_eq!(problems.len(), 7);
     for p in problems {
@@ -132,7 +150,10 @@ fn lore_reports_exactly_the_planted_errors_and_nothing_else_changes() {
     // The broken catalog is the clean one with only the planted entries edited: each
     // changed file holds one of them (customers share files, so at most 7 changed).
     let (a, b) = (tree(&clean), tree(&broken));
-    let changed: Vec<&String> = a.keys().filter(|k| k.starts_with("catalog/") && a[*k] != b[*k]).collect();
+    let changed: Vec<&String> = a
+        .keys()
+        .filter(|k| k.starts_with("catalog/") && a[*k] != b[*k])
+        .collect();
     assert!(!changed.is_empty() && changed.len() <= 7, "{changed:?}");
     assert_eq!(a.len(), b.len());
 }
@@ -161,9 +182,15 @@ fn incidents_for_report_span_26_weeks_and_name_what_they_affect() {
         assert!(["sev1", "sev2", "sev3"].contains(&field(doc, "severity").unwrap()));
         assert!(field(doc, "hours").unwrap().parse::<f64>().unwrap() >= 0.0);
         let affected = field(doc, "affected").unwrap();
-        assert!(affected.starts_with("[service-"), "every incident names a service: {affected}");
+        assert!(
+            affected.starts_with("[service-"),
+            "every incident names a service: {affected}"
+        );
     }
-    assert!(weeks.len() > 26, "opened dates spread over the 26 weeks: {weeks:?}");
+    assert!(
+        weeks.len() > 26,
+        "opened dates spread over the 26 weeks: {weeks:?}"
+    );
 }
 
 #[test]
@@ -180,7 +207,10 @@ fn the_generator_never_replaces_a_folder_it_did_not_write() {
         assert_eq!(code, 1, "{err}");
         assert!(err.contains("mine"), "{err}");
     }
-    assert_eq!(std::fs::read_to_string(mine.join("notes.txt")).unwrap(), "keep me");
+    assert_eq!(
+        std::fs::read_to_string(mine.join("notes.txt")).unwrap(),
+        "keep me"
+    );
     assert_eq!(std::fs::read_dir(&mine).unwrap().count(), 1);
     // Bad sizes are usage errors that say what to give instead.
     let (code, err) = generate(&tmp.path().join("tiny"), &["--entries", "10"]);
@@ -191,7 +221,10 @@ fn the_generator_never_replaces_a_folder_it_did_not_write() {
 
 #[test]
 fn the_validate_script_measures_and_checks_the_planted_errors() {
-    if !have("python3", "--version") || !have("/usr/bin/time", "--version") || !have("bash", "--version") {
+    if !have("python3", "--version")
+        || !have("/usr/bin/time", "--version")
+        || !have("bash", "--version")
+    {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -205,7 +238,10 @@ fn the_validate_script_measures_and_checks_the_planted_errors() {
         .unwrap();
     let (out, err) = (stdout(&o), stderr(&o));
     assert!(o.status.success(), "{out}\n{err}");
-    assert!(out.contains("validate, multidoc, no cache: median "), "{out}");
+    assert!(
+        out.contains("validate, multidoc, no cache: median "),
+        "{out}"
+    );
     assert!(out.contains("2 runs), user "), "{out}");
     assert!(out.contains("peak RSS "), "{out}");
     assert!(out.contains("expected 10, reported 10\n"), "{out}");
