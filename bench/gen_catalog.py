@@ -22,7 +22,8 @@ entries, as a CRM sync produces). OUT receives
 --incidents N replaces the default incidents (8% of entries, three `affected` each) by
 N incidents shaped for `lore report`: opened on a date over 26 weeks from 2026-01-05,
 hours, severity and status, `affected` naming 1-2 services, 0-2 features, sometimes an
-integration and 0-3 customers; customers make up the difference so the total stays N.
+integration and 0-3 customers; customers make up the difference, so there are still
+--entries entries in all.
 
 The same arguments always give the same bytes. Entries are written as they are made, so
 memory does not grow with --entries. OUT must not exist (--force replaces a catalog this
