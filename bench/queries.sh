@@ -52,6 +52,9 @@ query() {
 }
 
 "$lore" -C "$cat" validate >/dev/null || true # fills the cache
+if [ -z "$(find "$cache" -type f -print -quit)" ]; then
+  echo "note: lore wrote no cache for this catalog (too large for it?), so the warm runs below are cold"
+fi
 query "owners, warm" owners service-000123
 query "show, warm" show service-000123
 query "impact of a widely used product, warm" impact product-000001
