@@ -7,29 +7,26 @@
 #
 #   bench/history.sh [--entries N] [--commits N]
 #
-# Needs python3 and git; uses hyperfine when installed. The repository goes to
-# $BENCH_DIR/history-$entries (default /tmp/lore-bench) and is reused between runs.
+# Needs python3 and git. The repository goes to $BENCH_DIR/history-N-COMMITS and is
+# reused between runs. Prints the median of RUNS runs (default 5) and the median peak
+# RSS; see bench/lib.sh for RUNS, BENCH_DIR, GEN and LORE.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 entries=100000 commits=1000
+usage() { echo "usage: $0 [--entries N] [--commits N]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in
-    --entries) entries=$2; shift ;;
-    --commits) commits=$2; shift ;;
-    *) echo "usage: $0 [--entries N] [--commits N]" >&2; exit 2 ;;
+    --entries) [ $# -ge 2 ] || usage; entries=$2; shift ;;
+    --commits) [ $# -ge 2 ] || usage; commits=$2; shift ;;
+    *) usage ;;
   esac
   shift
 done
-GEN=${GEN:-../shared/bench/gen_catalog.py}
-dir=${BENCH_DIR:-/tmp/lore-bench}
-src=$dir/multidoc-$entries
-repo=$dir/history-$entries-$commits
-mkdir -p "$dir"
-[ -f "$src/lore.yaml" ] || python3 "$GEN" "$src" --entries "$entries" --layout multidoc >/dev/null
-
-# LORE=path times another build (e.g. the previous release) instead of this checkout's.
-if [ -z "${LORE:-}" ]; then cargo build --release --locked --quiet; fi
-lore=${LORE:-$PWD/target/release/lore}
+case $commits in '' | *[!0-9]* | 0 | 1) echo "--commits: give 2 or more" >&2; exit 2 ;; esac
+lore=$(lore_binary)
+src=$(gen "multidoc-$entries" --entries "$entries" --layout multidoc)
+repo=$BENCH_DIR/history-$entries-$commits
 
 if [ ! -d "$repo/.git" ]; then
   rm -rf "$repo" && mkdir -p "$repo"
@@ -86,18 +83,14 @@ git -C "$repo" checkout -q -- .
 f=$(git -C "$repo" ls-files catalog/team | head -1)
 sed -i '0,/^slack_channel:/s//slack_channel: "#bench-edit"\n# edited/' "$repo/$f" 2>/dev/null || true
 
-run() { # label command...
-  echo "== $1"; shift
-  if command -v hyperfine >/dev/null; then
-    (cd "$repo" && hyperfine --warmup 1 --runs 5 -N -i "$*" 2>/dev/null | grep -E 'Time|Range')
-  fi
-  (cd "$repo" && /usr/bin/time -f "wall %e s, user %U s, sys %S s, peak RSS %M KiB" "$@" >/dev/null) 2>&1 | tail -1
-}
 export LORE_NOW=2025-01-01
-run "validate (working tree, for reference)" "$lore" validate --format json
-run "stale (max age 180d, now $LORE_NOW)" "$lore" stale --format json
-run "diff HEAD~100 HEAD (two revisions)" "$lore" diff HEAD~100 HEAD --format json
-run "diff HEAD~100 (working tree)" "$lore" diff HEAD~100 --format json
-run "validate --changed-since HEAD~10" "$lore" validate --changed-since HEAD~10 --format json
-(cd "$repo" && "$lore" stale | head -1 && "$lore" diff HEAD~100 HEAD | head -1)
-git -C "$repo" checkout -q -- .
+echo "# lore history commands, $entries entries over $commits commits; $RUNS runs each; $(nproc) cores; $("$lore" --version)"
+cd "$repo"
+measure "validate (working tree, for reference)" "$lore" validate --format json
+measure "stale (max age 180d, now $LORE_NOW)" "$lore" stale --format json
+measure "diff HEAD~100 HEAD (two revisions)" "$lore" diff HEAD~100 HEAD --format json
+measure "diff HEAD~100 (working tree)" "$lore" diff HEAD~100 --format json
+measure "validate --changed-since HEAD~10" "$lore" validate --changed-since HEAD~10 --format json
+"$lore" stale | head -1 || true
+"$lore" diff HEAD~100 HEAD | head -1 || true
+git checkout -q -- .

@@ -1,26 +1,31 @@
 #!/usr/bin/env bash
-# Time the incident queries end to end (process start to answer) on a generated
-# 100k-entry catalog, with the per-file cache warm as it is on a responder's machine
-# after one run, and cold (LORE_NO_CACHE=1).
+# Time the incident queries end to end (process start to answer) on a generated catalog,
+# with the per-file cache warm, as it is on a responder's machine after one run, and
+# cold (LORE_NO_CACHE=1): owners, show, impact, route, and `lore report` over a catalog
+# with one incident per ten entries when this build has the report command.
 #
-#   bench/queries.sh [--entries N]
+#   bench/queries.sh [--entries N]      default 100000
 #
-# Uses hyperfine when installed; catalogs go to $BENCH_DIR (default /tmp/lore-bench).
+# Prints the median of RUNS runs (default 5) and the median peak RSS; see bench/lib.sh
+# for RUNS, BENCH_DIR, GEN and LORE.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 entries=100000
-[ "${1:-}" = --entries ] && entries=$2
-GEN=${GEN:-../shared/bench/gen_catalog.py}
-dir=${BENCH_DIR:-/tmp/lore-bench}
-mkdir -p "$dir"
-# LORE=path times another build (e.g. the previous release) instead of this checkout's.
-if [ -z "${LORE:-}" ]; then cargo build --release --locked --quiet; fi
-lore=${LORE:-$PWD/target/release/lore}
-cat=$dir/multidoc-$entries
-[ -f "$cat/lore.yaml" ] || python3 "$GEN" "$cat" --entries "$entries" --layout multidoc >/dev/null
+usage() { echo "usage: $0 [--entries N]" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+  case $1 in
+    --entries) [ $# -ge 2 ] || usage; entries=$2; shift ;;
+    *) usage ;;
+  esac
+  shift
+done
+lore=$(lore_binary)
+cat=$(gen "multidoc-$entries" --entries "$entries" --layout multidoc)
+echo "# lore queries, $entries entries ($cat); $RUNS runs each; $(nproc) cores; $("$lore" --version)"
 
-alert=$dir/alert.json
-cat > "$alert" <<'JSON'
+alert=$BENCH_DIR/alert.json
+cat >"$alert" <<'JSON'
 {"version":"4","groupKey":"{}:{alertname=\"HighErrorRate\"}","status":"firing","receiver":"pager",
  "groupLabels":{"alertname":"HighErrorRate"},"commonLabels":{"alertname":"HighErrorRate","severity":"critical"},
  "commonAnnotations":{},"externalURL":"http://alertmanager:9093","truncatedAlerts":0,
@@ -32,21 +37,43 @@ JSON
 cache=$(mktemp -d)
 trap 'rm -rf "$cache"' EXIT
 export LORE_CACHE_DIR=$cache
-"$lore" -C "$cat" validate >/dev/null # fills the cache
 
-run() { # label args...
-  local label=$1; shift
-  echo "== $label: lore $*"
-  if command -v hyperfine >/dev/null; then
-    hyperfine --warmup 1 --runs 10 -N -i "$lore -C $cat $*" 2>/dev/null | grep -E 'Time|Range'
+# query LABEL ARGS...: `lore -C CATALOG ARGS`, once to show that it answers, then timed.
+query() {
+  local label=$1
+  shift
+  local rc=0
+  "$lore" -C "$cat" "$@" >/dev/null 2>"$BENCH_DIR/err" || rc=$?
+  if [ $rc -ge 2 ]; then
+    echo "$label: lore $* failed (exit $rc): $(head -3 "$BENCH_DIR/err")"
+    return
   fi
-  /usr/bin/time -f "wall %e s, user %U s, sys %S s, peak RSS %M KiB" "$lore" -C "$cat" "$@" >/dev/null 2>"$dir/err" || true
-  tail -1 "$dir/err"
+  measure "$label: lore $*" "$lore" -C "$cat" "$@"
 }
 
-run "owners (warm cache)" owners service-000123
-run "impact of a widely used product (warm cache)" impact product-000001
-run "route an Alertmanager payload (warm cache)" route "$alert"
-echo "answer: $("$lore" -C "$cat" route "$alert" --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["matches"]), "match,", len(d["impacted"]), "impacted")')"
-export LORE_NO_CACHE=1
-run "route, cold (no cache)" route "$alert"
+"$lore" -C "$cat" validate >/dev/null || true # fills the cache
+if [ -z "$(find "$cache" -type f -print -quit)" ]; then
+  echo "note: lore wrote no cache for this catalog (too large for it?), so the warm runs below are cold"
+fi
+query "owners, warm" owners service-000123
+query "show, warm" show service-000123
+query "impact of a widely used product, warm" impact product-000001
+query "route an Alertmanager payload, warm" route "$alert"
+echo "  (impact: $("$lore" -C "$cat" impact product-000001 --format json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["impacted"]))') impacted;" \
+  "route: $("$lore" -C "$cat" route "$alert" --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["matches"]), "match,", len(d["impacted"]), "impacted)")')"
+(
+  export LORE_NO_CACHE=1
+  query "owners, cold (no cache)" owners service-000123
+  query "route, cold (no cache)" route "$alert"
+)
+
+if "$lore" report --help >/dev/null 2>&1; then
+  cat=$(gen "incidents-$entries" --entries "$entries" --layout multidoc --incidents $((entries / 10)))
+  echo "# lore report, $((entries / 10)) incidents over 26 weeks in $entries entries ($cat)"
+  "$lore" -C "$cat" validate >/dev/null || true # fills the cache
+  query "report by team, warm" report Incident --by Team --sum self.hours
+  query "report by feature with impact, weekly, warm" report Incident --by Feature --sum self.hours --impact --per week --time opened
+  query "report by integration, drill-down, warm" report Incident --by Integration --sum self.hours --impact --where "touches('Feature:feature-000001')"
+else
+  echo "# lore report: not in this build ($("$lore" --version)); skipped"
+fi

@@ -1,76 +1,90 @@
 #!/usr/bin/env bash
-# Benchmark `lore validate` on generated 100k-entry catalogs, and check that it reports
-# exactly the planted errors. Optionally time the peer validators on the same files.
+# Time `lore validate` on generated catalogs (as CI runs it: no cache), check that it
+# reports exactly the planted errors, and optionally time the peer validators on the
+# same files.
 #
-#   bench/validate.sh [--peers] [--entries N]
+#   bench/validate.sh [--entries N] [--only multidoc,files,warm,broken] [--peers]
 #
-# Needs python3; uses hyperfine when installed (else /usr/bin/time), and
-# ../shared/bench/gen_catalog.py (override with GEN=path). Catalogs go to $BENCH_DIR
-# (default /tmp/lore-bench) and are reused between runs.
+#   multidoc  customers and incidents 1,000 to a file (12k files at 100k entries)
+#   files     one file per entry
+#   warm      multidoc with the per-file cache warm (what queries see)
+#   broken    multidoc with 10 planted errors: lore must report exactly those
+#   --peers   ajv-cli and check-jsonschema on the `files` catalog (schema only), PEER_RUNS
+#             runs each (default 1: check-jsonschema takes minutes at 100k)
+#
+# Default: --entries 100000, all four. Prints the median of RUNS runs (default 5) and
+# the median peak RSS; see bench/lib.sh for RUNS, BENCH_DIR, GEN and LORE.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-peers=0 entries=100000
+. bench/lib.sh
+peers=0 entries=100000 only=multidoc,files,warm,broken
+usage() { echo "usage: $0 [--entries N] [--only multidoc,files,warm,broken] [--peers]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in
     --peers) peers=1 ;;
-    --entries) entries=$2; shift ;;
-    *) echo "usage: $0 [--peers] [--entries N]" >&2; exit 2 ;;
+    --entries) [ $# -ge 2 ] || usage; entries=$2; shift ;;
+    --only) [ $# -ge 2 ] || usage; only=$2; shift ;;
+    *) usage ;;
   esac
   shift
 done
-GEN=${GEN:-../shared/bench/gen_catalog.py}
-PEERS=${PEERS:-$(dirname "$GEN")/peers.sh}
-dir=${BENCH_DIR:-/tmp/lore-bench}
-mkdir -p "$dir"
+for w in ${only//,/ }; do
+  case $w in multidoc | files | warm | broken) ;; *) echo "--only: unknown workload '$w'" >&2; usage ;; esac
+done
+wants() { [[ ",$only," == *",$1,"* ]]; }
+lore=$(lore_binary)
+echo "# lore validate, $entries entries; $RUNS runs each; $(nproc) cores; $("$lore" --version)"
 
-# LORE=path times another build (e.g. the previous release) instead of this checkout's.
-if [ -z "${LORE:-}" ]; then cargo build --release --locked --quiet; fi
-lore=${LORE:-$PWD/target/release/lore}
-
-gen() { # name args...
-  local out=$dir/$1; shift
-  [ -f "$out/lore.yaml" ] || python3 "$GEN" "$out" --entries "$entries" "$@" >/dev/null
-  echo "$out"
-}
-multidoc=$(gen multidoc-$entries --layout multidoc)
-files=$(gen files-$entries --layout files)
-broken=$(gen broken-$entries --layout multidoc --broken 10)
-
-# `lore validate` as CI runs it: no cache (LORE_NO_CACHE=1).
-timeit() { # label dir [env...]
-  local label=$1 d=$2; shift 2
-  echo "== $label ($d) $*"
-  if command -v hyperfine >/dev/null; then
-    (cd "$d" && env "$@" hyperfine --warmup 1 --runs 5 -N -i "$lore validate --format json" 2>/dev/null | grep -E 'Time|Range')
-  fi
-  (cd "$d" && env "$@" /usr/bin/time -f "wall %e s, user %U s, sys %S s, peak RSS %M KiB" "$lore" validate --format json >/dev/null) 2>&1 | tail -1
+validate_in() { # label dir env...
+  local label=$1 d=$2
+  shift 2
+  (cd "$d" && { [ $# -eq 0 ] || export "$@"; } && measure "$label" "$lore" validate --format json)
 }
 
-timeit "multidoc, $entries entries" "$multidoc" LORE_NO_CACHE=1
-timeit "files, $entries entries, one file each" "$files" LORE_NO_CACHE=1
-cache=$(mktemp -d)
-timeit "multidoc, $entries entries, warm per-file cache (what queries see)" "$multidoc" LORE_CACHE_DIR=$cache
-rm -rf "$cache"
+if wants multidoc || wants warm; then
+  multidoc=$(gen "multidoc-$entries" --entries "$entries" --layout multidoc)
+  echo "catalog: $multidoc ($(du -sh --apparent-size "$multidoc/catalog" | cut -f1) of YAML, $(find "$multidoc/catalog" -type f | wc -l) files)"
+fi
+if wants multidoc; then
+  validate_in "validate, multidoc, no cache" "$multidoc" LORE_NO_CACHE=1
+fi
+if wants files || [ $peers = 1 ]; then
+  files=$(gen "files-$entries" --entries "$entries" --layout files)
+fi
+if wants files; then
+  validate_in "validate, one file each, no cache" "$files" LORE_NO_CACHE=1
+fi
+if wants warm; then
+  cache=$(mktemp -d)
+  (cd "$multidoc" && LORE_CACHE_DIR=$cache "$lore" validate >/dev/null) || true # fills the cache
+  validate_in "validate, multidoc, warm per-file cache" "$multidoc" LORE_CACHE_DIR="$cache"
+  rm -rf "$cache"
+fi
 
-echo "== planted errors ($broken)"
-(cd "$broken" && LORE_NO_CACHE=1 "$lore" validate --format json > "$dir/broken.json") || true
-python3 - "$broken/expected-errors.txt" "$dir/broken.json" <<'PY'
+if wants broken; then
+  broken=$(gen "broken-$entries" --entries "$entries" --layout multidoc --broken 10)
+  echo "== planted errors ($broken)"
+  (cd "$broken" && LORE_NO_CACHE=1 "$lore" validate --format json >"$BENCH_DIR/broken.json") || true
+  python3 - "$broken/expected-errors.txt" "$BENCH_DIR/broken.json" <<'PY'
 import json, sys
 expected = sorted(l.split("\t")[0] for l in open(sys.argv[1]) if l.strip())
-report = json.load(open(sys.argv[2]))
+try:
+    report = json.load(open(sys.argv[2]))
+except ValueError as e:
+    sys.exit(f"MISMATCH: lore validate --format json printed no JSON report ({e})")
 found = sorted(p["entry"] or "?" for p in report["problems"])
 print(f"expected {len(expected)}, reported {len(found)}")
 for p in report["problems"]:
     print(f"  {p['file']}:{p['line']}:{p['column']} {p['code']} {p['entry']}")
 if found != expected:
-    print("MISMATCH: reported problems differ from the planted ones", file=sys.stderr)
-    sys.exit(1)
+    sys.exit("MISMATCH: reported problems differ from the planted ones")
 print("exactly the planted errors")
 PY
+fi
 
 if [ $peers = 1 ]; then
+  bash bench/peers.sh install
   for tool in ajv check-jsonschema; do
-    echo "== peer: $tool on $files (schema only, no references)"
-    /usr/bin/time -f "wall %e s, user %U s, sys %S s, peak RSS %M KiB" bash "$PEERS" "$tool" "$files" 2>&1 | tail -1 || true
+    RUNS=${PEER_RUNS:-1} WARMUP=0 measure "peer $tool, one file each (schema only, no references)" bash bench/peers.sh "$tool" "$files"
   done
 fi
