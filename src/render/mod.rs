@@ -66,6 +66,12 @@ impl Paths {
         Paths { prefix }
     }
 
+    /// Paths from a folder `prefix` above the catalog root, e.g. the git repository's
+    /// root when the catalog is in a subfolder (SARIF's URIs are relative to it).
+    pub fn under(prefix: PathBuf) -> Paths {
+        Paths { prefix }
+    }
+
     /// Paths exactly as stored (relative to the catalog root).
     pub fn relative() -> Paths {
         Paths {

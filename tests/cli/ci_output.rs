@@ -1,0 +1,145 @@
+//! What CI reads: SARIF that code scanning accepts, JSON errors, exit statuses that a
+//! closed pipe cannot turn green, annotations for usage errors.
+
+use std::path::Path;
+
+use crate::{lore, repo, stderr};
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for item in std::fs::read_dir(from).unwrap() {
+        let item = item.unwrap();
+        let target = to.join(item.file_name());
+        if item.file_type().unwrap().is_dir() {
+            copy_dir(&item.path(), &target);
+        } else {
+            std::fs::copy(item.path(), &target).unwrap();
+        }
+    }
+}
+
+/// examples/broken in the subfolder `my catalog/` of a git work tree (a monorepo).
+fn broken_in_a_monorepo() -> tempfile::TempDir {
+    let top = tempfile::tempdir().unwrap();
+    std::fs::create_dir(top.path().join(".git")).unwrap();
+    copy_dir(&repo().join("examples/broken"), &top.path().join("my catalog"));
+    top
+}
+
+fn sarif(dir: &Path) -> serde_json::Value {
+    let out = lore(dir)
+        .args(["validate", "--format", "sarif"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn sarif_passes_the_sarif_2_1_0_schema() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("tests/fixtures/sarif/sarif-schema-2.1.0.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the SARIF schema compiles");
+    let top = broken_in_a_monorepo();
+    let doc = sarif(&top.path().join("my catalog"));
+    let errors: Vec<String> = validator
+        .iter_errors(&doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    assert!(!doc["runs"][0]["results"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn sarif_rules_carry_what_code_scanning_shows() {
+    let top = broken_in_a_monorepo();
+    let doc = sarif(&top.path().join("my catalog"));
+    let run = &doc["runs"][0];
+    assert_eq!(run["columnKind"], "unicodeCodePoints");
+    let driver = &run["tool"]["driver"];
+    assert_eq!(driver["informationUri"], env!("CARGO_PKG_REPOSITORY"));
+    let rules = driver["rules"].as_array().unwrap();
+    assert!(rules.len() > 10, "{rules:?}");
+    for rule in rules {
+        let id = rule["id"].as_str().unwrap();
+        for field in ["shortDescription", "fullDescription"] {
+            assert!(!rule[field]["text"].as_str().unwrap().is_empty(), "{id} {field}");
+        }
+        assert!(!rule["help"]["text"].as_str().unwrap().is_empty(), "{id}");
+        assert!(rule["help"]["markdown"].as_str().unwrap().contains(id), "{id}");
+        let anchor = id.replace("::", "-");
+        assert_eq!(
+            rule["helpUri"],
+            format!("{}#{anchor}", env!("CARGO_PKG_REPOSITORY")),
+            "{id}"
+        );
+        // README documents every code under that anchor.
+        let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+        assert!(readme.contains(&format!("id=\"{anchor}\"")), "README has no anchor {anchor}");
+        let level = rule["defaultConfiguration"]["level"].as_str().unwrap();
+        assert!(["error", "warning"].contains(&level), "{id}");
+    }
+}
+
+#[test]
+fn sarif_uris_are_relative_to_the_git_root_and_percent_encoded() {
+    let top = broken_in_a_monorepo();
+    let doc = sarif(&top.path().join("my catalog"));
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    for r in results {
+        for loc in r["locations"].as_array().into_iter().flatten() {
+            let uri = loc["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap();
+            assert!(uri.starts_with("my%20catalog/"), "{uri}");
+            assert!(!uri.contains(' ') && !uri.starts_with('/'), "{uri}");
+        }
+    }
+    // The same from the git root: the paths do not depend on where lore runs.
+    let from_top = lore(top.path())
+        .args(["-C", "my catalog", "validate", "--format", "sarif"])
+        .output()
+        .unwrap();
+    let from_top: serde_json::Value = serde_json::from_slice(&from_top.stdout).unwrap();
+    assert_eq!(from_top["runs"][0]["results"], doc["runs"][0]["results"]);
+}
+
+#[test]
+fn sarif_fingerprints_are_unique_and_survive_lines_moving() {
+    let top = broken_in_a_monorepo();
+    let dir = top.path().join("my catalog");
+    let fingerprints = |doc: &serde_json::Value| -> Vec<(String, String)> {
+        doc["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["message"]["text"].as_str().unwrap().to_owned(),
+                    r["partialFingerprints"]["lore/v1"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned(),
+                )
+            })
+            .collect()
+    };
+    let before = fingerprints(&sarif(&dir));
+    let mut unique: Vec<&String> = before.iter().map(|(_, f)| f).collect();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), before.len(), "{before:#?}");
+    // Two comment lines above a problem move it down, not away.
+    let file = dir.join("catalog/dangling-ref.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("# moved\n# down\n{text}")).unwrap();
+    let after = fingerprints(&sarif(&dir));
+    let mut before = before;
+    let mut after = after;
+    before.sort();
+    after.sort();
+    assert_eq!(before, after);
+}
