@@ -12,7 +12,13 @@ use crate::render::Format;
 /// lore: your organization's catalog as YAML in git, checked in CI and brought to the
 /// people who respond to incidents.
 #[derive(Debug, Parser)]
-#[command(name = "lore", version, about, long_about = None, max_term_width = 100)]
+#[command(
+    name = "lore",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("CARGO_PKG_REPOSITORY"), ")"),
+    about,
+    long_about = None,
+    max_term_width = 100
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -23,6 +29,41 @@ pub struct Cli {
     /// When to use colour in human output.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+}
+
+/// How an error that stops a command is written, from the `--format` asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorFormat {
+    /// `error: …` on stderr.
+    Human,
+    /// Also `{"version":1,"error":{"code","message"}}` on stdout.
+    Json,
+    /// Also one `::error` workflow command on stdout.
+    Github,
+}
+
+impl ErrorFormat {
+    /// The format asked for on a command line (`--format X` or `--format=X` before any
+    /// `--`), read from the raw arguments so that errors clap itself reports, before a
+    /// [`Cli`] exists, are written as the caller expects too.
+    pub fn from_args<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> ErrorFormat {
+        let mut value = None;
+        let mut args = args.iter().map(|a| a.as_ref().to_string_lossy());
+        while let Some(arg) = args.next() {
+            if arg == "--" {
+                break;
+            } else if arg == "--format" {
+                value = args.next().map(|v| v.into_owned());
+            } else if let Some(v) = arg.strip_prefix("--format=") {
+                value = Some(v.to_owned());
+            }
+        }
+        match value.as_deref() {
+            Some("json") => ErrorFormat::Json,
+            Some("github") => ErrorFormat::Github,
+            _ => ErrorFormat::Human,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -132,8 +173,9 @@ pub enum Command {
     /// Each entry is aged by the newest commit among its own lines (git blame along first
     /// parents), also inside multi-document files; uncommitted edits count as fresh. On a
     /// shallow clone, ages beyond the history are reported as unknown. `LORE_NOW`
-    /// (YYYY-MM-DD) fixes "now" for reproducible reports. Exit status: 0, or 2 outside a
-    /// git repository.
+    /// (YYYY-MM-DD) fixes "now" for reproducible reports. Exit status: 0 (also when
+    /// entries are stale, unless --fail-if-stale), 1 with --fail-if-stale when any entry is
+    /// stale, 2 outside a git repository.
     Stale(StaleArgs),
 }
 
@@ -189,6 +231,10 @@ pub struct StaleArgs {
     /// lore.yaml, else 180d).
     #[arg(long, value_name = "AGE")]
     pub max_age: Option<String>,
+
+    /// Exit 1 when any entry is stale (for CI: report, or open an issue, only then).
+    #[arg(long)]
+    pub fail_if_stale: bool,
 
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
@@ -325,5 +371,28 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_error_format_is_read_from_the_raw_arguments() {
+        let f = |args: &[&str]| ErrorFormat::from_args(args);
+        assert_eq!(
+            f(&["lore", "validate", "--format", "json"]),
+            ErrorFormat::Json
+        );
+        assert_eq!(
+            f(&["lore", "validate", "--format=github"]),
+            ErrorFormat::Github
+        );
+        assert_eq!(
+            f(&["lore", "--format", "json", "--format", "human"]),
+            ErrorFormat::Human
+        );
+        assert_eq!(
+            f(&["lore", "route", "--", "--format", "json"]),
+            ErrorFormat::Human
+        );
+        assert_eq!(f(&["lore", "validate", "--format"]), ErrorFormat::Human);
+        assert_eq!(f(&["lore", "validate"]), ErrorFormat::Human);
     }
 }

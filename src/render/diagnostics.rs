@@ -463,6 +463,16 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// One `::error` workflow command for an error that stopped lore (bad usage, an
+/// unreadable lore.yaml…), so a failing step says why on the run's summary page too.
+pub fn github_error(title: &str, message: &str) -> String {
+    format!(
+        "::error title={}::{}",
+        escape_property(title),
+        escape_data(&escape(message))
+    )
+}
+
 fn github(out: &mut dyn Write, report: &Report<'_>, paths: &Paths) -> io::Result<()> {
     for d in report.problems {
         let level = match d.severity {

@@ -84,6 +84,22 @@ impl Paths {
     }
 }
 
+/// What `--format json` writes on stdout when a command stops with an error (exit 1 or
+/// 2): `{"version":1,"error":{"code":"usage","message":"…"}}`.
+#[derive(Debug, serde::Serialize)]
+pub struct ErrorDoc<'a> {
+    pub version: u32,
+    pub error: ErrorJson<'a>,
+}
+
+/// The error itself: a stable `code` (`usage`, `load`, `no-catalog`, `unknown-ref`, …)
+/// and the message a person would read.
+#[derive(Debug, serde::Serialize)]
+pub struct ErrorJson<'a> {
+    pub code: &'a str,
+    pub message: &'a str,
+}
+
 /// A located position: file, start line:col, end line:col (1-based).
 pub struct Position {
     pub file: String,

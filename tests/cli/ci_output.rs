@@ -22,7 +22,10 @@ fn copy_dir(from: &Path, to: &Path) {
 fn broken_in_a_monorepo() -> tempfile::TempDir {
     let top = tempfile::tempdir().unwrap();
     std::fs::create_dir(top.path().join(".git")).unwrap();
-    copy_dir(&repo().join("examples/broken"), &top.path().join("my catalog"));
+    copy_dir(
+        &repo().join("examples/broken"),
+        &top.path().join("my catalog"),
+    );
     top
 }
 
@@ -66,10 +69,16 @@ fn sarif_rules_carry_what_code_scanning_shows() {
     for rule in rules {
         let id = rule["id"].as_str().unwrap();
         for field in ["shortDescription", "fullDescription"] {
-            assert!(!rule[field]["text"].as_str().unwrap().is_empty(), "{id} {field}");
+            assert!(
+                !rule[field]["text"].as_str().unwrap().is_empty(),
+                "{id} {field}"
+            );
         }
         assert!(!rule["help"]["text"].as_str().unwrap().is_empty(), "{id}");
-        assert!(rule["help"]["markdown"].as_str().unwrap().contains(id), "{id}");
+        assert!(
+            rule["help"]["markdown"].as_str().unwrap().contains(id),
+            "{id}"
+        );
         let anchor = id.replace("::", "-");
         assert_eq!(
             rule["helpUri"],
@@ -78,7 +87,10 @@ fn sarif_rules_carry_what_code_scanning_shows() {
         );
         // README documents every code under that anchor.
         let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
-        assert!(readme.contains(&format!("id=\"{anchor}\"")), "README has no anchor {anchor}");
+        assert!(
+            readme.contains(&format!("id=\"{anchor}\"")),
+            "README has no anchor {anchor}"
+        );
         let level = rule["defaultConfiguration"]["level"].as_str().unwrap();
         assert!(["error", "warning"].contains(&level), "{id}");
     }
@@ -142,4 +154,112 @@ fn sarif_fingerprints_are_unique_and_survive_lines_moving() {
     before.sort();
     after.sort();
     assert_eq!(before, after);
+}
+
+/// Run lore with stdout a pipe whose reading end is already closed: every write fails
+/// with EPIPE, as `lore validate | head -1` does once head has its line.
+#[cfg(unix)]
+fn status_into_a_closed_pipe(dir: &Path, args: &[&str]) -> Option<i32> {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let mut fds = [0 as libc::c_int; 2];
+    // SAFETY: pipe() fills two new descriptors, each owned exactly once below.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    drop(read);
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_lore"))
+        .current_dir(dir)
+        .env("LORE_NO_CACHE", "1")
+        .args(args)
+        .stdout(std::process::Stdio::from(write))
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    status.code()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_never_turns_a_failing_run_green() {
+    let broken = repo().join("examples/broken");
+    for format in ["human", "json", "github", "sarif"] {
+        assert_eq!(
+            status_into_a_closed_pipe(&broken, &["validate", "--format", format]),
+            Some(1),
+            "validate --format {format}"
+        );
+    }
+    assert_eq!(
+        status_into_a_closed_pipe(&repo(), &["validate"]),
+        Some(0),
+        "a valid catalog stays green"
+    );
+    assert_eq!(
+        status_into_a_closed_pipe(&repo(), &["owners", "no-such-entry"]),
+        Some(1)
+    );
+}
+
+#[test]
+fn json_errors_are_json_on_stdout_with_the_usual_status() {
+    let empty = tempfile::tempdir().unwrap();
+    let cases: &[(&[&str], i32, &str)] = &[
+        (&["validate", "--format", "json"], 2, "no-catalog"),
+        (&["validate", "--format=json", "--no-such-flag"], 2, "usage"),
+        (
+            &["owners", "nobody", "--format", "json", "-C", "REPO"],
+            1,
+            "unknown-ref",
+        ),
+        (
+            &["owners", "inventory", "--format", "json", "-C", "REPO"],
+            2,
+            "ambiguous-ref",
+        ),
+    ];
+    for (args, status, code) in cases {
+        let root = repo().display().to_string();
+        let args: Vec<&str> = args
+            .iter()
+            .map(|a| if *a == "REPO" { root.as_str() } else { a })
+            .collect();
+        let out = lore(empty.path()).args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(*status), "{args:?}");
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {}", crate::stdout(&out)));
+        assert_eq!(doc["version"], 1);
+        assert_eq!(doc["error"]["code"], *code, "{args:?}");
+        let message = doc["error"]["message"].as_str().unwrap();
+        assert!(
+            !message.is_empty() && !message.starts_with("error:"),
+            "{message}"
+        );
+        assert!(
+            stderr(&out).contains(message.lines().next().unwrap()),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn github_usage_errors_are_one_annotation() {
+    let empty = tempfile::tempdir().unwrap();
+    for args in [
+        &["validate", "--format", "github"][..],
+        &["validate", "--format", "github", "--no-such-flag"][..],
+    ] {
+        let out = lore(empty.path()).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let text = crate::stdout(&out);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 1, "{text}");
+        assert!(lines[0].starts_with("::error title=lore%3A "), "{text}");
+    }
+    let out = lore(&repo())
+        .args(["validate", "--format", "github"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        crate::stdout(&out).lines().last(),
+        Some("lore: 96 entries in 31 files, 0 errors, 0 warnings")
+    );
 }

@@ -372,7 +372,13 @@ fn output_is_deterministic() {
 fn readme_lists_every_problem_code() {
     let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
     for code in lore::diag::Code::ALL {
-        let row = format!("| `{}` | {} |", code.name(), code.description());
+        // The anchor is where SARIF's helpUri for the code points.
+        let anchor = code.name().replace("::", "-");
+        let row = format!(
+            "| <a id=\"{anchor}\"></a>`{}` | {} |",
+            code.name(),
+            code.description()
+        );
         assert!(readme.contains(&row), "README.md lacks the row {row}");
     }
 }
