@@ -149,7 +149,7 @@ pub fn run(args: &InitArgs, catalog_args: &CatalogArgs, io: &mut Io<'_>) -> Resu
     writeln!(io.out, "  {cd}lore validate")?;
     writeln!(
         io.out,
-        "  edit .github/workflows/lore.yml: set LORE_GIT to where lore's source lives"
+        "  git init && git add -A && git commit -m 'Start the catalog'   (stale and diff read history)"
     )?;
     writeln!(
         io.out,

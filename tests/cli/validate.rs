@@ -383,6 +383,35 @@ fn readme_lists_every_problem_code() {
     }
 }
 
+/// No file of the repository names a placeholder where the repository belongs: one
+/// place (Cargo.toml `repository`) names it, and everything else uses that.
+#[test]
+fn no_placeholder_names_the_repository() {
+    let placeholders = ["REPLACE-ME", "OWNER/lore", "LORE_GIT"];
+    let mut stack = vec![repo()];
+    while let Some(dir) = stack.pop() {
+        for item in std::fs::read_dir(&dir).unwrap() {
+            let path = item.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if !["target", ".git", "bench"].contains(&name.as_str()) {
+                    stack.push(path);
+                }
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            if path.ends_with("tests/cli/validate.rs") {
+                continue; // this test names them
+            }
+            for p in placeholders {
+                assert!(!text.contains(p), "{} names `{p}`", path.display());
+            }
+        }
+    }
+}
+
 /// The repository's own workflows are valid YAML and run the catalog loop.
 #[test]
 fn the_repository_workflows_parse_and_run_the_loop() {
@@ -400,6 +429,20 @@ fn the_repository_workflows_parse_and_run_the_loop() {
                 "stale --format markdown",
             ][..],
         ),
+        (
+            ".github/workflows/release.yml",
+            &[
+                "tags: [\"v*\"]",
+                "x86_64-unknown-linux-musl",
+                "aarch64-unknown-linux-musl",
+                "apple-darwin",
+                "windows",
+                "sha256sum",
+                "gh release create",
+            ][..],
+        ),
+        ("action.yml", &["using: composite"][..]),
+        (".pre-commit-hooks.yaml", &["id: lore-validate"][..]),
     ] {
         let text = std::fs::read_to_string(repo().join(file)).unwrap();
         let parsed = lore::yaml::parse(&text, lore::yaml::Limits::default(), false);
