@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::render::browse::GraphFormat;
+use crate::render::cases::TestFormat;
 use crate::render::query::{ReportFormat, ViewFormat};
 use crate::render::route::RouteFormat;
 use crate::render::Format;
@@ -250,6 +251,10 @@ pub struct SchemaArgs {
     /// Write nothing; exit 1 if the files on disk differ from what would be written.
     #[arg(long)]
     pub check: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ViewFormat::Human)]
+    pub format: ViewFormat,
 }
 
 #[derive(Debug, clap::Args)]
@@ -279,6 +284,10 @@ pub struct TestArgs {
     /// Test files (default: routing/**/*.yaml under the catalog root).
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
+
+    /// Output format: `junit` is JUnit XML for CI test reports.
+    #[arg(long, value_enum, default_value_t = TestFormat::Human)]
+    pub format: TestFormat,
 }
 
 #[derive(Debug, clap::Args)]

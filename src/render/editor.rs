@@ -13,6 +13,7 @@
 //!
 //! Output is deterministic (keys sorted, ids sorted) so checked-in copies diff cleanly.
 
+use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use serde_json::{json, Map, Value};
@@ -528,6 +529,27 @@ fn sorted(v: &Value) -> Value {
         Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
         other => other.clone(),
     }
+}
+
+/// `lore schema --format json` (and with `--check`):
+/// `{"version":1, "ok", "dir", "files":[{"name", "state"}]}`. `state` is, for `--check`,
+/// `same`, `missing`, `differs`, `foreign` (a file lore did not write) or `stale` (lore
+/// wrote it for a type that is gone); when writing, `created`, `updated`, `unchanged`,
+/// `stale` or `removed` (a temporary file of an interrupted run). `ok` is false when
+/// `--check` found anything to update.
+#[derive(Debug, Serialize)]
+pub struct SchemaDoc {
+    pub version: u32,
+    pub ok: bool,
+    pub dir: String,
+    pub files: Vec<SchemaState>,
+}
+
+/// One schema file and what `lore schema` found or did.
+#[derive(Debug, Serialize)]
+pub struct SchemaState {
+    pub name: String,
+    pub state: &'static str,
 }
 
 #[cfg(test)]

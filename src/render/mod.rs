@@ -15,6 +15,7 @@
 //! | `diff`, `stale` | [`changes::DiffDoc`], [`stale::StaleDoc`] |
 
 pub mod browse;
+pub mod cases;
 pub mod changes;
 pub mod diagnostics;
 pub mod editor;

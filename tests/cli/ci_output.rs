@@ -263,3 +263,112 @@ fn github_usage_errors_are_one_annotation() {
         Some("lore: 96 entries in 31 files, 0 errors, 0 warnings")
     );
 }
+
+/// A fresh `lore init` catalog.
+fn starter() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let out = lore(dir.path()).arg("init").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    dir
+}
+
+#[test]
+fn test_results_as_json_and_junit_with_the_usual_status() {
+    let dir = starter();
+    let run = |format: &str| {
+        let out = lore(dir.path())
+            .args(["test", "--format", format])
+            .output()
+            .unwrap();
+        (out.status.code(), crate::stdout(&out))
+    };
+    let (code, text) = run("json");
+    assert_eq!(code, Some(0), "{text}");
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        (doc["ok"].as_bool(), doc["failed"].as_u64()),
+        (Some(true), Some(0))
+    );
+    // Expect the first case's alert at another team: it fails, in both formats.
+    let file = dir.path().join("routing/alerts.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let moved = text.replacen(
+        "matches: [Service:checkout-api]",
+        "matches: [Service:nope]",
+        1,
+    );
+    assert_ne!(moved, text);
+    std::fs::write(&file, moved).unwrap();
+    let (code, text) = run("json");
+    assert_eq!(code, Some(1));
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["failed"], 1);
+    let failing = &doc["cases"][0];
+    assert_eq!(failing["passed"], false);
+    assert_eq!(failing["file"], "routing/alerts.yaml");
+    assert_eq!(failing["diffs"][0]["field"], "matches");
+    assert_eq!(failing["diffs"][0]["missing"][0], "Service:nope");
+    let (code, xml) = run("junit");
+    assert_eq!(code, Some(1));
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    assert!(xml.contains(r#"failures="1""#), "{xml}");
+    assert_eq!(xml.matches("<failure ").count(), 1, "{xml}");
+    assert!(
+        xml.contains("- Service:nope  (expected, not produced)"),
+        "{xml}"
+    );
+}
+
+#[test]
+fn schema_check_as_json_names_each_file_and_fails_on_drift() {
+    let dir = starter();
+    let check = || {
+        let out = lore(dir.path())
+            .args(["schema", "--check", "--format", "json"])
+            .output()
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out.status.code(), doc)
+    };
+    let (code, doc) = check();
+    assert_eq!(code, Some(0), "{doc}");
+    assert_eq!(doc["ok"], true);
+    assert_eq!(doc["dir"], ".lore/schemas");
+    assert!(doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["state"] == "same"));
+    // A new team is a new id the Team relation fields must offer.
+    std::fs::write(
+        dir.path().join("catalog/new-team.yaml"),
+        "type: Team\nid: newcomers\nname: Newcomers\nslack_channel: \"#newcomers\"\n",
+    )
+    .unwrap();
+    let (code, doc) = check();
+    assert_eq!(code, Some(1), "{doc}");
+    assert_eq!(doc["ok"], false);
+    let differs: Vec<&str> = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["state"] == "differs")
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert!(differs.contains(&"catalog.schema.json"), "{doc}");
+    let out = lore(dir.path())
+        .args(["schema", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        doc["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["state"] == "updated"),
+        "{doc}"
+    );
+    assert_eq!(check().0, Some(0));
+}
