@@ -178,6 +178,23 @@ pub enum Command {
     /// entries are stale, unless --fail-if-stale), 1 with --fail-if-stale when any entry is
     /// stale, 2 outside a git repository.
     Stale(StaleArgs),
+
+    /// Shell completions for lore: `lore completions bash > /etc/bash_completion.d/lore`.
+    ///
+    /// zsh: write `_lore` into a folder on `$fpath`; fish: `~/.config/fish/completions/lore.fish`;
+    /// PowerShell: add `lore completions powershell | Out-String | Invoke-Expression` to
+    /// your profile.
+    Completions(CompletionsArgs),
+
+    /// The manual page of lore, in roff: `lore man > ~/.local/share/man/man1/lore.1`.
+    Man,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Where the catalog is; shared by every command that reads one.

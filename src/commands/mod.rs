@@ -1,5 +1,6 @@
 //! One glue file per verb: load, query, render.
 
+pub mod completions;
 pub mod diff;
 pub mod graph;
 pub mod impact;
@@ -85,6 +86,8 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<Outcome, Error> {
         Command::Graph(args) => graph::run(&args, &cli.catalog, io),
         Command::Diff(args) => diff::run(&args, &cli.catalog, io),
         Command::Stale(args) => stale::run(&args, &cli.catalog, io),
+        Command::Completions(args) => completions::completions(&args, io),
+        Command::Man => completions::man(io),
     }
 }
 

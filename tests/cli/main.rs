@@ -7,6 +7,7 @@
 
 mod ci_output;
 mod cmd;
+mod completions;
 mod git;
 mod hermetic_git;
 mod hostile_config;
