@@ -99,8 +99,9 @@ pub enum Command {
     ///
     /// Writes lore.yaml, a starter model (teams, services, features, customers) in
     /// schemas/, example entries in catalog/, a GitHub Actions workflow, VS Code settings
-    /// and the editor schemas. Never overwrites a file: if any already exists, nothing is
-    /// written and the command exits 2 listing them.
+    /// and the editor schemas. Never overwrites a file: in an existing repository it adds
+    /// the workflow and the editor settings where missing, the starter catalog only where
+    /// there is no catalog yet, and lists what it left alone.
     Init(InitArgs),
     /// Route an alert: what it names, who owns it, what else breaks, what to say.
     ///
