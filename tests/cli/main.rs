@@ -1,5 +1,5 @@
 //! Whole-binary tests: small catalog repositories in, exit status and output checked.
-//! One integration-test binary (STYLE.md §9).
+//! One integration-test binary.
 //!
 //! Cases whose essence is "this catalog in, this output and status out" are data, in
 //! `tests/cmd/` (see `cmd.rs`); the modules here keep what needs logic: JSON checked
@@ -18,6 +18,7 @@ mod hostile_yaml;
 mod init;
 mod props;
 mod queries;
+mod readme;
 mod route;
 mod validate;
 
