@@ -216,7 +216,7 @@ fn is_integration(path: &str) -> bool {
 /// What to do by hand about an integration file lore init left alone.
 fn hint(path: &str) -> &'static str {
     if path.ends_with("settings.json") {
-        "add to its \"yaml.schemas\": \".lore/schemas/catalog.schema.json\": [\"catalog/**/*.yaml\"], \".lore/schemas/lore.schema.json\": \"lore.yaml\", \".lore/schemas/type.schema.json\": \"schemas/**/*.yaml\""
+        "add to its \"yaml.schemas\": \".lore/schemas/catalog.schema.json\": [\"catalog/**/*.yaml\"], \".lore/schemas/lore.schema.json\": \"lore.yaml\", \".lore/schemas/routing.schema.json\": [\"routing/**/*.yaml\"], \".lore/schemas/type.schema.json\": \"schemas/**/*.yaml\""
     } else {
         "compare it with the one `lore init` writes in an empty folder"
     }

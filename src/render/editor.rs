@@ -37,6 +37,8 @@ const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
 pub const CONFIG_FILE: &str = "lore.schema.json";
 /// The schema of type definition files.
 pub const TYPE_FILE: &str = "type.schema.json";
+/// The schema of routing test files (`routing/*.yaml`).
+pub const ROUTING_FILE: &str = "routing.schema.json";
 /// The schema of entry files holding any types.
 pub const CATALOG_FILE: &str = "catalog.schema.json";
 
@@ -73,6 +75,10 @@ pub fn generate(c: &Catalog) -> Result<(Vec<SchemaFile>, Vec<String>), Error> {
         SchemaFile {
             name: TYPE_FILE.into(),
             value: marked(model::typedef_schema(), "type definition files"),
+        },
+        SchemaFile {
+            name: ROUTING_FILE.into(),
+            value: marked(crate::alert::cases::schema(), "routing test files"),
         },
     ];
     let docs = type_documents(c);

@@ -260,6 +260,17 @@ fn workflow_template_parses_and_uses_the_ci_commands() {
     ] {
         assert!(action.contains(needle), "action.yml lacks `{needle}`");
     }
+    // This repository's settings leave out what its lore.yaml excludes (`!` globs).
+    let settings = read_json(&repo().join(".vscode/settings.json"));
+    let catalog_globs = settings["yaml.schemas"][".lore/schemas/catalog.schema.json"].clone();
+    let config = &yaml_docs(&repo().join("lore.yaml"))[0];
+    for glob in config["exclude"].as_array().unwrap() {
+        let negated = format!("!{}", glob.as_str().unwrap());
+        assert!(
+            catalog_globs.as_array().unwrap().iter().any(|g| g == &negated),
+            ".vscode/settings.json lacks {negated}"
+        );
+    }
     let steps = |job: &str| wf["jobs"][job]["steps"].as_array().unwrap().len();
     assert!(steps("check") >= 2 && steps("stale") >= 4);
     // The editor settings are JSON and point at the files `lore schema` writes.
@@ -273,6 +284,7 @@ fn workflow_template_parses_and_uses_the_ci_commands() {
             "lore.schema.json",
             "type.schema.json",
             "catalog.schema.json",
+            "routing.schema.json",
         ] {
             assert!(
                 map.contains_key(&format!(".lore/schemas/{name}")),
@@ -312,7 +324,7 @@ fn checked_in_schemas_are_in_sync_and_output_is_deterministic() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert_eq!(
         stdout(&out),
-        "All 15 schemas in .lore/schemas are up to date.\n"
+        "All 16 schemas in .lore/schemas are up to date.\n"
     );
 
     // Through the binary into another folder: the same bytes, twice.
@@ -390,6 +402,14 @@ fn generated_schemas_accept_the_examples_and_reject_mistakes() {
         let t = t.unwrap().path();
         assert!(typedef.is_valid(&yaml_docs(&t)[0]), "{}", t.display());
     }
+    let routing = validator(&read_json(&dir.join("routing.schema.json")));
+    for t in [
+        root.join("routing/examples.yaml"),
+        repo().join("templates/init/routing/alerts.yaml"),
+    ] {
+        assert!(routing.is_valid(&yaml_docs(&t)[0]), "{}", t.display());
+    }
+    assert!(!routing.is_valid(&json!({"cases": [{"name": "x", "expct": {}}]})));
 
     let service = c.type_id("Service").unwrap();
     let base = c
@@ -432,7 +452,7 @@ fn check_reports_drift_and_schema_never_touches_foreign_files() {
     let root = dir.path();
     let out = lore(root).arg("schema").output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).starts_with("Wrote 15 of 15 schemas to .lore/schemas (0 unchanged):\n"));
+    assert!(stdout(&out).starts_with("Wrote 16 of 16 schemas to .lore/schemas (0 unchanged):\n"));
 
     // A new team changes the Team ids every relation to Team lists.
     let teams = root.join("catalog/teams.yaml");
