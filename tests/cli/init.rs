@@ -267,7 +267,11 @@ fn workflow_template_parses_and_uses_the_ci_commands() {
     for glob in config["exclude"].as_array().unwrap() {
         let negated = format!("!{}", glob.as_str().unwrap());
         assert!(
-            catalog_globs.as_array().unwrap().iter().any(|g| g == &negated),
+            catalog_globs
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|g| g == &negated),
             ".vscode/settings.json lacks {negated}"
         );
     }
