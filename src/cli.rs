@@ -7,7 +7,13 @@ use clap::{Parser, Subcommand};
 /// lore: your organization's catalog as YAML in git, checked in CI and brought to the
 /// people who respond to incidents.
 #[derive(Debug, Parser)]
-#[command(name = "lore", version, about, long_about = None, max_term_width = 100)]
+#[command(
+    name = "lore",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("CARGO_PKG_REPOSITORY"), ")"),
+    about,
+    long_about = None,
+    max_term_width = 100
+)]
 pub(crate) struct Cli {
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -18,6 +24,41 @@ pub(crate) struct Cli {
     /// When to use colour in human output.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub(crate) color: ColorChoice,
+}
+
+/// How an error that stops a command is written, from the `--format` asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ErrorFormat {
+    /// `error: …` on stderr.
+    Human,
+    /// Also `{"version":1,"error":{"code","message"}}` on stdout.
+    Json,
+    /// Also one `::error` workflow command on stdout.
+    Github,
+}
+
+impl ErrorFormat {
+    /// The format asked for on a command line (`--format X` or `--format=X` before any
+    /// `--`), read from the raw arguments so that errors clap itself reports, before a
+    /// [`Cli`] exists, are written as the caller expects too.
+    pub(crate) fn from_args<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> ErrorFormat {
+        let mut value = None;
+        let mut args = args.iter().map(|a| a.as_ref().to_string_lossy());
+        while let Some(arg) = args.next() {
+            if arg == "--" {
+                break;
+            } else if arg == "--format" {
+                value = args.next().map(std::borrow::Cow::into_owned);
+            } else if let Some(v) = arg.strip_prefix("--format=") {
+                value = Some(v.to_owned());
+            }
+        }
+        match value.as_deref() {
+            Some("json") => ErrorFormat::Json,
+            Some("github") => ErrorFormat::Github,
+            _ => ErrorFormat::Human,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -52,8 +93,9 @@ pub(crate) enum Command {
     ///
     /// Writes lore.yaml, a starter model (teams, services, features, customers) in
     /// schemas/, example entries in catalog/, a GitHub Actions workflow, VS Code settings
-    /// and the editor schemas. Never overwrites a file: if any already exists, nothing is
-    /// written and the command exits 2 listing them.
+    /// and the editor schemas. Never overwrites a file: in an existing repository it adds
+    /// the workflow and the editor settings where missing, the starter catalog only where
+    /// there is no catalog yet, and lists what it left alone.
     Init(InitArgs),
     /// Route an alert: what it names, who owns it, what else breaks, what to say.
     ///
@@ -127,8 +169,9 @@ pub(crate) enum Command {
     /// Each entry is aged by the newest commit among its own lines (git blame along first
     /// parents), also inside multi-document files; uncommitted edits count as fresh. On a
     /// shallow clone, ages beyond the history are reported as unknown. `LORE_NOW`
-    /// (YYYY-MM-DD) fixes "now" for reproducible reports. Exit status: 0, or 2 outside a
-    /// git repository.
+    /// (YYYY-MM-DD) fixes "now" for reproducible reports. Exit status: 0 (also when
+    /// entries are stale, unless --fail-if-stale), 1 with --fail-if-stale when any entry is
+    /// stale, 2 outside a git repository.
     Stale(StaleArgs),
 
     /// Runs the import pipelines of lore.yaml (`imports:`): reads each source (CSV,
@@ -147,6 +190,16 @@ pub(crate) enum Command {
     /// Sorted by type, then id. Exit status: 0, 1 when no entry is selected, 2 on a usage
     /// error or when the output file exists.
     Export(ExportArgs),
+
+    /// Shell completions for lore: `lore completions bash > /etc/bash_completion.d/lore`.
+    ///
+    /// zsh: write `_lore` into a folder on `$fpath`; fish: `~/.config/fish/completions/lore.fish`;
+    /// PowerShell: add `lore completions powershell | Out-String | Invoke-Expression` to
+    /// your profile.
+    Completions(CompletionsArgs),
+
+    /// The manual page of lore, in roff: `lore man > ~/.local/share/man/man1/lore.1`.
+    Man,
 }
 
 #[derive(Debug, clap::Args)]
@@ -203,6 +256,13 @@ pub(crate) struct ImportArgs {
     pub(crate) format: ReportFormat,
 }
 
+#[derive(Debug, clap::Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub(crate) shell: clap_complete::Shell,
+}
+
 /// Where the catalog is; shared by every command that reads one.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub(crate) struct CatalogArgs {
@@ -256,6 +316,10 @@ pub(crate) struct StaleArgs {
     #[arg(long, value_name = "AGE")]
     pub(crate) max_age: Option<String>,
 
+    /// Exit 1 when any entry is stale (for CI: report, or open an issue, only then).
+    #[arg(long)]
+    pub(crate) fail_if_stale: bool,
+
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
     pub(crate) format: ReportFormat,
@@ -270,6 +334,10 @@ pub(crate) struct SchemaArgs {
     /// Write nothing; exit 1 if the files on disk differ from what would be written.
     #[arg(long)]
     pub(crate) check: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ViewFormat::Human)]
+    pub(crate) format: ViewFormat,
 }
 
 #[derive(Debug, clap::Args)]
@@ -299,6 +367,10 @@ pub(crate) struct TestArgs {
     /// Test files (default: routing/**/*.yaml under the catalog root).
     #[arg(value_name = "FILE")]
     pub(crate) files: Vec<PathBuf>,
+
+    /// Output format: `junit` is `JUnit` XML for CI test reports.
+    #[arg(long, value_enum, default_value_t = TestFormat::Human)]
+    pub(crate) format: TestFormat,
 }
 
 #[derive(Debug, clap::Args)]
@@ -392,6 +464,29 @@ mod tests {
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
     }
+
+    #[test]
+    fn the_error_format_is_read_from_the_raw_arguments() {
+        let f = |args: &[&str]| ErrorFormat::from_args(args);
+        assert_eq!(
+            f(&["lore", "validate", "--format", "json"]),
+            ErrorFormat::Json
+        );
+        assert_eq!(
+            f(&["lore", "validate", "--format=github"]),
+            ErrorFormat::Github
+        );
+        assert_eq!(
+            f(&["lore", "--format", "json", "--format", "human"]),
+            ErrorFormat::Human
+        );
+        assert_eq!(
+            f(&["lore", "route", "--", "--format", "json"]),
+            ErrorFormat::Human
+        );
+        assert_eq!(f(&["lore", "validate", "--format"]), ErrorFormat::Human);
+        assert_eq!(f(&["lore", "validate"]), ErrorFormat::Human);
+    }
 }
 
 // Output formats: one enum per set of formats a command offers, all here, so a
@@ -460,4 +555,15 @@ pub(crate) enum ExportFormat {
     Csv,
     Sqlite,
     Codeowners,
+}
+
+/// Output formats of `test`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum TestFormat {
+    /// One line a case, failures as diffs.
+    Human,
+    /// One JSON document, stable for scripts.
+    Json,
+    /// `JUnit` XML, for CI test reports (GitLab, Jenkins, GitHub test-report actions).
+    Junit,
 }

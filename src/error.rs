@@ -73,6 +73,30 @@ impl Error {
         }
     }
 
+    /// A stable name for the kind of error, for `{"error": {"code": …}}` in JSON output.
+    pub(crate) fn code(&self) -> &'static str {
+        match self {
+            Error::Workspace(_) => "no-catalog",
+            Error::Load(_) | Error::LoadAt { .. } | Error::AtMergeBase { .. } => "load",
+            Error::Git(_) => "git",
+            Error::Payload(_) => "payload",
+            Error::Source(_) => "source",
+            Error::RoutingTests(_) => "routing-tests",
+            Error::EditorSchemas(_) => "editor-schemas",
+            Error::Age(_) | Error::Usage(_) => "usage",
+            Error::Ref { error, .. } => match error {
+                RefError::Unknown { .. } => "unknown-ref",
+                RefError::Ambiguous { .. } => "ambiguous-ref",
+                RefError::UnknownType { .. } => "unknown-type",
+            },
+            Error::Filter { .. } => "invalid-where",
+            Error::NotFound(_) => "not-found",
+            Error::Io { .. } => "io",
+            Error::Internal(_) => "internal",
+            Error::Output(_) => "output",
+        }
+    }
+
     /// The reader went away: nothing to say, nothing went wrong.
     pub(crate) fn is_broken_pipe(&self) -> bool {
         matches!(self, Error::Output(e) if e.kind() == io::ErrorKind::BrokenPipe)

@@ -23,6 +23,8 @@ const LAYERS: &[&[&str]] = &[
     &["render"],
     &["error"],
     &["commands"],
+    // The process: arguments, standard streams, exit status.
+    &["app"],
 ];
 
 #[cfg(test)]

@@ -65,7 +65,13 @@ mod tests {
     fn readme_lists_every_problem_code() {
         let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
         for code in crate::diag::Code::ALL {
-            let row = format!("| `{}` | {} |", code.name(), code.description());
+            // The anchor is where SARIF's helpUri for the code points.
+            let anchor = code.name().replace("::", "-");
+            let row = format!(
+                "| <a id=\"{anchor}\"></a>`{}` | {} |",
+                code.name(),
+                code.description()
+            );
             assert!(readme.contains(&row), "README.md lacks the row {row}");
         }
     }
@@ -87,6 +93,20 @@ mod tests {
                     "stale --format markdown",
                 ][..],
             ),
+            (
+                ".github/workflows/release.yml",
+                &[
+                    "tags: [\"v*\"]",
+                    "x86_64-unknown-linux-musl",
+                    "aarch64-unknown-linux-musl",
+                    "apple-darwin",
+                    "windows",
+                    "sha256sum",
+                    "gh release create",
+                ][..],
+            ),
+            ("action.yml", &["using: composite"][..]),
+            (".pre-commit-hooks.yaml", &["id: lore-validate"][..]),
         ] {
             let path = repo().join(file);
             assert_eq!(yaml_docs(&path).len(), 1, "{file}");
@@ -106,20 +126,55 @@ mod tests {
         assert!(wf["on"]["pull_request"].is_null() && wf["on"].get("pull_request").is_some());
         assert!(wf["on"]["schedule"][0]["cron"].is_string());
         let text = std::fs::read_to_string(&path).unwrap();
+        // lore comes from this repository's Action, at a release tag.
+        let slug = env!("CARGO_PKG_REPOSITORY")
+            .strip_prefix("https://github.com/")
+            .unwrap();
+        let uses = format!("uses: {slug}@v");
+        assert_eq!(text.matches(&uses).count(), 2, "both jobs use {uses}…");
         for needle in [
             "fetch-depth: 0",
-            "lore validate --changed-since \"origin/${{ github.base_ref }}\" --format github",
-            "lore test",
-            "lore diff \"origin/${{ github.base_ref }}\" --format markdown > diff.md",
-            "marocchino/sticky-pull-request-comment@v2",
-            "lore stale --format markdown",
+            "diff-comment: true",
+            "lore stale --fail-if-stale --format markdown",
             "$GITHUB_STEP_SUMMARY",
             "gh issue create",
+            "steps.stale.outputs.found == 'true'",
         ] {
             assert!(text.contains(needle), "workflow lacks `{needle}`");
         }
+        // The Action runs the pull-request checks.
+        let action = std::fs::read_to_string(repo().join("action.yml")).unwrap();
+        for needle in [
+            "lore validate \"${since[@]}\" $ARGS",
+            "--changed-since \"origin/$BASE\"",
+            "default: \"--format github\"",
+            "run: lore test",
+            "run: lore schema --check",
+            "lore diff \"origin/$BASE\" --format markdown",
+            "marocchino/sticky-pull-request-comment@v2",
+            "sha256sum -c",
+            "actions/cache@v4",
+            &format!("REPO: {slug}"),
+        ] {
+            assert!(action.contains(needle), "action.yml lacks `{needle}`");
+        }
+        // This repository's settings leave out what its lore.yaml excludes (`!` globs).
+        let settings = read_json(&repo().join(".vscode/settings.json"));
+        let catalog_globs = settings["yaml.schemas"][".lore/schemas/catalog.schema.json"].clone();
+        let config = &yaml_docs(&repo().join("lore.yaml"))[0];
+        for glob in config["exclude"].as_array().unwrap() {
+            let negated = format!("!{}", glob.as_str().unwrap());
+            assert!(
+                catalog_globs
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|g| g == &negated),
+                ".vscode/settings.json lacks {negated}"
+            );
+        }
         let steps = |job: &str| wf["jobs"][job]["steps"].as_array().unwrap().len();
-        assert!(steps("check") >= 5 && steps("stale") >= 4);
+        assert!(steps("check") >= 2 && steps("stale") >= 4);
         // The editor settings are JSON and point at the files `lore schema` writes.
         for p in [
             repo().join("templates/init/.vscode/settings.json"),
@@ -131,6 +186,7 @@ mod tests {
                 "lore.schema.json",
                 "type.schema.json",
                 "catalog.schema.json",
+                "routing.schema.json",
             ] {
                 assert!(
                     map.contains_key(&format!(".lore/schemas/{name}")),
@@ -245,6 +301,14 @@ mod tests {
             let t = t.unwrap().path();
             assert!(typedef.is_valid(&yaml_docs(&t)[0]), "{}", t.display());
         }
+        let routing = validator(&read_json(&dir.join("routing.schema.json")));
+        for t in [
+            root.join("routing/examples.yaml"),
+            repo().join("templates/init/routing/alerts.yaml"),
+        ] {
+            assert!(routing.is_valid(&yaml_docs(&t)[0]), "{}", t.display());
+        }
+        assert!(!routing.is_valid(&json!({"cases": [{"name": "x", "expct": {}}]})));
 
         let service = c.type_id("Service").unwrap();
         let base = c

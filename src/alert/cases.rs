@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -66,29 +67,46 @@ enum CaseError {
 /// Where `lore test` looks when given no file, under the catalog root.
 pub(crate) const DEFAULT_DIR: &str = "routing";
 
-#[derive(Debug, Deserialize)]
+/// A routing test file (`routing/*.yaml`): alert payloads and what each must reach.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "lore routing tests")]
 struct TestFile {
+    /// The cases, each run by `lore test`.
     cases: Vec<CaseRaw>,
 }
 
-#[derive(Debug, Deserialize)]
+/// One alert and what it must produce.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct CaseRaw {
+    /// What the case checks, shown in `lore test`'s report.
     name: String,
+    /// The alert payload inline, as the monitoring tool sends it.
     payload: Option<Value>,
+    /// A JSON payload file, relative to this test file, inside the catalog repository.
     payload_file: Option<PathBuf>,
+    /// Read the payload as this source instead of detecting it (e.g. `alertmanager`).
     source: Option<String>,
+    /// What routing the payload must produce.
     expect: Expect,
 }
 
 /// What a case must produce; a field left out is not checked.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Expect {
+    /// The source detected (or given).
     source: Option<String>,
+    /// The entries the alert names, as `Type:id`, compared as a set.
     matches: Option<Vec<String>>,
+    /// Their owners, as `Type:id`, compared as a set.
     owners: Option<Vec<String>>,
+}
+
+/// The JSON Schema of a routing test file, for editors.
+pub(crate) fn schema() -> Value {
+    crate::schema::derived::<TestFile>()
 }
 
 /// One compared field that differs.

@@ -5,7 +5,8 @@
 //! The files are real ones under `templates/init/` in lore's repository, embedded at
 //! build time. Everything is computed before anything is written (the editor schemas
 //! come from loading the templates in a scratch folder), then each file is created
-//! atomically and never over an existing one: if any target exists, nothing is written.
+//! atomically and never over an existing one. In an existing repository it adds what is
+//! missing and says what it left alone (see `run`).
 
 use std::path::Path;
 
@@ -109,23 +110,44 @@ pub(crate) fn run(
             target.display()
         )));
     }
-    let existing: Vec<&str> = files
+    // The starter catalog is one unit: added whole to a repository that has none, left
+    // out whole where one (or part of one) is already there, so lore init never mixes
+    // example entries into a real catalog. The workflow and the editor settings are
+    // added each where missing; an existing one is left alone, with what to add by hand.
+    let exists = |p: &str| dir.join(p).symlink_metadata().is_ok();
+    let catalog_there = ["lore.yaml", "schemas", "catalog"]
+        .into_iter()
+        .find(|p| exists(p))
+        .map(str::to_owned)
+        .or_else(|| {
+            files
+                .iter()
+                .find(|(p, _)| !is_integration(p) && exists(p))
+                .map(|(p, _)| p.clone())
+        });
+    let mut left_alone: Vec<String> = Vec::new();
+    let to_write: Vec<&(String, String)> = files
         .iter()
-        .map(|(p, _)| p.as_str())
-        .filter(|p| dir.join(p).symlink_metadata().is_ok())
+        .filter(|(p, _)| {
+            if is_integration(p) {
+                if exists(p) {
+                    left_alone.push(format!("{p}: already there; {}", hint(p)));
+                    return false;
+                }
+                true
+            } else {
+                catalog_there.is_none()
+            }
+        })
         .collect();
-    if !existing.is_empty() {
-        let list: Vec<String> = existing.iter().map(|p| format!("  {p}")).collect();
-        return Err(Error::usage(format!(
-            "nothing written: {} of the files `lore init` creates already {} in `{shown}`:\n{}\nlore init never overwrites a file; move {} away, or run it in an empty folder",
-            existing.len(),
-            if existing.len() == 1 { "exists" } else { "exist" },
-            list.join("\n"),
-            if existing.len() == 1 { "it" } else { "them" },
-        )));
+    if let Some(there) = &catalog_there {
+        left_alone.insert(
+            0,
+            format!("the starter catalog (lore.yaml, schemas/, catalog/, routing/, .lore/schemas/): `{there}` is already there, so none of it was added"),
+        );
     }
     let mut written = Vec::new();
-    for (path, text) in &files {
+    for (path, text) in to_write {
         if let Err(e) = fsutil::create_atomic(&dir.join(path), text.as_bytes()) {
             let done = if written.is_empty() {
                 String::new()
@@ -139,9 +161,33 @@ pub(crate) fn run(
         }
         written.push(path.as_str());
     }
-    writeln!(io.out, "Created a lore catalog in {shown}:")?;
-    for path in &written {
-        writeln!(io.out, "  {path}")?;
+    if written.is_empty() {
+        writeln!(
+            io.out,
+            "Nothing to add in {shown}: lore init never overwrites a file, and left alone:"
+        )?;
+    } else {
+        writeln!(
+            io.out,
+            "Created {} in {shown}:",
+            if catalog_there.is_none() {
+                "a lore catalog"
+            } else {
+                "lore's CI and editor files"
+            }
+        )?;
+        for path in &written {
+            writeln!(io.out, "  {path}")?;
+        }
+        if !left_alone.is_empty() {
+            writeln!(io.out, "Left alone (lore init never overwrites a file):")?;
+        }
+    }
+    for l in &left_alone {
+        writeln!(io.out, "  {l}")?;
+    }
+    if catalog_there.is_some() {
+        return Ok(Outcome::Ok);
     }
     let cd = if args.dir.is_some() {
         format!("cd {shown} && ")
@@ -153,7 +199,7 @@ pub(crate) fn run(
     writeln!(io.out, "  {cd}lore validate")?;
     writeln!(
         io.out,
-        "  edit .github/workflows/lore.yml: set LORE_GIT to where lore's source lives"
+        "  git init && git add -A && git commit -m 'Start the catalog'   (stale and diff read history)"
     )?;
     writeln!(
         io.out,
@@ -164,6 +210,20 @@ pub(crate) fn run(
         "  run `lore schema` after changing types or entries, so editors complete the new ids"
     )?;
     Ok(Outcome::Ok)
+}
+
+/// Files that connect a repository to lore (CI, the editor), as opposed to the catalog.
+fn is_integration(path: &str) -> bool {
+    path.starts_with(".github/") || path.starts_with(".vscode/")
+}
+
+/// What to do by hand about an integration file lore init left alone.
+fn hint(path: &str) -> &'static str {
+    if path.ends_with("settings.json") {
+        "add to its \"yaml.schemas\": \".lore/schemas/catalog.schema.json\": [\"catalog/**/*.yaml\"], \".lore/schemas/lore.schema.json\": \"lore.yaml\", \".lore/schemas/routing.schema.json\": [\"routing/**/*.yaml\"], \".lore/schemas/type.schema.json\": \"schemas/**/*.yaml\""
+    } else {
+        "compare it with the one `lore init` writes in an empty folder"
+    }
 }
 
 /// The first folder on the way from `dir` to `dir/rel` (`dir` itself excluded) that is a

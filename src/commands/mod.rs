@@ -1,5 +1,6 @@
 //! One glue file per verb: load, query, render.
 
+pub(crate) mod completions;
 pub(crate) mod diff;
 pub(crate) mod export;
 pub(crate) mod graph;
@@ -89,6 +90,8 @@ pub(crate) fn run(cli: Cli, io: &mut Io<'_>) -> Result<Outcome, Error> {
         Command::Stale(args) => stale::run(&args, &cli.catalog, io),
         Command::Import(args) => import::run(&args, &cli.catalog, io),
         Command::Export(args) => export::run(&args, &cli.catalog, io),
+        Command::Completions(args) => completions::completions(&args, io),
+        Command::Man => completions::man(io),
     }
 }
 

@@ -9,9 +9,10 @@
 use std::path::{Path, PathBuf};
 
 use super::{Error, Io, Outcome};
+use crate::cli::ViewFormat;
 use crate::cli::{CatalogArgs, SchemaArgs};
 use crate::fsutil;
-use crate::render::editor::{self, SchemaFile};
+use crate::render::editor::{self, SchemaDoc, SchemaFile, SchemaState};
 
 /// Where `lore schema` writes without `--out`, relative to the catalog root.
 pub(crate) const DEFAULT_DIR: &str = ".lore/schemas";
@@ -111,7 +112,7 @@ pub(crate) fn run(
                 if leftovers.len() == 1 { "it" } else { "them" },
             )?;
         }
-        return check(&plan, &where_, io);
+        return check(&plan, &where_, args.format, io);
     }
 
     let foreign: Vec<&str> = plan
@@ -131,15 +132,25 @@ pub(crate) fn run(
     let removed = fsutil::remove_stale_temp_files(&dir)
         .map_err(Error::io(format!("remove a temporary file in `{where_}`")))?;
     let mut lines = Vec::new();
+    let mut states = Vec::new();
     for (name, text, state) in &plan.files {
         let verb = match state {
             State::Missing => "created",
             State::Differs => "updated",
-            State::Same | State::Foreign => continue,
+            State::Same | State::Foreign => {
+                states.push(state_of(name, "unchanged"));
+                continue;
+            }
         };
         fsutil::write_atomic(&dir.join(name), text.as_bytes())
             .map_err(Error::io(format!("write `{where_}/{name}`")))?;
         lines.push(format!("  {verb:<8} {name}"));
+        states.push(state_of(name, verb));
+    }
+    if args.format == ViewFormat::Json {
+        states.extend(plan.stale.iter().map(|n| state_of(n, "stale")));
+        states.extend(removed.iter().map(|n| state_of(n, "removed")));
+        return json(io, true, &where_, states);
     }
     let unchanged = plan.files.len() - lines.len();
     if lines.is_empty() {
@@ -174,7 +185,51 @@ pub(crate) fn run(
     Ok(Outcome::Ok)
 }
 
-fn check(plan: &Plan, where_: &str, io: &mut Io<'_>) -> Result<Outcome, Error> {
+fn state_of(name: &str, state: &'static str) -> SchemaState {
+    SchemaState {
+        name: name.to_owned(),
+        state,
+    }
+}
+
+fn json(
+    io: &mut Io<'_>,
+    ok: bool,
+    where_: &str,
+    files: Vec<SchemaState>,
+) -> Result<Outcome, Error> {
+    let doc = SchemaDoc {
+        version: 1,
+        ok,
+        dir: where_.to_owned(),
+        files,
+    };
+    serde_json::to_writer_pretty(&mut *io.out, &doc).map_err(std::io::Error::from)?;
+    writeln!(io.out)?;
+    Ok(if ok { Outcome::Ok } else { Outcome::Failed })
+}
+
+fn check(plan: &Plan, where_: &str, format: ViewFormat, io: &mut Io<'_>) -> Result<Outcome, Error> {
+    if format == ViewFormat::Json {
+        let mut states: Vec<SchemaState> = plan
+            .files
+            .iter()
+            .map(|(name, _, state)| {
+                state_of(
+                    name,
+                    match state {
+                        State::Same => "same",
+                        State::Missing => "missing",
+                        State::Differs => "differs",
+                        State::Foreign => "foreign",
+                    },
+                )
+            })
+            .collect();
+        states.extend(plan.stale.iter().map(|n| state_of(n, "stale")));
+        let ok = states.iter().all(|s| s.state == "same");
+        return json(io, ok, where_, states);
+    }
     let mut lines = Vec::new();
     for (name, _, state) in &plan.files {
         match state {

@@ -40,5 +40,9 @@ pub(crate) fn run(
     };
     let report = stale::stale(&catalog, &repo, max_age, now)?;
     render(io.out, &catalog, &report, args.format)?;
-    Ok(Outcome::Ok)
+    Ok(if args.fail_if_stale && report.stale > 0 {
+        Outcome::Failed
+    } else {
+        Outcome::Ok
+    })
 }

@@ -2,7 +2,9 @@
 
 use super::{load_catalog, start_dir, Error, Io, Outcome};
 use crate::alert::cases::{self, CaseResult};
+use crate::cli::TestFormat;
 use crate::cli::{CatalogArgs, TestArgs};
+use crate::render::{self, cases::FileResults};
 use crate::term::escape;
 
 pub(crate) fn run(
@@ -25,14 +27,25 @@ pub(crate) fn run(
     } else {
         args.files.iter().map(|f| cwd.join(f)).collect()
     };
+    if args.format != TestFormat::Human {
+        let mut all = Vec::new();
+        for file in &files {
+            all.push(FileResults {
+                file: shown(file, &cwd),
+                results: cases::run_file(&c, file)?,
+            });
+        }
+        match args.format {
+            TestFormat::Json => render::cases::json(io.out, &all)?,
+            _ => render::cases::junit(io.out, &all)?,
+        }
+        let failed = all.iter().flat_map(|f| &f.results).any(|r| !r.passed());
+        return Ok(if failed { Outcome::Failed } else { Outcome::Ok });
+    }
     let (mut passed, mut failed) = (0usize, 0usize);
     for file in &files {
         let results = cases::run_file(&c, file)?;
-        let shown = file
-            .strip_prefix(&cwd)
-            .unwrap_or(file)
-            .display()
-            .to_string();
+        let shown = shown(file, &cwd);
         writeln!(io.out, "{}", escape(&shown))?;
         for r in &results {
             if r.passed() {
@@ -54,6 +67,11 @@ pub(crate) fn run(
     } else {
         Outcome::Ok
     })
+}
+
+/// A test file as the user would name it from where lore runs.
+fn shown(file: &std::path::Path, cwd: &std::path::Path) -> String {
+    crate::fsutil::slashed(file.strip_prefix(cwd).unwrap_or(file))
 }
 
 fn failure(io: &mut Io<'_>, file: &str, r: &CaseResult) -> std::io::Result<()> {

@@ -82,7 +82,13 @@ pub(crate) fn run(
         color: io.color,
         width: io.width,
     };
-    render(io.out, &report, &Paths::new(&root), args.format, style)?;
+    let paths = match args.format {
+        // Code scanning resolves URIs against the repository's root, so a catalog in a
+        // subfolder of a monorepo maps to its files there.
+        crate::cli::Format::Sarif => Paths::under(git_prefix(&root)),
+        _ => Paths::new(&root),
+    };
+    render(io.out, &report, &paths, args.format, style)?;
     Ok(if config_broken {
         Outcome::ConfigInvalid
     } else if ok {
@@ -185,6 +191,16 @@ mod changed {
             }
         }
     }
+}
+
+/// The catalog root relative to the git work tree that holds it (empty when it is the
+/// work tree's root, or in no git repository).
+fn git_prefix(root: &Path) -> PathBuf {
+    root.ancestors()
+        .find(|dir| dir.join(".git").exists())
+        .and_then(|top| root.strip_prefix(top).ok())
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 /// Root-relative prefixes to report on; empty means everything.

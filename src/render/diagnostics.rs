@@ -464,6 +464,16 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// One `::error` workflow command for an error that stopped lore (bad usage, an
+/// unreadable lore.yaml…), so a failing step says why on the run's summary page too.
+pub(crate) fn github_error(title: &str, message: &str) -> String {
+    format!(
+        "::error title={}::{}",
+        escape_property(title),
+        escape_data(&escape(message))
+    )
+}
+
 fn github(out: &mut dyn Write, report: &Report<'_>, paths: &Paths) -> io::Result<()> {
     for d in report.problems {
         let level = match d.severity {
@@ -512,19 +522,85 @@ fn github(out: &mut dyn Write, report: &Report<'_>, paths: &Paths) -> io::Result
     )
 }
 
+/// What to do about a problem of each code: the rule's help in SARIF.
+fn advice(code: Code) -> &'static str {
+    match code {
+        Code::Io => "Check that the file exists and is readable by the user running lore.",
+        Code::Symlink => "Point the link at a file inside the repository, or remove it.",
+        Code::Encoding => "Save the file as UTF-8.",
+        Code::Yaml => "Fix the YAML syntax at the place shown; the message says what the parser expected.",
+        Code::DuplicateKey => "Keep one of the two keys: YAML mappings hold each key once.",
+        Code::YamlLimit => "Use fewer aliases or less nesting; split the document if it is that large.",
+        Code::EmptyDocument => "Remove the empty document (a stray `---`) or the empty file.",
+        Code::NotAMapping => "Write the entry as a mapping of fields (`type:`, `id:`, ...).",
+        Code::Config => "Fix lore.yaml at the place shown; `lore schema` gives editors its schema.",
+        Code::Typedef => "Fix the type definition at the place shown.",
+        Code::InvalidSchema => "Fix the type's `schema:`; it must be valid JSON Schema 2020-12.",
+        Code::InvalidRegex => "Fix the regular expression; lore's patterns run in linear time, without look-around or back-references.",
+        Code::InvalidExpr => "Fix the CEL expression or `{{ }}` template at the place shown.",
+        Code::MissingType => "Add `type:` with one of the types defined in schemas/.",
+        Code::UnknownType => "Use a type defined in schemas/, or add a type definition for it.",
+        Code::MissingId => "Add an `id:` to the entry.",
+        Code::IdPattern => "Rename the id to match the type's `id_pattern`.",
+        Code::Schema => "Change the value so that it satisfies the type's schema.",
+        Code::UnknownField => "Remove the field, fix its spelling, or declare it in the type's schema.",
+        Code::DuplicateId => "Rename one of the entries, or merge them: ids and aliases are unique within a type.",
+        Code::DanglingRef => "Fix the reference, or add the entry it names.",
+        Code::WrongTypeRef => "Name an entry of a type the relation's `to` allows, or write `Type:id`.",
+        Code::AmbiguousRef => "Write the reference as `Type:id`.",
+        Code::Cycle => "Break the cycle: an entry cannot own or contain itself through other entries.",
+        Code::Rule => "Change the entry so that the type's rule holds; the message says what it asks.",
+        Code::RuleError => "Fix the rule so that it can be evaluated for this entry (for example, test a field with `has()` first).",
+    }
+}
+
+/// The level a code is reported at when nothing else decides.
+fn default_level(code: Code) -> &'static str {
+    match code {
+        Code::Symlink | Code::EmptyDocument => "warning",
+        _ => "error",
+    }
+}
+
+/// Where README documents each code: `{repository}#lore-<code>`.
+pub(crate) fn help_uri(code: Code) -> String {
+    let name = code.name().trim_start_matches("lore::");
+    format!("{}#lore-{name}", env!("CARGO_PKG_REPOSITORY"))
+}
+
 fn sarif(out: &mut dyn Write, report: &Report<'_>, paths: &Paths) -> io::Result<()> {
     let mut used: Vec<Code> = report.problems.iter().map(|d| d.code).collect();
     used.sort();
     used.dedup();
     let rules = used
         .iter()
-        .map(|c| sarif::Rule {
+        .map(|&c| sarif::Rule {
             id: c.name(),
             short_description: sarif::Message {
                 text: c.description().to_owned(),
             },
+            full_description: sarif::Message {
+                text: format!("{}. {}", c.description(), advice(c)),
+            },
+            help: sarif::Help {
+                text: format!("{}: {}. {}", c.name(), c.description(), advice(c)),
+                markdown: format!(
+                    "**`{}`**: {}.\n\n{}\n\n[All problem codes]({})",
+                    c.name(),
+                    c.description(),
+                    advice(c),
+                    help_uri(c)
+                ),
+            },
+            help_uri: help_uri(c),
+            default_configuration: sarif::Configuration {
+                level: default_level(c),
+            },
         })
         .collect();
+    // The same problem twice in one file (same code, entry and message) gets a count, so
+    // each fingerprint names one result.
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let results = report
         .problems
         .iter()
@@ -534,10 +610,19 @@ fn sarif(out: &mut dyn Write, report: &Report<'_>, paths: &Paths) -> io::Result<
                 text.push_str("\nhelp: ");
                 text.push_str(help);
             }
-            let locations = position(report.sources, paths, &d.loc)
+            let position = position(report.sources, paths, &d.loc);
+            let file = position.as_ref().map_or("", |p| p.file.as_str());
+            let entry = d.entry.as_deref().unwrap_or("");
+            let base = sarif::fingerprint(&[d.code.name(), file, entry, &d.message]);
+            let n = seen.entry(base.clone()).or_insert(0);
+            *n += 1;
+            let fingerprint = format!("{base}:{n}");
+            let locations = position
                 .map(|p| sarif::Location {
                     physical_location: sarif::PhysicalLocation {
-                        artifact_location: sarif::ArtifactLocation { uri: p.file },
+                        artifact_location: sarif::ArtifactLocation {
+                            uri: sarif::uri(&p.file),
+                        },
                         region: sarif::Region {
                             start_line: p.line,
                             start_column: p.column,
@@ -557,6 +642,7 @@ fn sarif(out: &mut dyn Write, report: &Report<'_>, paths: &Paths) -> io::Result<
                 },
                 message: sarif::Message { text },
                 locations,
+                partial_fingerprints: [("lore/v1", fingerprint)].into_iter().collect(),
             }
         })
         .collect();
@@ -568,10 +654,12 @@ fn sarif(out: &mut dyn Write, report: &Report<'_>, paths: &Paths) -> io::Result<
                 driver: sarif::Driver {
                     name: "lore",
                     version: env!("CARGO_PKG_VERSION"),
-                    information_uri: "https://github.com/lore-catalog/lore",
+                    semantic_version: env!("CARGO_PKG_VERSION"),
+                    information_uri: env!("CARGO_PKG_REPOSITORY"),
                     rules,
                 },
             },
+            column_kind: "unicodeCodePoints",
             results,
         }],
     };

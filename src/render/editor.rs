@@ -13,6 +13,7 @@
 //!
 //! Output is deterministic (keys sorted, ids sorted) so checked-in copies diff cleanly.
 
+use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::fmt::Write as _;
 
@@ -37,6 +38,8 @@ const DRAFT: &str = "https://json-schema.org/draft/2020-12/schema";
 pub(crate) const CONFIG_FILE: &str = "lore.schema.json";
 /// The schema of type definition files.
 pub(crate) const TYPE_FILE: &str = "type.schema.json";
+/// The schema of routing test files (`routing/*.yaml`).
+pub(crate) const ROUTING_FILE: &str = "routing.schema.json";
 /// The schema of entry files holding any types.
 pub(crate) const CATALOG_FILE: &str = "catalog.schema.json";
 
@@ -73,6 +76,10 @@ pub(crate) fn generate(c: &Catalog) -> Result<(Vec<SchemaFile>, Vec<String>), Er
         SchemaFile {
             name: TYPE_FILE.into(),
             value: marked(model::typedef_schema(), "type definition files"),
+        },
+        SchemaFile {
+            name: ROUTING_FILE.into(),
+            value: marked(crate::alert::cases::schema(), "routing test files"),
         },
     ];
     let docs = type_documents(c);
@@ -529,6 +536,27 @@ fn sorted(v: &Value) -> Value {
         Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
         other => other.clone(),
     }
+}
+
+/// `lore schema --format json` (and with `--check`):
+/// `{"version":1, "ok", "dir", "files":[{"name", "state"}]}`. `state` is, for `--check`,
+/// `same`, `missing`, `differs`, `foreign` (a file lore did not write) or `stale` (lore
+/// wrote it for a type that is gone); when writing, `created`, `updated`, `unchanged`,
+/// `stale` or `removed` (a temporary file of an interrupted run). `ok` is false when
+/// `--check` found anything to update.
+#[derive(Debug, Serialize)]
+pub(crate) struct SchemaDoc {
+    pub(crate) version: u32,
+    pub(crate) ok: bool,
+    pub(crate) dir: String,
+    pub(crate) files: Vec<SchemaState>,
+}
+
+/// One schema file and what `lore schema` found or did.
+#[derive(Debug, Serialize)]
+pub(crate) struct SchemaState {
+    pub(crate) name: String,
+    pub(crate) state: &'static str,
 }
 
 #[cfg(test)]

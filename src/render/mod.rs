@@ -15,6 +15,7 @@
 //! | `diff`, `stale` | [`changes::DiffDoc`], [`stale::StaleDoc`] |
 
 pub(crate) mod browse;
+pub(crate) mod cases;
 pub(crate) mod changes;
 pub(crate) mod diagnostics;
 pub(crate) mod editor;
@@ -54,6 +55,12 @@ impl Paths {
         Paths { prefix }
     }
 
+    /// Paths from a folder `prefix` above the catalog root, e.g. the git repository's
+    /// root when the catalog is in a subfolder (SARIF's URIs are relative to it).
+    pub(crate) fn under(prefix: PathBuf) -> Paths {
+        Paths { prefix }
+    }
+
     /// Paths exactly as stored (relative to the catalog root).
     #[cfg(test)]
     pub(crate) fn relative() -> Paths {
@@ -65,6 +72,22 @@ impl Paths {
     pub(crate) fn show(&self, sources: &SourceMap, file: crate::span::FileId) -> String {
         crate::fsutil::slashed(&self.prefix.join(sources.path(file)))
     }
+}
+
+/// What `--format json` writes on stdout when a command stops with an error (exit 1 or
+/// 2): `{"version":1,"error":{"code":"usage","message":"…"}}`.
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct ErrorDoc<'a> {
+    pub(crate) version: u32,
+    pub(crate) error: ErrorJson<'a>,
+}
+
+/// The error itself: a stable `code` (`usage`, `load`, `no-catalog`, `unknown-ref`, …)
+/// and the message a person would read.
+#[derive(Debug, serde::Serialize)]
+pub(crate) struct ErrorJson<'a> {
+    pub(crate) code: &'a str,
+    pub(crate) message: &'a str,
 }
 
 /// A located position: file, start line:col, end line:col (1-based).

@@ -626,3 +626,21 @@ fn diff_shows_routing_tests_that_change_result() {
         "{text}"
     );
 }
+
+#[test]
+fn stale_fails_only_when_asked_and_something_is_stale() {
+    let repo = aged_repo();
+    let code = |extra: &[&str]| stale(repo.path(), "2024-04-10", extra).status.code();
+    assert_eq!(
+        code(&[]),
+        Some(0),
+        "stale entries are a report, not a failure"
+    );
+    assert_eq!(code(&["--fail-if-stale"]), Some(1));
+    assert_eq!(code(&["--fail-if-stale", "--format", "markdown"]), Some(1));
+    assert_eq!(
+        code(&["--fail-if-stale", "--max-age", "1y"]),
+        Some(0),
+        "nothing is a year old"
+    );
+}

@@ -112,44 +112,69 @@ fn init_in_the_current_folder() {
 }
 
 #[test]
-fn init_refuses_to_overwrite_and_writes_nothing() {
+fn init_in_an_existing_catalog_adds_ci_and_editor_files_and_touches_nothing() {
     let dir = super::catalog(&[
         ("lore.yaml", "# mine\ncatalog: [stuff]\n"),
         ("catalog/teams.yaml", "not: yours\n"),
+        (".vscode/settings.json", "{\"editor.tabSize\": 2}\n"),
         ("notes.txt", "unrelated\n"),
     ]);
     let before = files_under(dir.path());
     let out = lore(dir.path()).arg("init").output().unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
-    let err = stderr(&out);
-    assert!(err.contains("nothing written"), "{err}");
-    assert!(err.contains("  catalog/teams.yaml\n"), "{err}");
-    assert!(err.contains("  lore.yaml\n"), "{err}");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
     assert!(
-        !err.contains("schemas/team.yaml"),
-        "only conflicts are listed: {err}"
+        text.starts_with(
+            "Created lore's CI and editor files in .:\n  .github/workflows/lore.yml\nLeft alone"
+        ),
+        "{text}"
     );
-    assert_eq!(files_under(dir.path()), before, "no file was added");
-    assert_eq!(
-        std::fs::read(dir.path().join("lore.yaml")).unwrap(),
-        b"# mine\ncatalog: [stuff]\n"
+    assert!(
+        text.contains("`lore.yaml` is already there, so none of it was added"),
+        "{text}"
     );
-    assert_eq!(
-        std::fs::read(dir.path().join("catalog/teams.yaml")).unwrap(),
-        b"not: yours\n"
+    assert!(
+        text.contains("  .vscode/settings.json: already there; add to its \"yaml.schemas\""),
+        "{text}"
     );
+    let mut after = files_under(dir.path());
+    assert!(after.remove(".github/workflows/lore.yml"));
+    assert_eq!(after, before, "only the workflow was added");
+    for (file, mine) in [
+        ("lore.yaml", &b"# mine\ncatalog: [stuff]\n"[..]),
+        ("catalog/teams.yaml", b"not: yours\n"),
+        (".vscode/settings.json", b"{\"editor.tabSize\": 2}\n"),
+    ] {
+        assert_eq!(
+            std::fs::read(dir.path().join(file)).unwrap(),
+            mine,
+            "{file}"
+        );
+    }
+}
 
-    // A second init over a first one conflicts on every file.
-    let fresh = tempfile::tempdir().unwrap();
-    assert!(lore(fresh.path())
-        .arg("init")
-        .output()
-        .unwrap()
-        .status
-        .success());
-    let again = lore(fresh.path()).arg("init").output().unwrap();
-    assert_eq!(again.status.code(), Some(2));
-    assert!(stderr(&again).contains(".github/workflows/lore.yml"));
+#[test]
+fn init_in_a_repository_with_a_workflow_adds_the_catalog() {
+    let dir = super::catalog(&[
+        (".github/workflows/ci.yml", "on: push\n"),
+        ("README.md", "# us\n"),
+    ]);
+    let out = lore(dir.path()).arg("init").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("Created a lore catalog in .:"));
+    let (code, _) = validate_json(dir.path(), &[]);
+    assert_eq!(code, 0);
+    // A second run adds nothing and says what it left alone.
+    let before = files_under(dir.path());
+    let again = lore(dir.path()).arg("init").output().unwrap();
+    assert_eq!(again.status.code(), Some(0));
+    let text = stdout(&again);
+    assert!(text.starts_with("Nothing to add in .:"), "{text}");
+    assert!(
+        text.contains(".github/workflows/lore.yml: already there"),
+        "{text}"
+    );
+    assert_eq!(files_under(dir.path()), before);
 }
 
 #[test]
@@ -158,7 +183,7 @@ fn check_reports_drift_and_schema_never_touches_foreign_files() {
     let root = dir.path();
     let out = lore(root).arg("schema").output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).starts_with("Wrote 15 of 15 schemas to .lore/schemas (0 unchanged):\n"));
+    assert!(stdout(&out).starts_with("Wrote 16 of 16 schemas to .lore/schemas (0 unchanged):\n"));
 
     // A new team changes the Team ids every relation to Team lists.
     let teams = root.join("catalog/teams.yaml");
@@ -235,7 +260,7 @@ fn schema_check_passes_and_out_writes_the_checked_in_bytes() {
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
     assert_eq!(
         stdout(&out),
-        "All 15 schemas in .lore/schemas are up to date.\n"
+        "All 16 schemas in .lore/schemas are up to date.\n"
     );
     let checked_in = repo().join(".lore/schemas");
     let out_dir = tempfile::tempdir().unwrap();

@@ -1,12 +1,14 @@
 //! Whole-binary tests: small catalog repositories in, exit status and output checked.
-//! One integration-test binary (STYLE.md §9).
+//! One integration-test binary.
 //!
 //! Cases whose essence is "this catalog in, this output and status out" are data, in
 //! `tests/cmd/` (see `cmd.rs`); the modules here keep what needs logic: JSON checked
 //! structurally, git histories, files written, timing.
 
 mod bench;
+mod ci_output;
 mod cmd;
+mod completions;
 mod git;
 mod hermetic_git;
 mod hostile_config;
@@ -18,6 +20,7 @@ mod import;
 mod init;
 mod props;
 mod queries;
+mod readme;
 mod route;
 mod validate;
 

@@ -367,3 +367,32 @@ fn output_is_deterministic() {
         assert_eq!(first.stdout, again.stdout);
     }
 }
+
+/// No file of the repository names a placeholder where the repository belongs: one
+/// place (Cargo.toml `repository`) names it, and everything else uses that.
+#[test]
+fn no_placeholder_names_the_repository() {
+    let placeholders = ["REPLACE-ME", "OWNER/lore", "LORE_GIT"];
+    let mut stack = vec![repo()];
+    while let Some(dir) = stack.pop() {
+        for item in std::fs::read_dir(&dir).unwrap() {
+            let path = item.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if !["target", ".git", "bench"].contains(&name.as_str()) {
+                    stack.push(path);
+                }
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            if path.ends_with("tests/cli/validate.rs") {
+                continue; // this test names them
+            }
+            for p in placeholders {
+                assert!(!text.contains(p), "{} names `{p}`", path.display());
+            }
+        }
+    }
+}

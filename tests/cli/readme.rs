@@ -1,0 +1,226 @@
+//! README's console blocks run, so they cannot drift from what lore does.
+//!
+//! A block is checked when the line right above its opening fence is a marker:
+//!
+//! - `<!-- readme-test: northwind -->`: in a fresh copy of this repository's example
+//!   catalog (`lore.yaml`, `schemas/`, `catalog/`, `routing/`, `examples/`, `.lore/`);
+//! - `<!-- readme-test: scratch -->`: in a fresh empty folder;
+//! - `<!-- readme-test: continue -->`: where the previous checked block left off (its
+//!   folder and its `cd`).
+//!
+//! Each `$ command` line (a trailing `\` continues it) runs in one bash per block with
+//! `lore` on PATH, stderr merged into stdout; the lines up to the next `$` are its
+//! expected output. A last line `[exit N]` expects that exit status. To check a new
+//! section, put a marker above its block and run `cargo test --test cli readme`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::repo;
+
+const SEP: &str = "@@lore-readme@@";
+
+struct Step {
+    command: String,
+    expected: Vec<String>,
+}
+
+struct Block {
+    line: usize,
+    mode: String,
+    steps: Vec<Step>,
+}
+
+fn blocks(readme: &str) -> Vec<Block> {
+    let lines: Vec<&str> = readme.lines().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let Some(mode) = lines[i]
+            .trim()
+            .strip_prefix("<!-- readme-test:")
+            .and_then(|m| m.strip_suffix("-->"))
+        else {
+            i += 1;
+            continue;
+        };
+        assert_eq!(
+            lines.get(i + 1).copied(),
+            Some("```console"),
+            "README.md:{}: a marker must sit right above a console block",
+            i + 1
+        );
+        let mut steps: Vec<Step> = Vec::new();
+        let mut j = i + 2;
+        while lines[j] != "```" {
+            if let Some(cmd) = lines[j].strip_prefix("$ ") {
+                let mut command = cmd.to_owned();
+                while command.ends_with('\\') {
+                    j += 1;
+                    command.push('\n');
+                    command.push_str(lines[j]);
+                }
+                steps.push(Step {
+                    command,
+                    expected: Vec::new(),
+                });
+            } else {
+                steps
+                    .last_mut()
+                    .unwrap_or_else(|| panic!("README.md:{}: output before any `$` command", j + 1))
+                    .expected
+                    .push(lines[j].to_owned());
+            }
+            j += 1;
+        }
+        out.push(Block {
+            line: i + 1,
+            mode: mode.trim().to_owned(),
+            steps,
+        });
+        i = j + 1;
+    }
+    out
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for item in std::fs::read_dir(from).unwrap() {
+        let item = item.unwrap();
+        let target = to.join(item.file_name());
+        if item.file_type().unwrap().is_dir() {
+            copy_dir(&item.path(), &target);
+        } else {
+            std::fs::copy(item.path(), &target).unwrap();
+        }
+    }
+}
+
+fn northwind(dir: &Path) {
+    for d in ["schemas", "catalog", "routing", "examples", ".lore"] {
+        copy_dir(&repo().join(d), &dir.join(d));
+    }
+    std::fs::copy(repo().join("lore.yaml"), dir.join("lore.yaml")).unwrap();
+}
+
+/// Run one block in `cwd`; returns each step's (output, status) and the folder it ended in.
+fn run(block: &Block, cwd: &Path, home: &Path) -> (Vec<(Vec<String>, i32)>, PathBuf) {
+    // `$?` is carried over the markers, so `$ echo $?` shows the previous command's.
+    let mut script = String::from("set +e\nlast=0\n");
+    for (n, s) in block.steps.iter().enumerate() {
+        let _ = write!(
+            script,
+            "printf '{SEP}step {n}\\n'\n(exit $last)\n{{ {}\n}} 2>&1\nlast=$?\nprintf '{SEP}status %s\\n' \"$last\"\n",
+            s.command
+        );
+    }
+    let _ = writeln!(script, "printf '{SEP}cwd %s\\n' \"$PWD\"");
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_lore"));
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(cwd)
+        .env_clear()
+        .env("PATH", path)
+        .env("HOME", home)
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .env("LANG", "C.UTF-8")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Ada Author")
+        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
+        .env("GIT_COMMITTER_NAME", "Ada Author")
+        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
+        .env("GIT_AUTHOR_DATE", "2024-01-01T12:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2024-01-01T12:00:00Z")
+        .output()
+        .expect("bash runs");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut results: Vec<(Vec<String>, i32)> = Vec::new();
+    let mut end = cwd.to_path_buf();
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix(SEP) {
+            if rest.starts_with("step ") {
+                results.push((Vec::new(), -1));
+            } else if let Some(code) = rest.strip_prefix("status ") {
+                results.last_mut().unwrap().1 = code.parse().unwrap();
+            } else if let Some(dir) = rest.strip_prefix("cwd ") {
+                end = PathBuf::from(dir);
+            }
+        } else if let Some(last) = results.last_mut() {
+            last.0.push(line.to_owned());
+        }
+    }
+    (results, end)
+}
+
+#[test]
+fn readme_console_blocks_show_what_lore_prints() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let blocks = blocks(&readme);
+    assert!(
+        blocks.len() >= 5,
+        "README.md has {} checked blocks",
+        blocks.len()
+    );
+    let home = tempfile::tempdir().unwrap();
+    let mut keep: Vec<tempfile::TempDir> = Vec::new();
+    let mut here: Option<PathBuf> = None;
+    let mut failures = Vec::new();
+    for block in &blocks {
+        let cwd = match block.mode.as_str() {
+            "continue" => here.clone().expect("`continue` follows a checked block"),
+            "scratch" | "northwind" => {
+                let dir = tempfile::tempdir().unwrap();
+                if block.mode == "northwind" {
+                    northwind(dir.path());
+                }
+                let p = dir.path().to_path_buf();
+                keep.push(dir);
+                p
+            }
+            other => panic!(
+                "README.md:{}: unknown readme-test mode `{other}`",
+                block.line
+            ),
+        };
+        let (results, end) = run(block, &cwd, home.path());
+        here = Some(end);
+        for (step, (got, status)) in block.steps.iter().zip(&results) {
+            let mut expected = step.expected.clone();
+            let want_status = match expected.last().and_then(|l| l.strip_prefix("[exit ")) {
+                Some(n) => {
+                    let n = n.trim_end_matches(']').parse::<i32>().unwrap();
+                    expected.pop();
+                    Some(n)
+                }
+                None => None,
+            };
+            let trim = |v: &[String]| -> Vec<String> {
+                let mut v: Vec<String> = v.iter().map(|l| l.trim_end().to_owned()).collect();
+                while v.last().is_some_and(std::string::String::is_empty) {
+                    v.pop();
+                }
+                v
+            };
+            let (want, got_lines) = (trim(&expected), trim(got));
+            if want != got_lines || want_status.is_some_and(|s| s != *status) {
+                failures.push(format!(
+                    "README.md:{} `$ {}` (exit {status}):\n--- README\n{}\n--- lore\n{}",
+                    block.line,
+                    step.command,
+                    want.join("\n"),
+                    got_lines.join("\n")
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
