@@ -81,6 +81,13 @@ pub enum Command {
     /// root. Exit status: 0 all passed, 1 a case failed (each shown as a diff; a case whose
     /// payload cannot be read fails too), 2 a test file is unreadable or malformed.
     Test(TestArgs),
+
+    /// The alert sources `route` knows, in the order it tries them, or one as YAML.
+    ///
+    /// Built-in sources are written in the language of lore.yaml's `alerts.sources`;
+    /// `lore sources NAME` prints one to copy into lore.yaml, where a source replaces the
+    /// built-in of the same name. Exit status: 0 listed, 2 unknown source.
+    Sources(SourcesArgs),
     /// One entry in full: fields, relations both ways, owners, where it is defined.
     ///
     /// A REF is an id, `Type:id` or an alias. Exit status: 0 shown, 1 no entry answers
@@ -226,6 +233,13 @@ pub struct RouteArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = RouteFormat::Human)]
     pub format: RouteFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SourcesArgs {
+    /// A source to print as YAML (default: list them all).
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -11,6 +11,7 @@ pub mod route;
 pub mod schema;
 pub mod search;
 pub mod show;
+pub mod sources;
 pub mod stale;
 pub mod test;
 pub mod validate;
@@ -77,6 +78,7 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<Outcome, Error> {
         Command::Init(args) => init::run(&args, &cli.catalog, io),
         Command::Route(args) => route::run(&args, &cli.catalog, io),
         Command::Test(args) => test::run(&args, &cli.catalog, io),
+        Command::Sources(args) => sources::run(&args, &cli.catalog, io),
         Command::Show(args) => show::run(&args, &cli.catalog, io),
         Command::Owners(args) => owners::run(&args, &cli.catalog, io),
         Command::Impact(args) => impact::run(&args, &cli.catalog, io),
