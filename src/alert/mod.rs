@@ -989,6 +989,41 @@ mod tests {
     }
 
     #[test]
+    fn steps_cut_at_separators_and_never_take_a_substring() {
+        assert_eq!(host_of("prod-web-01:9100"), Some("prod-web-01"));
+        assert_eq!(host_of("https://x:443/a"), None);
+        assert_eq!(host_of("a:b"), None);
+        assert_eq!(
+            last_segment("arn:aws:ecs:us-east-1:123:cluster/api-stats-prod-003"),
+            Some("api-stats-prod-003")
+        );
+        assert_eq!(
+            last_segment("projects/p/instances/catalog-db/"),
+            Some("catalog-db")
+        );
+        assert_eq!(last_segment("plain"), None);
+        assert_eq!(first_label("db-1.prod.example.com"), Some("db-1"));
+        assert_eq!(first_label("10.0.0.1"), None);
+        assert_eq!(first_label("v1.2.3"), None);
+        assert_eq!(
+            derived("db-1.prod.example.com:5432"),
+            [
+                (Step::Host, "db-1.prod.example.com"),
+                (Step::FirstLabel, "db-1")
+            ]
+        );
+        // `prod-eu-10` is one identifier: no step yields `prod-eu-1`.
+        for v in [
+            "prod-eu-10",
+            "prod-eu-10:9100",
+            "cluster/prod-eu-10",
+            "prod-eu-10.example.com",
+        ] {
+            assert!(derived(v).iter().all(|(_, d)| *d != "prod-eu-1"), "{v}");
+        }
+    }
+
+    #[test]
     fn words_are_whole_tokens() {
         let w: Vec<&str> = tokens("5xx on payments-api (prod-eu-10).").collect();
         assert_eq!(w, ["5xx", "on", "payments-api", "prod-eu-10"]);

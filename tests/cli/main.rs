@@ -17,6 +17,7 @@ mod init;
 mod props;
 mod queries;
 mod route;
+mod sources;
 mod validate;
 
 use std::path::{Path, PathBuf};
