@@ -63,9 +63,10 @@ pub enum Command {
     /// Route an alert: what it names, who owns it, what else breaks, what to say.
     ///
     /// Reads one JSON alert payload (a webhook body) from FILE, or from standard input
-    /// when FILE is `-` or left out. The source is detected: Alertmanager, Grafana,
-    /// PagerDuty Events v2 and Webhooks v3, Datadog, Sentry, CloudWatch via SNS, Opsgenie,
-    /// and the sources in lore.yaml `alerts.sources`. With none recognized, every string
+    /// when FILE is `-` or left out. The source is detected among the built-in ones
+    /// (`lore sources` lists them: Alertmanager, Grafana, PagerDuty, Sentry, CloudWatch,
+    /// Google Cloud, Azure, New Relic, Splunk, Datadog, …) and the sources in lore.yaml
+    /// `alerts.sources`. With none recognized, every string
     /// value is scanned for ids and aliases, and the answer says so. Payloads over 1 MiB
     /// or nested over 64 levels are refused.
     /// Exit status: 0 something matched, 1 nothing matched (the values tried are listed),

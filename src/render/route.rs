@@ -502,7 +502,7 @@ fn named(m: &Match, e: impl Fn(&str) -> String) -> String {
         let step = m.step.map_or("part of it", Step::describe);
         if m.step == Some(Step::Word) {
             // Free text can be long: name where the word is, not the whole text.
-            let of = m.key.as_deref().map_or("a value".to_owned(), |k| e(k));
+            let of = m.key.as_deref().map_or("a value".to_owned(), &e);
             s = format!("{} ({step} {of})", e(&m.value));
         } else {
             s.push_str(&format!(" → {} ({step})", e(&m.value)));
