@@ -459,3 +459,54 @@ pub(crate) fn compile_builtin(name: &str, text: &str) -> Result<Source, Vec<Diag
         _ => Err(out),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(text: &str) -> Vec<String> {
+        match compile_builtin("t", text) {
+            Ok(_) => Vec::new(),
+            Err(out) => out.into_iter().map(|d| d.message).collect(),
+        }
+    }
+
+    #[test]
+    fn the_language_compiles_every_kind_of_condition_read_and_fallback() {
+        let s = compile_builtin(
+            "t",
+            "detect: [\"$.a\", {path: \"$.t\", equals: x}, {any: [\"$.b\", \"$.c\"]}]\nunwrap: [\"$.Message\", \"$.Records[0].Sns.Message\"]\ntitle: [\"$.x\", \"$.y\"]\nstatus: \"$.s\"\nread:\n  - {path: \"$.l\", shape: map}\n  - {path: \"$.u\", key: project, capture: \"/p/([^/]+)/\", split: last}\nignore: [App_Name]\nredact: [X-Signature]\n",
+        )
+        .unwrap();
+        assert_eq!(s.detect.len(), 3);
+        assert!(matches!(&s.detect[1], Cond::Equals(_, v) if v == "x"));
+        assert_eq!((s.unwrap.len(), s.title.len(), s.status.len()), (2, 2, 1));
+        assert_eq!(s.reads[1].split, Some(Split::Last));
+        assert!(s.reads[1].capture.is_some());
+        assert_eq!(s.ignore, ["appname"]);
+        assert!(is_secret("X-Signature", &s.redact) && is_secret("routing_key", &[]));
+        assert!(is_secret("Authorization", &[]) && !is_secret("service", &[]));
+    }
+
+    #[test]
+    fn mistakes_in_a_source_are_each_reported() {
+        let p = problems("detect: []\nread:\n  - {path: \"$.u\", capture: \"/p/[^/]+/\"}\n  - {path: \"$.l\", shape: map, key: service}\n  - {path: \"$.v\", capture: \"(\"}\n");
+        assert_eq!(p.len(), 4, "{p:?}");
+        assert!(p[0].contains("empty `detect`"), "{p:?}");
+        assert!(p[1].contains("has no group"), "{p:?}");
+        assert!(p[2].contains("`key` applies to `shape: value`"), "{p:?}");
+        assert!(p[3].contains("not a regular expression"), "{p:?}");
+        let huge = format!(
+            "detect: \"$.a\"\nread:\n  - {{path: \"$.u\", capture: \"({})\"}}\n",
+            "a".repeat(2000)
+        );
+        assert!(problems(&huge)[0].contains("lore accepts up to"));
+        // Size-capped: a pattern that compiles to a huge program is refused, not built.
+        let big = "detect: \"$.a\"\nread:\n  - {path: \"$.u\", capture: \"(\\\\w{500}){500}\"}\n";
+        assert!(
+            problems(big)[0].contains("not a regular expression"),
+            "{:?}",
+            problems(big)
+        );
+    }
+}
