@@ -409,17 +409,10 @@ pub fn extract(
     }
     // A value tried in vain at one place may have matched at another (or as part of a
     // longer value): it is not missing from the catalog.
-    let named: HashSet<&str> = m
-        .matches
-        .iter()
-        .flat_map(|x| [Some(x.value.as_str()), x.within.as_deref()])
-        .flatten()
-        .chain(m.ambiguous.iter().map(|a| a.value.as_str()))
-        .collect();
     let unmatched: Vec<Unmatched> = m
         .unmatched
         .iter()
-        .filter(|u| !named.contains(u.value.as_str()))
+        .filter(|u| !m.named.contains(&u.value))
         .cloned()
         .collect();
     // Most decisive first: values whose key names their type, then the rest.
@@ -496,6 +489,9 @@ struct Matcher<'c> {
     ambiguous: Vec<Ambiguous>,
     unmatched: Vec<Unmatched>,
     tried: HashSet<String>,
+    /// Every payload value that named something (whole), also when its entry had
+    /// matched before: such a value is not missing from the catalog.
+    named: HashSet<String>,
 }
 
 impl<'c> Matcher<'c> {
@@ -519,6 +515,7 @@ impl<'c> Matcher<'c> {
             ambiguous: Vec::new(),
             unmatched: Vec::new(),
             tried: HashSet::new(),
+            named: HashSet::new(),
         }
     }
 
@@ -568,7 +565,12 @@ impl<'c> Matcher<'c> {
                     continue;
                 }
                 let tys = if any_type { &[][..] } else { types };
-                match self.c.find(cand, tys) {
+                let found = self.c.find(cand, tys);
+                if !matches!(found, Found::None) {
+                    self.named.insert(within.unwrap_or(value).to_owned());
+                    self.named.insert(cand.to_owned());
+                }
+                match found {
                     Found::One(e, via) => {
                         if self.matched.insert(e) {
                             self.matches.push(Match {
@@ -688,7 +690,13 @@ impl<'c> Matcher<'c> {
                     }
                 }
                 Some(Split::Last) => {
-                    if let Some(s) = last_segment(&v) {
+                    // Asked for: any `/` or `:` separates (`project:instance`, an ARN).
+                    if let Some(s) = v
+                        .trim_end_matches('/')
+                        .rsplit(['/', ':'])
+                        .next()
+                        .filter(|s| !s.is_empty() && *s != v)
+                    {
                         v = s.to_owned();
                         step = Some(Step::Segment);
                     }
