@@ -356,7 +356,7 @@ pub fn extract(
                     known: names.iter().map(|n| n.to_string()).collect(),
                 });
             };
-            match s.detect(payload) {
+            match s.forced(payload) {
                 Some(doc) => Some((s, doc)),
                 None => {
                     return Err(SourceError::NotThisSource {

@@ -125,6 +125,14 @@ impl Source {
         (Cow::Borrowed(payload), String::new())
     }
 
+    /// The document `--source NAME` reads: detection is skipped, except that a source
+    /// that unwraps an envelope needs one, or a payload that passes its conditions.
+    pub fn forced<'a>(&self, payload: &'a Value) -> Option<(Cow<'a, Value>, String)> {
+        let (doc, prefix) = self.document(payload);
+        let unwrapped = self.unwrap.is_empty() || !prefix.is_empty();
+        (unwrapped || self.detect.iter().all(|c| holds(c, &doc))).then_some((doc, prefix))
+    }
+
     /// Why `--source` refused a payload, for messages.
     pub fn unwrap_hint(&self) -> String {
         match self.unwrap.first() {

@@ -190,3 +190,29 @@ fn scan_mode_keeps_title_status_and_severity_and_a_matched_team_is_not_its_own_o
     let (_, md) = route(dir.path(), payload, "markdown");
     assert!(md.contains("(named by the alert)"), "{md}");
 }
+
+#[test]
+fn source_skips_detection_but_an_envelope_source_needs_its_envelope() {
+    let dir = repo_with("{}\n");
+    // No groupKey: not detected as Alertmanager, but --source reads it as one.
+    let payload = r#"{"alerts":[{"labels":{"service":"checkout"}}]}"#;
+    let out = lore(dir.path())
+        .args(["route", "--source", "alertmanager", "--format", "json"])
+        .write_stdin(payload)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["matches"][0]["entry"], "Service:checkout");
+    let out = lore(dir.path())
+        .args(["route", "--source", "cloudwatch"])
+        .write_stdin(payload)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("not a `cloudwatch` alert"),
+        "{}",
+        stderr(&out)
+    );
+}
