@@ -386,20 +386,12 @@ pub fn extract(
                         }
                     }
                 }
-                for read in &s.reads {
-                    for node in read.path.query_located(element).iter() {
-                        if node
-                            .location()
-                            .last()
-                            .and_then(PathElement::as_name)
-                            .is_some_and(|k| m.secret(k))
-                        {
-                            continue;
-                        }
-                        let here = join(&base, &path_string(node.location()));
-                        m.read(read, node.node(), &here);
-                    }
+                for read in s.reads.iter().filter(|r| !r.root) {
+                    m.read_at(read, element, &base);
                 }
+            }
+            for read in s.reads.iter().filter(|r| r.root) {
+                m.read_at(read, &doc, &join(&prefix, "$"));
             }
         }
         None => {
@@ -645,6 +637,22 @@ impl<'c> Matcher<'c> {
             }
         }
         any
+    }
+
+    /// One `read` of a source over `from` (an alert, or the document for `root` reads).
+    fn read_at(&mut self, read: &Read, from: &Value, base: &str) {
+        for node in read.path.query_located(from).iter() {
+            if node
+                .location()
+                .last()
+                .and_then(PathElement::as_name)
+                .is_some_and(|k| self.secret(k))
+            {
+                continue;
+            }
+            let here = join(base, &path_string(node.location()));
+            self.read(read, node.node(), &here);
+        }
     }
 
     /// One `read` of a source at one node.

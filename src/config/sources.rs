@@ -103,6 +103,10 @@ pub struct ReadRaw {
     /// Take the identifier out of the value: `host` (of `host:port`) or `last` (segment of
     /// a path or ARN).
     pub split: Option<Split>,
+    /// The path is from the payload's root, read once, not from each alert (Alertmanager's
+    /// `commonLabels`).
+    #[serde(default)]
+    pub root: bool,
 }
 
 /// An alert source: how to recognize a payload format and where it keeps its alerts and
@@ -160,6 +164,7 @@ pub enum Cond {
 /// A `read`, compiled.
 #[derive(Debug, Clone)]
 pub struct Read {
+    pub root: bool,
     pub path: JsonPath,
     pub shape: Shape,
     pub key: Option<String>,
@@ -319,6 +324,7 @@ impl SourceRaw {
             }
             match (p, capture) {
                 (Some(p), None) => reads.push(Read {
+                    root: r.root,
                     path: p,
                     shape: r.shape,
                     key: r.key.clone(),
@@ -326,6 +332,7 @@ impl SourceRaw {
                     split: r.split,
                 }),
                 (Some(p), Some(Some(re))) => reads.push(Read {
+                    root: r.root,
                     path: p,
                     shape: r.shape,
                     key: r.key.clone(),
