@@ -462,6 +462,21 @@ fn scalar(v: &Value) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
 
+/// The scalars at a node, each with its path: the node itself, or a list's items.
+fn scalars(node: &Value, here: &str) -> Vec<(String, String)> {
+    match node {
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| scalar(v).map(|s| (s, format!("{here}[{i}]"))))
+            .collect(),
+        v => scalar(v)
+            .map(|s| (s, here.to_owned()))
+            .into_iter()
+            .collect(),
+    }
+}
+
 /// Keys whose values scan mode reads as an alert's title, severity and status, in order
 /// of preference (the shallowest key wins, then the earlier in each list).
 const SCAN_TITLE: &[&str] = &["title", "alertname", "summary", "message"];
@@ -624,15 +639,7 @@ impl<'c> Matcher<'c> {
             if key.is_some_and(|k| self.secret(k)) {
                 continue;
             }
-            let values: Vec<(String, String)> = match node.node() {
-                Value::Array(items) => items
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, v)| scalar(v).map(|s| (s, format!("{here}[{i}]"))))
-                    .collect(),
-                v => scalar(v).map(|s| (s, here.clone())).into_iter().collect(),
-            };
-            for (value, at) in values {
+            for (value, at) in scalars(node.node(), &here) {
                 any |= self.try_value(key, &value, &at, &[t], None, None, true, true);
             }
         }
@@ -661,17 +668,7 @@ impl<'c> Matcher<'c> {
             return self.shape(read.key.as_deref(), node, here, read.shape);
         }
         // A capture or a split applies to each scalar value read.
-        let values: Vec<(String, String)> = match node {
-            Value::Array(items) => items
-                .iter()
-                .enumerate()
-                .filter_map(|(i, v)| scalar(v).map(|s| (s, format!("{here}[{i}]"))))
-                .collect(),
-            v => scalar(v)
-                .map(|s| (s, here.to_owned()))
-                .into_iter()
-                .collect(),
-        };
+        let values = scalars(node, here);
         let key = read.key.as_deref();
         if key.is_some_and(|k| self.skipped(k)) {
             return;

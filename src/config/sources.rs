@@ -322,24 +322,16 @@ impl SourceRaw {
                     .with_help("remove `key`, or read the value itself with `shape: value`"),
                 );
             }
-            match (p, capture) {
-                (Some(p), None) => reads.push(Read {
+            // A capture that did not compile was reported; the read is left out.
+            if let (Some(p), Some(capture)) = (p, capture.map_or(Some(None), |c| c.map(Some))) {
+                reads.push(Read {
                     root: r.root,
                     path: p,
                     shape: r.shape,
                     key: r.key.clone(),
-                    capture: None,
+                    capture,
                     split: r.split,
-                }),
-                (Some(p), Some(Some(re))) => reads.push(Read {
-                    root: r.root,
-                    path: p,
-                    shape: r.shape,
-                    key: r.key.clone(),
-                    capture: Some(re),
-                    split: r.split,
-                }),
-                _ => {}
+                });
             }
         }
         let mut typed = Vec::new();
