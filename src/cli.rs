@@ -100,9 +100,10 @@ pub(crate) enum Command {
     /// Route an alert: what it names, who owns it, what else breaks, what to say.
     ///
     /// Reads one JSON alert payload (a webhook body) from FILE, or from standard input
-    /// when FILE is `-` or left out. The source is detected: Alertmanager, Grafana,
-    /// PagerDuty Events v2 and Webhooks v3, Datadog, Sentry, CloudWatch via SNS, Opsgenie,
-    /// and the sources in lore.yaml `alerts.sources`. With none recognized, every string
+    /// when FILE is `-` or left out. The source is detected among the built-in ones
+    /// (`lore sources` lists them: Alertmanager, Grafana, PagerDuty, Sentry, CloudWatch,
+    /// Google Cloud, Azure, New Relic, Splunk, Datadog, …) and the sources in lore.yaml
+    /// `alerts.sources`. With none recognized, every string
     /// value is scanned for ids and aliases, and the answer says so. Payloads over 1 MiB
     /// or nested over 64 levels are refused.
     /// Exit status: 0 something matched, 1 nothing matched (the values tried are listed),
@@ -118,6 +119,13 @@ pub(crate) enum Command {
     /// root. Exit status: 0 all passed, 1 a case failed (each shown as a diff; a case whose
     /// payload cannot be read fails too), 2 a test file is unreadable or malformed.
     Test(TestArgs),
+
+    /// The alert sources `route` knows, in the order it tries them, or one as YAML.
+    ///
+    /// Built-in sources are written in the language of lore.yaml's `alerts.sources`;
+    /// `lore sources NAME` prints one to copy into lore.yaml, where a source replaces the
+    /// built-in of the same name. Exit status: 0 listed, 2 unknown source.
+    Sources(SourcesArgs),
     /// One entry in full: fields, relations both ways, owners, where it is defined.
     ///
     /// A REF is an id, `Type:id` or an alias. Exit status: 0 shown, 1 no entry answers
@@ -363,12 +371,19 @@ pub(crate) struct RouteArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub(crate) struct SourcesArgs {
+    /// A source to print as YAML (default: list them all).
+    #[arg(value_name = "NAME")]
+    pub(crate) name: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
 pub(crate) struct TestArgs {
     /// Test files (default: routing/**/*.yaml under the catalog root).
     #[arg(value_name = "FILE")]
     pub(crate) files: Vec<PathBuf>,
 
-    /// Output format: `junit` is `JUnit` XML for CI test reports.
+    /// Output format: `junit` is JUnit XML for CI test reports.
     #[arg(long, value_enum, default_value_t = TestFormat::Human)]
     pub(crate) format: TestFormat,
 }
@@ -564,6 +579,6 @@ pub(crate) enum TestFormat {
     Human,
     /// One JSON document, stable for scripts.
     Json,
-    /// `JUnit` XML, for CI test reports (GitLab, Jenkins, GitHub test-report actions).
+    /// JUnit XML, for CI test reports (GitLab, Jenkins, GitHub test-report actions).
     Junit,
 }

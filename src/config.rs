@@ -18,6 +18,9 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json_path::JsonPath;
 
+pub(crate) mod sources;
+pub(crate) use sources::{Source, SourceRaw};
+
 use crate::diag::{closest, did_you_mean, Code, Diag, Loc};
 use crate::expr::{excerpt, Expr};
 use crate::model::doc::{check_structure, checked, compile_expr, compile_template, remove_pointer};
@@ -94,27 +97,6 @@ pub(crate) struct AlertsRaw {
     /// Notes evaluated over the whole route result; they see `totals`, `matches`,
     /// `owners`, `impacted` and `alert`.
     pub(crate) notes: Vec<NoteRaw>,
-}
-
-/// An alert source: how to recognize a payload format and where it keeps its alerts
-/// and identifiers, as JSONPath (RFC 9535) expressions.
-#[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-#[schemars(rename = "source")]
-pub(crate) struct SourceRaw {
-    /// JSONPath that, when present in the payload, selects this source.
-    pub(crate) detect: String,
-    /// JSONPath of the alerts in the payload (default: the payload is one alert).
-    pub(crate) each: Option<String>,
-    /// JSONPath of an alert's title.
-    pub(crate) title: Option<String>,
-    /// JSONPath of an alert's severity.
-    pub(crate) severity: Option<String>,
-    /// JSONPath of an alert's status.
-    pub(crate) status: Option<String>,
-    /// Type name → JSONPaths whose values name entries of that type, tried in order.
-    #[serde(default, rename = "match")]
-    pub(crate) matches: BTreeMap<String, Vec<String>>,
 }
 
 /// An import pipeline: rows from a source, each made into an entry by CEL expressions
@@ -224,7 +206,7 @@ pub(crate) struct Freshness {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Alerts {
     /// The configured sources that compiled, by name.
-    pub(crate) sources: Vec<ConfiguredSource>,
+    pub(crate) sources: Vec<Source>,
     /// Configured sources left out for their problems (`lore validate` reports them);
     /// they still replace the built-in of the same name.
     pub(crate) broken: Vec<String>,
@@ -238,19 +220,6 @@ impl Alerts {
     pub(crate) fn configures(&self, name: &str) -> bool {
         self.sources.iter().any(|s| s.name == name) || self.broken.iter().any(|b| b == name)
     }
-}
-
-/// A source configured in lore.yaml, its paths compiled and its types resolved.
-#[derive(Debug, Clone)]
-pub(crate) struct ConfiguredSource {
-    pub(crate) name: String,
-    pub(crate) detect: JsonPath,
-    pub(crate) each: Option<JsonPath>,
-    pub(crate) title: Option<JsonPath>,
-    pub(crate) severity: Option<JsonPath>,
-    pub(crate) status: Option<JsonPath>,
-    /// Per type: paths tried in order until one names an entry.
-    pub(crate) matches: Vec<(TypeId, Vec<JsonPath>)>,
 }
 
 /// What validating lore.yaml needs: the file with spans, to place problems, and the
@@ -316,7 +285,7 @@ impl ConfigRaw {
         let mut alerts = Alerts::default();
         for (name, raw) in self.alerts.sources {
             let base = format!("/alerts/sources/{}", escape(&name));
-            match raw.compile(&name, &base, ctx, out) {
+            match raw.compile(&name, &base, false, ctx, out) {
                 Some(s) => alerts.sources.push(s),
                 None => alerts.broken.push(name),
             }
@@ -361,78 +330,6 @@ impl ConfigRaw {
             },
             alerts,
         }
-    }
-}
-
-impl SourceRaw {
-    /// The compiled source, or None (with every problem reported) when a path does not
-    /// compile or `match` names an unknown type.
-    fn compile(
-        &self,
-        name: &str,
-        base: &str,
-        ctx: &ValidationContext<'_>,
-        out: &mut Vec<Diag>,
-    ) -> Option<ConfiguredSource> {
-        let path = |field: &str, p: &str, out: &mut Vec<Diag>| {
-            compile_path(ctx.doc, &format!("{base}/{field}"), p, out)
-        };
-        let opt = |field: &str, p: &Option<String>, out: &mut Vec<Diag>| match p {
-            None => Some(None),
-            Some(p) => path(field, p, out).map(Some),
-        };
-        let detect = path("detect", &self.detect, out);
-        let each = opt("each", &self.each, out);
-        let title = opt("title", &self.title, out);
-        let severity = opt("severity", &self.severity, out);
-        let status = opt("status", &self.status, out);
-        let mut matches = Vec::new();
-        let mut ok = true;
-        for (type_name, paths) in &self.matches {
-            let at = format!("{base}/match/{}", escape(type_name));
-            let compiled: Vec<Option<JsonPath>> = paths
-                .iter()
-                .enumerate()
-                .map(|(i, p)| compile_path(ctx.doc, &format!("{at}/{i}"), p, out))
-                .collect();
-            let Some(&t) = ctx.types.get(type_name) else {
-                ok = false;
-                let mut names: Vec<&str> = ctx.types.keys().map(String::as_str).collect();
-                names.sort_unstable();
-                let help =
-                    did_you_mean(&closest(type_name, names.iter().copied())).unwrap_or_else(|| {
-                        match names.as_slice() {
-                            [] => "define the type in a file under schemas/".to_owned(),
-                            _ => format!(
-                                "define it in a file under schemas/, or match one of: {}",
-                                names.join(", ")
-                            ),
-                        }
-                    });
-                out.push(
-                    Diag::error(
-                        Code::Config,
-                        format!("alert source `{name}` matches type `{type_name}`, which is not defined"),
-                        at_doc(ctx.doc, &at, true),
-                    )
-                    .with_help(help),
-                );
-                continue;
-            };
-            match compiled.into_iter().collect::<Option<Vec<_>>>() {
-                Some(paths) => matches.push((t, paths)),
-                None => ok = false,
-            }
-        }
-        Some(ConfiguredSource {
-            name: name.to_owned(),
-            detect: detect?,
-            each: each?,
-            title: title?,
-            severity: severity?,
-            status: status?,
-            matches: ok.then_some(matches)?,
-        })
     }
 }
 
@@ -555,7 +452,7 @@ pub(crate) fn is_in_config(sources: &SourceMap, d: &Diag) -> bool {
     }
 }
 
-fn at_doc(doc: Option<&SpannedDoc<'_>>, pointer: &str, key: bool) -> Loc {
+pub(crate) fn at_doc(doc: Option<&SpannedDoc<'_>>, pointer: &str, key: bool) -> Loc {
     doc.map_or(Loc::None, |d| d.loc(pointer, key))
 }
 
@@ -597,7 +494,7 @@ fn nesting(path: &str) -> usize {
 }
 
 /// Compile one JSONPath, or report it at the place in lore.yaml where it goes wrong.
-fn compile_path(
+pub(crate) fn compile_path(
     doc: Option<&SpannedDoc<'_>>,
     pointer: &str,
     path: &str,
@@ -754,9 +651,9 @@ mod tests {
         assert_eq!(problems, []);
         let s = &c.alerts.sources[0];
         assert_eq!(s.name, "synthetics");
-        assert_eq!(s.matches.len(), 1);
-        assert_eq!(s.matches[0].1.len(), 2);
-        assert!(s.each.is_none() && s.title.is_some());
+        assert_eq!(s.typed.len(), 1);
+        assert_eq!(s.typed[0].1.len(), 2);
+        assert!(s.each.is_none() && !s.title.is_empty());
         assert_eq!(c.alerts.notes.len(), 1);
         assert!(c.alerts.broken.is_empty());
     }

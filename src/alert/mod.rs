@@ -18,10 +18,11 @@ use std::fmt::Write as _;
 use serde_json::Value;
 use serde_json_path::{JsonPath, NormalizedPath, PathElement};
 
+use crate::config::sources::{is_secret, normalize_key};
 pub(crate) use crate::graph::Via;
 use crate::graph::{Catalog, EntryId, Found};
 use crate::model::TypeId;
-pub(crate) use sources::{Shape, Source};
+pub(crate) use sources::{Read, Shape, Source, Split};
 
 /// Payloads larger than this are refused (an alert is a few KiB; a batch or a log is not).
 pub(crate) const MAX_PAYLOAD_BYTES: usize = 1024 * 1024;
@@ -174,6 +175,105 @@ pub(crate) struct Match {
     pub(crate) via: Via,
     /// The key named the entry's type (`service=…`), the strongest kind of match.
     pub(crate) typed: bool,
+    /// How the value was taken out of a longer one (`within`), when it was.
+    pub(crate) step: Option<Step>,
+    /// The payload's whole value, when `value` was taken out of it.
+    pub(crate) within: Option<String>,
+    /// The key named types, none of which has the value; it matched another type.
+    pub(crate) any_type: bool,
+}
+
+/// A labelled step that takes an identifier out of a longer value: tried only when the
+/// whole value names nothing, and shown with the match. Never a substring: each step
+/// cuts at a separator (`:`, `/`, `.`, a space).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// The host of `host:port`.
+    Host,
+    /// The last segment of a path, URL, ARN or resource name.
+    Segment,
+    /// The first label of a domain name (`db-1` of `db-1.prod.example.com`).
+    FirstLabel,
+    /// The group of a source's `capture` pattern.
+    Capture,
+    /// A word of free text (scan only).
+    Word,
+}
+
+impl Step {
+    /// The name in JSON output.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Step::Host => "host",
+            Step::Segment => "segment",
+            Step::FirstLabel => "first-label",
+            Step::Capture => "capture",
+            Step::Word => "word",
+        }
+    }
+
+    /// What the step did, for people.
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            Step::Host => "host of host:port",
+            Step::Segment => "last segment of a path",
+            Step::FirstLabel => "first label of a domain name",
+            Step::Capture => "captured by the source's pattern",
+            Step::Word => "a word of",
+        }
+    }
+}
+
+/// The host of `host:port` (a port of digits; not a URL, not IPv6).
+fn host_of(v: &str) -> Option<&str> {
+    let (h, port) = v.rsplit_once(':')?;
+    (!h.is_empty()
+        && !port.is_empty()
+        && port.bytes().all(|b| b.is_ascii_digit())
+        && !h.contains(['/', ':', ' ']))
+    .then_some(h)
+}
+
+/// The last segment of a path, URL, ARN or resource name.
+fn last_segment(v: &str) -> Option<&str> {
+    if !(v.contains('/') || v.starts_with("arn:")) {
+        return None;
+    }
+    let seg = v.trim_end_matches('/').rsplit(['/', ':']).next()?;
+    (!seg.is_empty() && seg != v).then_some(seg)
+}
+
+/// The first label of a domain name: labels of letters, digits and `-`, the last with a
+/// letter (so versions and IP addresses are not domain names).
+fn first_label(v: &str) -> Option<&str> {
+    let mut labels = v.split('.');
+    let first = labels.next()?;
+    let rest: Vec<&str> = labels.collect();
+    let label_ok = |l: &str| !l.is_empty() && l.chars().all(|c| c.is_alphanumeric() || c == '-');
+    let tld = rest.last()?;
+    (label_ok(first)
+        && rest.iter().all(|l| label_ok(l))
+        && tld.chars().any(char::is_alphabetic)
+        && !tld.chars().any(|c| c.is_ascii_digit()))
+    .then_some(first)
+}
+
+/// The identifiers a value may hold when it names nothing whole, in the order tried: the
+/// host of `host:port` (then its first label), the last segment of a path or ARN, the
+/// first label of a domain name. At most two, so matching stays linear.
+fn derived(v: &str) -> Vec<(Step, &str)> {
+    let mut out = Vec::new();
+    if let Some(h) = host_of(v) {
+        out.push((Step::Host, h));
+        if let Some(l) = first_label(h) {
+            out.push((Step::FirstLabel, l));
+        }
+    } else if let Some(s) = last_segment(v) {
+        out.push((Step::Segment, s));
+    } else if let Some(l) = first_label(v) {
+        out.push((Step::FirstLabel, l));
+    }
+    out
 }
 
 /// A value that names entries of several types equally well.
@@ -257,7 +357,7 @@ pub(crate) fn extract(
                     known: names.iter().map(std::string::ToString::to_string).collect(),
                 });
             };
-            match s.document(payload) {
+            match s.forced(payload) {
                 Some(doc) => Some((s, doc)),
                 None => {
                     return Err(SourceError::NotThisSource {
@@ -271,10 +371,11 @@ pub(crate) fn extract(
             .iter()
             .find_map(|s| s.detect(payload).map(|doc| (s, doc))),
     };
-    let mut m = Matcher::new(c);
     let mut out = Extracted::default();
+    let mut m = Matcher::new(c, source.as_ref().map_or(&[][..], |(s, _)| &s.redact));
     if let Some((s, (doc, prefix))) = source {
         out.source = Some(s.name.clone());
+        m.ignore.clone_from(&s.ignore);
         for (element, at) in s.elements(&doc) {
             let base = join(&prefix, &at);
             out.alerts.push(s.info(element));
@@ -285,22 +386,30 @@ pub(crate) fn extract(
                     }
                 }
             }
-            for (key, path, shape) in &s.keyed {
-                for node in path.query_located(element).iter() {
-                    let here = join(&base, &path_string(node.location()));
-                    m.shape(key.as_deref(), node.node(), &here, *shape);
-                }
+            for read in s.reads.iter().filter(|r| !r.root) {
+                m.read_at(read, element, &base);
             }
+        }
+        for read in s.reads.iter().filter(|r| r.root) {
+            m.read_at(read, &doc, &join(&prefix, "$"));
         }
     } else {
         out.scanned = true;
-        m.scan(payload);
+        out.alerts.push(m.scan(payload));
     }
+    // A value tried in vain at one place may have matched at another (or as part of a
+    // longer value): it is not missing from the catalog.
+    let unmatched: Vec<Unmatched> = m
+        .unmatched
+        .iter()
+        .filter(|u| !m.named.contains(&u.value))
+        .cloned()
+        .collect();
     // Most decisive first: values whose key names their type, then the rest.
     m.matches.sort_by_key(|x| !x.typed);
     out.matches = m.matches;
     out.ambiguous = m.ambiguous;
-    out.unmatched = m.unmatched;
+    out.unmatched = unmatched;
     Ok(out)
 }
 
@@ -345,15 +454,6 @@ fn push_name(s: &mut String, name: &str) {
     s.push_str("']");
 }
 
-/// `key` as compared with `alert_keys`: lower case, without `_` and `-`, so `ServiceName`,
-/// `service_name` and `service-name` are one key.
-fn normalize_key(key: &str) -> String {
-    key.chars()
-        .filter(|c| *c != '_' && *c != '-')
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
 /// The text of a scalar identifier; `None` for anything else or an empty string.
 fn scalar(v: &Value) -> Option<String> {
     let s = match v {
@@ -364,19 +464,47 @@ fn scalar(v: &Value) -> Option<String> {
     (!s.is_empty()).then_some(s)
 }
 
+/// The scalars at a node, each with its path: the node itself, or a list's items.
+fn scalars(node: &Value, here: &str) -> Vec<(String, String)> {
+    match node {
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| scalar(v).map(|s| (s, format!("{here}[{i}]"))))
+            .collect(),
+        v => scalar(v)
+            .map(|s| (s, here.to_owned()))
+            .into_iter()
+            .collect(),
+    }
+}
+
+/// Keys whose values scan mode reads as an alert's title, severity and status, in order
+/// of preference (the shallowest key wins, then the earlier in each list).
+const SCAN_TITLE: &[&str] = &["title", "alertname", "summary", "message"];
+const SCAN_SEVERITY: &[&str] = &["severity", "priority"];
+const SCAN_STATUS: &[&str] = &["status", "state"];
+
 /// Collects matches, ambiguities and misses; each entry and each missed value once.
 struct Matcher<'c> {
     c: &'c Catalog,
     key_types: HashMap<String, Vec<TypeId>>,
+    /// The source's `redact`, normalized (lore's own list always applies).
+    redact: &'c [String],
+    /// The source's `ignore`, normalized.
+    ignore: Vec<String>,
     matches: Vec<Match>,
     matched: HashSet<EntryId>,
     ambiguous: Vec<Ambiguous>,
     unmatched: Vec<Unmatched>,
     tried: HashSet<String>,
+    /// Every payload value that named something (whole), also when its entry had
+    /// matched before: such a value is not missing from the catalog.
+    named: HashSet<String>,
 }
 
 impl<'c> Matcher<'c> {
-    fn new(c: &'c Catalog) -> Matcher<'c> {
+    fn new(c: &'c Catalog, redact: &'c [String]) -> Matcher<'c> {
         let mut key_types: HashMap<String, Vec<TypeId>> = HashMap::new();
         for (t, def) in c.types() {
             for k in &def.alert_keys {
@@ -389,12 +517,24 @@ impl<'c> Matcher<'c> {
         Matcher {
             c,
             key_types,
+            redact,
+            ignore: Vec::new(),
             matches: Vec::new(),
             matched: HashSet::new(),
             ambiguous: Vec::new(),
             unmatched: Vec::new(),
             tried: HashSet::new(),
+            named: HashSet::new(),
         }
+    }
+
+    fn secret(&self, key: &str) -> bool {
+        is_secret(key, self.redact)
+    }
+
+    /// Values under this key are never read: a secret, or the vendor's own field.
+    fn skipped(&self, key: &str) -> bool {
+        self.secret(key) || self.ignore.contains(&normalize_key(key))
     }
 
     /// The types a key names (empty: any type).
@@ -404,58 +544,92 @@ impl<'c> Matcher<'c> {
             .unwrap_or_default()
     }
 
-    /// Try one identifier; true when it named something. Misses are recorded when
-    /// `record_miss` is set.
+    /// Try one identifier: whole, then (if `derive`) the labelled steps that take an
+    /// identifier out of it; each within the key's types, then any type. True when it
+    /// named something. A miss is recorded when `record_miss` is set.
+    #[allow(clippy::too_many_arguments)]
     fn try_value(
         &mut self,
         key: Option<&str>,
         value: &str,
         path: &str,
         types: &[TypeId],
+        step: Option<Step>,
+        within: Option<&str>,
+        derive: bool,
         record_miss: bool,
     ) -> bool {
-        match self.c.find(value, types) {
-            Found::One(e, via) => {
-                if self.matched.insert(e) {
-                    self.matches.push(Match {
-                        entry: e,
-                        value: value.to_owned(),
-                        path: path.to_owned(),
-                        key: key.map(str::to_owned),
-                        via,
-                        typed: !types.is_empty(),
-                    });
+        let mut candidates: Vec<(Option<Step>, &str)> = vec![(step, value)];
+        if derive {
+            candidates.extend(derived(value).into_iter().map(|(s, v)| (Some(s), v)));
+        }
+        for (st, cand) in candidates {
+            let within = match (st, within) {
+                (_, Some(w)) => Some(w),
+                (Some(_), None) => Some(value),
+                (None, None) => None,
+            };
+            for any_type in [false, true] {
+                if any_type && types.is_empty() {
+                    continue;
                 }
-                true
-            }
-            Found::Several(candidates) => {
-                if !self.ambiguous.iter().any(|a| a.value == value) {
-                    self.ambiguous.push(Ambiguous {
-                        value: value.to_owned(),
-                        path: path.to_owned(),
-                        key: key.map(str::to_owned),
-                        candidates,
-                    });
+                let tys = if any_type { &[][..] } else { types };
+                let found = self.c.find(cand, tys);
+                if !matches!(found, Found::None) {
+                    self.named.insert(within.unwrap_or(value).to_owned());
+                    self.named.insert(cand.to_owned());
                 }
-                true
-            }
-            Found::None => {
-                if record_miss && self.tried.insert(value.to_owned()) {
-                    self.unmatched.push(Unmatched {
-                        value: value.to_owned(),
-                        path: path.to_owned(),
-                        key: key.map(str::to_owned),
-                        types: types.to_vec(),
-                    });
+                match found {
+                    Found::One(e, via) => {
+                        if self.matched.insert(e) {
+                            self.matches.push(Match {
+                                entry: e,
+                                value: cand.to_owned(),
+                                path: path.to_owned(),
+                                key: key.map(str::to_owned),
+                                via,
+                                typed: !types.is_empty() && !any_type,
+                                step: st,
+                                within: within.filter(|w| *w != cand).map(str::to_owned),
+                                any_type,
+                            });
+                        }
+                        return true;
+                    }
+                    Found::Several(candidates) => {
+                        if !self.ambiguous.iter().any(|a| a.value == cand) {
+                            self.ambiguous.push(Ambiguous {
+                                value: cand.to_owned(),
+                                path: path.to_owned(),
+                                key: key.map(str::to_owned),
+                                candidates,
+                            });
+                        }
+                        return true;
+                    }
+                    Found::None => {}
                 }
-                false
             }
         }
+        let original = within.unwrap_or(value);
+        if record_miss && self.tried.insert(original.to_owned()) {
+            self.unmatched.push(Unmatched {
+                value: original.to_owned(),
+                path: path.to_owned(),
+                key: key.map(str::to_owned),
+                types: types.to_vec(),
+            });
+        }
+        false
     }
 
+    /// A keyed identifier from a source: skipped under a secret or ignored key.
     fn keyed(&mut self, key: Option<&str>, value: &str, path: &str) -> bool {
+        if key.is_some_and(|k| self.skipped(k)) {
+            return false;
+        }
         let types = self.types_of(key);
-        self.try_value(key, value, path, &types, true)
+        self.try_value(key, value, path, &types, None, None, true, true)
     }
 
     /// A configured `match` path for type `t`: true when one of its values named an entry.
@@ -464,19 +638,84 @@ impl<'c> Matcher<'c> {
         for node in path.query_located(element).iter() {
             let here = join(base, &path_string(node.location()));
             let key = node.location().last().and_then(PathElement::as_name);
-            let values: Vec<(String, String)> = match node.node() {
-                Value::Array(items) => items
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, v)| scalar(v).map(|s| (s, format!("{here}[{i}]"))))
-                    .collect(),
-                v => scalar(v).map(|s| (s, here.clone())).into_iter().collect(),
-            };
-            for (value, at) in values {
-                any |= self.try_value(key, &value, &at, &[t], true);
+            if key.is_some_and(|k| self.secret(k)) {
+                continue;
+            }
+            for (value, at) in scalars(node.node(), &here) {
+                any |= self.try_value(key, &value, &at, &[t], None, None, true, true);
             }
         }
         any
+    }
+
+    /// One `read` of a source over `from` (an alert, or the document for `root` reads).
+    fn read_at(&mut self, read: &Read, from: &Value, base: &str) {
+        for node in read.path.query_located(from).iter() {
+            if node
+                .location()
+                .last()
+                .and_then(PathElement::as_name)
+                .is_some_and(|k| self.secret(k))
+            {
+                continue;
+            }
+            let here = join(base, &path_string(node.location()));
+            self.read(read, node.node(), &here);
+        }
+    }
+
+    /// One `read` of a source at one node.
+    fn read(&mut self, read: &Read, node: &Value, here: &str) {
+        if read.capture.is_none() && read.split.is_none() {
+            return self.shape(read.key.as_deref(), node, here, read.shape);
+        }
+        // A capture or a split applies to each scalar value read.
+        let values = scalars(node, here);
+        let key = read.key.as_deref();
+        if key.is_some_and(|k| self.skipped(k)) {
+            return;
+        }
+        let types = self.types_of(key);
+        for (value, at) in values {
+            let mut v = value.clone();
+            let mut step = None;
+            if let Some(re) = &read.capture {
+                let Some(g) = re
+                    .captures(&value)
+                    .and_then(|c| c.iter().skip(1).flatten().next())
+                else {
+                    continue;
+                };
+                g.as_str().clone_into(&mut v);
+                step = Some(Step::Capture);
+            }
+            match read.split {
+                Some(Split::Host) => {
+                    if let Some(h) = host_of(&v) {
+                        v = h.to_owned();
+                        step = Some(Step::Host);
+                    }
+                }
+                Some(Split::Last) => {
+                    // Asked for: any `/` or `:` separates (`project:instance`, an ARN).
+                    if let Some(s) = v
+                        .trim_end_matches('/')
+                        .rsplit(['/', ':'])
+                        .next()
+                        .filter(|s| !s.is_empty() && *s != v)
+                    {
+                        v = s.to_owned();
+                        step = Some(Step::Segment);
+                    }
+                }
+                None => {}
+            }
+            if v.is_empty() {
+                continue;
+            }
+            let within = (v != value).then_some(value.as_str());
+            self.try_value(key, &v, &at, &types, step, within, true, true);
+        }
     }
 
     /// Identifiers at a node of a known shape.
@@ -512,37 +751,52 @@ impl<'c> Matcher<'c> {
                 }
                 _ => {}
             },
-            Shape::Pairs => {
-                let Value::Array(items) = node else { return };
-                for (i, item) in items.iter().enumerate() {
-                    let at = format!("{here}[{i}]");
-                    let (k, v) = match item {
-                        Value::Array(kv) if kv.len() == 2 => (kv[0].as_str(), &kv[1]),
-                        Value::Object(o) => (
-                            ["key", "name", "Name"]
-                                .iter()
-                                .find_map(|k| o.get(*k))
-                                .and_then(Value::as_str),
-                            ["value", "Value"]
-                                .iter()
-                                .find_map(|k| o.get(*k))
-                                .unwrap_or(&Value::Null),
-                        ),
-                        _ => continue,
-                    };
-                    if let Some(s) = scalar(v) {
-                        self.keyed(k, &s, &at);
+            Shape::Pairs => match node {
+                Value::Array(items) => self.pairs(items, here),
+                // A JSON list inside a string (Zabbix `{EVENT.TAGSJSON}`), within the
+                // payload limits.
+                Value::String(text) => {
+                    if let Ok(Value::Array(items)) = parse_payload(text.as_bytes()) {
+                        self.pairs(&items, &format!("{here}(json)$"));
                     }
                 }
+                _ => {}
+            },
+        }
+    }
+
+    /// `[[key, value], …]` or `[{key|name|tag, value}, …]`.
+    fn pairs(&mut self, items: &[Value], here: &str) {
+        for (i, item) in items.iter().enumerate() {
+            let at = format!("{here}[{i}]");
+            let (k, v) = match item {
+                Value::Array(kv) if kv.len() == 2 => (kv[0].as_str(), &kv[1]),
+                Value::Object(o) => (
+                    ["key", "name", "Name", "Key", "tag"]
+                        .iter()
+                        .find_map(|k| o.get(*k))
+                        .and_then(Value::as_str),
+                    ["value", "Value"]
+                        .iter()
+                        .find_map(|k| o.get(*k))
+                        .unwrap_or(&Value::Null),
+                ),
+                _ => continue,
+            };
+            if let Some(s) = scalar(v) {
+                self.keyed(k, &s, &at);
             }
         }
     }
 
     /// A mapping of labels or details: each scalar under its key; lists item by item;
-    /// nested mappings under their own keys.
+    /// nested mappings under their own keys. Secret and ignored keys are skipped whole.
     fn map(&mut self, node: &Value, here: &str) {
         let Value::Object(o) = node else { return };
         for (k, v) in o {
+            if self.skipped(k) {
+                continue;
+            }
             let mut at = here.to_owned();
             push_name(&mut at, k);
             match v {
@@ -579,28 +833,56 @@ impl<'c> Matcher<'c> {
         }
     }
 
-    /// No source recognized: every string value, whole, then as a `key:value` tag, then
-    /// word by word. Values under a key that names a type are looked up in that type.
-    fn scan(&mut self, payload: &Value) {
+    /// No source recognized: every string value, whole (and by the labelled steps), then
+    /// as a `key:value` tag, then word by word. Values under a key that names a type are
+    /// looked up in that type first. Values under secret keys are neither read nor shown.
+    /// The alert's title, severity and status come from the usual keys.
+    fn scan(&mut self, payload: &Value) -> AlertInfo {
         // Iterative: the depth is bounded by parse_payload, but a stack costs nothing here.
-        let mut stack: Vec<(&Value, String, Option<&str>)> =
-            vec![(payload, String::from("$"), None)];
+        let mut stack: Vec<(&Value, String, Option<&str>, usize)> =
+            vec![(payload, String::from("$"), None, 0)];
         let mut strings: Vec<(&str, String, Option<&str>)> = Vec::new();
-        while let Some((v, at, key)) = stack.pop() {
+        // (depth, rank, value) of the best title, severity and status so far.
+        let mut best: [Option<(usize, usize, String)>; 3] = [None, None, None];
+        while let Some((v, at, key, depth)) = stack.pop() {
             match v {
                 Value::Object(o) => {
                     for (k, child) in o.iter().rev() {
+                        if self.secret(k) {
+                            continue;
+                        }
                         let mut p = at.clone();
                         push_name(&mut p, k);
-                        stack.push((child, p, Some(k.as_str())));
+                        stack.push((child, p, Some(k.as_str()), depth + 1));
                     }
                 }
                 Value::Array(items) => {
                     for (i, child) in items.iter().enumerate().rev() {
-                        stack.push((child, format!("{at}[{i}]"), key));
+                        stack.push((child, format!("{at}[{i}]"), key, depth + 1));
                     }
                 }
-                Value::String(s) => strings.push((s.as_str(), at, key)),
+                Value::String(_) | Value::Number(_) => {
+                    if let Some(k) = key {
+                        let k = normalize_key(k);
+                        for (slot, keys) in
+                            [SCAN_TITLE, SCAN_SEVERITY, SCAN_STATUS].iter().enumerate()
+                        {
+                            if let (Some(rank), Some(text)) =
+                                (keys.iter().position(|x| *x == k), scalar(v))
+                            {
+                                if best[slot]
+                                    .as_ref()
+                                    .is_none_or(|(d, r, _)| (depth, rank) < (*d, *r))
+                                {
+                                    best[slot] = Some((depth, rank, text));
+                                }
+                            }
+                        }
+                    }
+                    if let Value::String(s) = v {
+                        strings.push((s.as_str(), at, key));
+                    }
+                }
                 _ => {}
             }
         }
@@ -610,13 +892,15 @@ impl<'c> Matcher<'c> {
                 continue;
             }
             let types = self.types_of(key);
-            if self.try_value(key, whole, &at, &types, false) {
+            if self.try_value(key, whole, &at, &types, None, None, true, false) {
                 continue;
             }
             if let Some((k, v)) = whole.split_once(':') {
                 if !k.is_empty() && !v.is_empty() && !whole.contains(char::is_whitespace) {
                     let t = self.types_of(Some(k));
-                    if !t.is_empty() && self.try_value(Some(k), v, &at, &t, false) {
+                    if !t.is_empty()
+                        && self.try_value(Some(k), v, &at, &t, None, None, false, false)
+                    {
                         continue;
                     }
                 }
@@ -624,7 +908,16 @@ impl<'c> Matcher<'c> {
             let mut any = false;
             for word in tokens(whole) {
                 if word != whole {
-                    any |= self.try_value(key, word, &at, &types, false);
+                    any |= self.try_value(
+                        key,
+                        word,
+                        &at,
+                        &types,
+                        Some(Step::Word),
+                        Some(whole),
+                        false,
+                        false,
+                    );
                 }
             }
             if !any && self.tried.insert(whole.to_owned()) {
@@ -635,6 +928,12 @@ impl<'c> Matcher<'c> {
                     types,
                 });
             }
+        }
+        let [title, severity, status] = best.map(|b| b.map(|(_, _, v)| v));
+        AlertInfo {
+            title,
+            status,
+            severity,
         }
     }
 }
@@ -702,6 +1001,41 @@ mod tests {
             normalize_key("app.kubernetes.io/name"),
             "app.kubernetes.io/name"
         );
+    }
+
+    #[test]
+    fn steps_cut_at_separators_and_never_take_a_substring() {
+        assert_eq!(host_of("prod-web-01:9100"), Some("prod-web-01"));
+        assert_eq!(host_of("https://x:443/a"), None);
+        assert_eq!(host_of("a:b"), None);
+        assert_eq!(
+            last_segment("arn:aws:ecs:us-east-1:123:cluster/api-stats-prod-003"),
+            Some("api-stats-prod-003")
+        );
+        assert_eq!(
+            last_segment("projects/p/instances/catalog-db/"),
+            Some("catalog-db")
+        );
+        assert_eq!(last_segment("plain"), None);
+        assert_eq!(first_label("db-1.prod.example.com"), Some("db-1"));
+        assert_eq!(first_label("10.0.0.1"), None);
+        assert_eq!(first_label("v1.2.3"), None);
+        assert_eq!(
+            derived("db-1.prod.example.com:5432"),
+            [
+                (Step::Host, "db-1.prod.example.com"),
+                (Step::FirstLabel, "db-1")
+            ]
+        );
+        // `prod-eu-10` is one identifier: no step yields `prod-eu-1`.
+        for v in [
+            "prod-eu-10",
+            "prod-eu-10:9100",
+            "cluster/prod-eu-10",
+            "prod-eu-10.example.com",
+        ] {
+            assert!(derived(v).iter().all(|(_, d)| *d != "prod-eu-1"), "{v}");
+        }
     }
 
     #[test]

@@ -1,10 +1,9 @@
-//! Alert sources: how to recognize a payload format and where it keeps its alerts,
-//! titles, severities and identifiers.
+//! Alert sources: the built-in ones, as YAML files in the language of lore.yaml's
+//! `alerts.sources` (`src/alert/sources/*.yaml`, shipped inside the binary), and what a
+//! compiled [`Source`] does with a payload: recognize it, unwrap it, split it into alerts
+//! and read each alert's title, status and severity.
 //!
-//! The built-in table covers Alertmanager, Grafana, PagerDuty (Events v2 and Webhooks v3),
-//! Datadog, Sentry, CloudWatch via SNS and Opsgenie, written as RFC 9535 paths compiled
-//! once. Sources configured in lore.yaml (`alerts.sources`) come first, and one with a
-//! built-in's name replaces it.
+//! Sources configured in lore.yaml come first, and one with a built-in's name replaces it.
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -13,101 +12,133 @@ use serde_json::Value;
 use serde_json_path::JsonPath;
 
 use super::{parse_payload, path_string, scalar, AlertInfo};
-use crate::config::ConfiguredSource;
+pub(crate) use crate::config::sources::{Cond, Read, Shape, Source, Split};
 use crate::graph::Catalog;
-use crate::model::TypeId;
 
-/// How the identifiers at a path are laid out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Shape {
-    /// A scalar (or a list of them) under the extractor's key.
-    Value,
-    /// A mapping of labels or details: each value under its own key.
-    Map,
-    /// `key:value` strings, as a list or comma-separated (Datadog, Opsgenie).
-    Tags,
-    /// `[[key, value], …]` or `[{key|name, value}, …]` (Sentry tags, CloudWatch dimensions).
-    Pairs,
+/// The built-in sources in detection order (the most specific first): name and file.
+pub(crate) const BUILTIN: &[(&str, &str)] = &[
+    ("grafana", include_str!("sources/grafana.yaml")),
+    (
+        "grafana-legacy",
+        include_str!("sources/grafana-legacy.yaml"),
+    ),
+    ("alertmanager", include_str!("sources/alertmanager.yaml")),
+    (
+        "pagerduty-webhook",
+        include_str!("sources/pagerduty-webhook.yaml"),
+    ),
+    (
+        "pagerduty-events",
+        include_str!("sources/pagerduty-events.yaml"),
+    ),
+    (
+        "pagerduty-change",
+        include_str!("sources/pagerduty-change.yaml"),
+    ),
+    ("opsgenie", include_str!("sources/opsgenie.yaml")),
+    ("sentry", include_str!("sources/sentry.yaml")),
+    ("sentry-metric", include_str!("sources/sentry-metric.yaml")),
+    ("sentry-legacy", include_str!("sources/sentry-legacy.yaml")),
+    ("cloudwatch", include_str!("sources/cloudwatch.yaml")),
+    (
+        "google-cloud-monitoring",
+        include_str!("sources/google-cloud-monitoring.yaml"),
+    ),
+    ("azure-monitor", include_str!("sources/azure-monitor.yaml")),
+    ("newrelic", include_str!("sources/newrelic.yaml")),
+    (
+        "newrelic-legacy",
+        include_str!("sources/newrelic-legacy.yaml"),
+    ),
+    ("splunk", include_str!("sources/splunk.yaml")),
+    ("splunk-oncall", include_str!("sources/splunk-oncall.yaml")),
+    ("zabbix", include_str!("sources/zabbix.yaml")),
+    ("incident-io", include_str!("sources/incident-io.yaml")),
+    ("kibana", include_str!("sources/kibana.yaml")),
+    ("uptime-kuma", include_str!("sources/uptime-kuma.yaml")),
+    ("pingdom", include_str!("sources/pingdom.yaml")),
+    ("uptimerobot", include_str!("sources/uptimerobot.yaml")),
+    ("honeycomb", include_str!("sources/honeycomb.yaml")),
+    ("checkly", include_str!("sources/checkly.yaml")),
+    ("datadog", include_str!("sources/datadog.yaml")),
+];
+
+/// The text of a built-in source file, for `lore sources NAME`.
+pub(crate) fn builtin_text(name: &str) -> Option<&'static str> {
+    BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, t)| *t)
 }
 
-/// A condition on the payload for detection.
-#[derive(Debug, Clone)]
-enum Cond {
-    /// The path selects a non-null value.
-    Present(JsonPath),
-    /// The path selects this string.
-    Equals(JsonPath, &'static str),
-    /// One of the paths selects a non-null value.
-    Any(Vec<JsonPath>),
+/// The built-in sources, compiled once. A file with a problem is left out (a unit test
+/// keeps every file free of them).
+pub(crate) fn builtin() -> &'static [Source] {
+    static COMPILED: LazyLock<Vec<Source>> = LazyLock::new(|| {
+        BUILTIN
+            .iter()
+            .filter_map(|(name, text)| crate::config::sources::compile_builtin(name, text).ok())
+            .collect()
+    });
+    &COMPILED
 }
 
-impl Cond {
-    fn holds(&self, v: &Value) -> bool {
-        let present = |p: &JsonPath| p.query(v).iter().any(|n| !n.is_null());
-        match self {
-            Cond::Present(p) => present(p),
-            Cond::Equals(p, s) => p.query(v).iter().any(|n| n.as_str() == Some(s)),
-            Cond::Any(ps) => ps.iter().any(present),
-        }
+fn holds(c: &Cond, v: &Value) -> bool {
+    let present = |p: &JsonPath| p.query(v).iter().any(|n| !n.is_null());
+    match c {
+        Cond::Present(p) => present(p),
+        Cond::Equals(p, s) => p.query(v).iter().any(|n| n.as_str() == Some(s.as_str())),
+        Cond::Any(ps) => ps.iter().any(present),
     }
-}
-
-/// One alert source, built in or configured.
-#[derive(Debug, Clone)]
-pub(crate) struct Source {
-    pub(crate) name: String,
-    detect: Vec<Cond>,
-    /// A JSON document inside a string (SNS `Message`), parsed before anything else.
-    unwrap: Option<JsonPath>,
-    /// Conditions on the unwrapped document.
-    inner: Vec<Cond>,
-    /// One alert per node (default: the whole document).
-    each: Option<JsonPath>,
-    title: Vec<JsonPath>,
-    severity: Vec<JsonPath>,
-    status: Vec<JsonPath>,
-    /// Configured `match`: per type, paths tried in order until one names an entry.
-    pub(crate) typed: Vec<(TypeId, Vec<JsonPath>)>,
-    /// Built-in identifier places: (key for `Shape::Value`, path, shape).
-    pub(crate) keyed: Vec<(Option<String>, JsonPath, Shape)>,
 }
 
 impl Source {
     /// The document to read when this source recognizes `payload`, with the path prefix
     /// of its values.
     pub(crate) fn detect<'a>(&self, payload: &'a Value) -> Option<(Cow<'a, Value>, String)> {
-        if !self.detect.iter().all(|c| c.holds(payload)) {
-            return None;
-        }
-        self.document(payload)
-    }
-
-    /// The document this source reads (unwrapping an embedded JSON string), without the
-    /// outer detection, for `--source`.
-    pub(crate) fn document<'a>(&self, payload: &'a Value) -> Option<(Cow<'a, Value>, String)> {
-        let (doc, prefix) = match &self.unwrap {
-            None => (Cow::Borrowed(payload), String::new()),
-            Some(path) => {
-                let found = path.query_located(payload);
-                let node = found.first()?;
-                let text = node.node().as_str()?;
-                let inner = parse_payload(text.as_bytes()).ok()?;
-                (
-                    Cow::Owned(inner),
-                    format!("{}(json)", path_string(node.location())),
-                )
-            }
-        };
-        self.inner
+        let (doc, prefix) = self.document(payload);
+        self.detect
             .iter()
-            .all(|c| c.holds(&doc))
+            .all(|c| holds(c, &doc))
             .then_some((doc, prefix))
     }
 
-    /// Why `document` may fail, for messages.
+    /// The document this source reads: the first `unwrap` envelope that holds a JSON
+    /// document (in a string, parsed within the payload limits, or an object), else the
+    /// payload.
+    pub(crate) fn document<'a>(&self, payload: &'a Value) -> (Cow<'a, Value>, String) {
+        for path in &self.unwrap {
+            let found = path.query_located(payload);
+            let Some(node) = found.first() else { continue };
+            match node.node() {
+                Value::String(text) => {
+                    if let Ok(inner) = parse_payload(text.as_bytes()) {
+                        return (
+                            Cow::Owned(inner),
+                            format!("{}(json)", path_string(node.location())),
+                        );
+                    }
+                }
+                v @ Value::Object(_) => {
+                    return (Cow::Borrowed(v), path_string(node.location()));
+                }
+                _ => {}
+            }
+        }
+        (Cow::Borrowed(payload), String::new())
+    }
+
+    /// The document `--source NAME` reads: detection is skipped, except that a source
+    /// that unwraps an envelope needs one, or a payload that passes its conditions.
+    pub(crate) fn forced<'a>(&self, payload: &'a Value) -> Option<(Cow<'a, Value>, String)> {
+        let (doc, prefix) = self.document(payload);
+        let unwrapped = self.unwrap.is_empty() || !prefix.is_empty();
+        (unwrapped || self.detect.iter().all(|c| holds(c, &doc))).then_some((doc, prefix))
+    }
+
+    /// Why `--source` refused a payload, for messages.
     pub(crate) fn unwrap_hint(&self) -> String {
-        match &self.unwrap {
-            Some(p) => format!("{p} is not a JSON string holding the alarm"),
+        match self.unwrap.first() {
+            Some(_) => {
+                "neither the payload nor the envelopes this source unwraps have its fields".into()
+            }
             None => "its fields are not where this source keeps them".into(),
         }
     }
@@ -140,193 +171,14 @@ impl Source {
 
 /// Every source, configured ones first; a source configured in lore.yaml replaces the
 /// built-in of the same name (even one left out for its problems, which `lore validate`
-/// reports). Configured paths were compiled when the catalog loaded, built-in ones on
-/// first use.
+/// reports).
 pub(crate) fn all(c: &Catalog) -> Vec<Source> {
-    static BUILTIN: LazyLock<Vec<Source>> = LazyLock::new(builtin);
-    let configured = c.config.alerts.sources.iter().map(configured);
-    let builtin = BUILTIN
+    let configured = c.config.alerts.sources.iter().cloned();
+    let builtin = builtin()
         .iter()
         .filter(|b| !c.config.alerts.configures(&b.name))
         .cloned();
     configured.chain(builtin).collect()
-}
-
-fn configured(cfg: &ConfiguredSource) -> Source {
-    Source {
-        name: cfg.name.clone(),
-        detect: vec![Cond::Present(cfg.detect.clone())],
-        unwrap: None,
-        inner: Vec::new(),
-        each: cfg.each.clone(),
-        title: cfg.title.iter().cloned().collect(),
-        severity: cfg.severity.iter().cloned().collect(),
-        status: cfg.status.iter().cloned().collect(),
-        typed: cfg.matches.clone(),
-        keyed: Vec::new(),
-    }
-}
-
-/// A built-in path; the table below is checked by a unit test.
-fn p(path: &str) -> JsonPath {
-    match JsonPath::parse(path) {
-        Ok(p) => p,
-        Err(e) => unreachable!("built-in path {path}: {e}"),
-    }
-}
-
-fn ps(paths: &[&str]) -> Vec<JsonPath> {
-    paths.iter().map(|s| p(s)).collect()
-}
-
-fn keyed(items: &[(Option<&str>, &str, Shape)]) -> Vec<(Option<String>, JsonPath, Shape)> {
-    items
-        .iter()
-        .map(|(k, path, shape)| (k.map(str::to_owned), p(path), *shape))
-        .collect()
-}
-
-fn source(name: &str) -> Source {
-    Source {
-        name: name.to_owned(),
-        detect: Vec::new(),
-        unwrap: None,
-        inner: Vec::new(),
-        each: None,
-        title: Vec::new(),
-        severity: Vec::new(),
-        status: Vec::new(),
-        typed: Vec::new(),
-        keyed: Vec::new(),
-    }
-}
-
-/// The built-in sources, in detection order (the most specific first).
-pub(crate) fn builtin() -> Vec<Source> {
-    use Shape::{Map, Pairs, Tags, Value};
-    vec![
-        // Grafana unified alerting: Alertmanager's shape plus orgId, title, state.
-        Source {
-            detect: vec![Cond::Present(p("$.alerts")), Cond::Present(p("$.orgId"))],
-            each: Some(p("$.alerts[*]")),
-            title: ps(&["$.labels.alertname", "$.annotations.summary"]),
-            severity: ps(&["$.labels.severity"]),
-            status: ps(&["$.status"]),
-            keyed: keyed(&[(None, "$.labels", Map)]),
-            ..source("grafana")
-        },
-        // Prometheus Alertmanager webhook v4: several alerts per group.
-        Source {
-            detect: vec![Cond::Present(p("$.alerts")), Cond::Present(p("$.groupKey"))],
-            each: Some(p("$.alerts[*]")),
-            title: ps(&["$.labels.alertname", "$.annotations.summary"]),
-            severity: ps(&["$.labels.severity"]),
-            status: ps(&["$.status"]),
-            keyed: keyed(&[(None, "$.labels", Map)]),
-            ..source("alertmanager")
-        },
-        // PagerDuty Webhooks v3: an incident event with its PagerDuty service.
-        Source {
-            detect: vec![
-                Cond::Present(p("$.event.event_type")),
-                Cond::Present(p("$.event.data")),
-            ],
-            title: ps(&["$.event.data.title", "$.event.data.summary"]),
-            severity: ps(&["$.event.data.priority.summary", "$.event.data.urgency"]),
-            status: ps(&["$.event.data.status", "$.event.event_type"]),
-            keyed: keyed(&[
-                (Some("service"), "$.event.data.service.summary", Value),
-                (Some("service"), "$.event.data.service.id", Value),
-                (None, "$.event.data.custom_fields", Map),
-            ]),
-            ..source("pagerduty-webhook")
-        },
-        // PagerDuty Events API v2: component, group, source and custom details.
-        Source {
-            detect: vec![
-                Cond::Present(p("$.routing_key")),
-                Cond::Present(p("$.event_action")),
-            ],
-            title: ps(&["$.payload.summary"]),
-            severity: ps(&["$.payload.severity"]),
-            status: ps(&["$.event_action"]),
-            keyed: keyed(&[
-                (Some("component"), "$.payload.component", Value),
-                (Some("group"), "$.payload.group", Value),
-                (Some("source"), "$.payload.source", Value),
-                (None, "$.payload.custom_details", Map),
-            ]),
-            ..source("pagerduty-events")
-        },
-        // Opsgenie outgoing webhook: tags, details and entity of the alert.
-        Source {
-            detect: vec![
-                Cond::Present(p("$.alert.alertId")),
-                Cond::Present(p("$.action")),
-            ],
-            title: ps(&["$.alert.message"]),
-            severity: ps(&["$.alert.priority"]),
-            status: ps(&["$.action"]),
-            keyed: keyed(&[
-                (None, "$.alert.tags", Tags),
-                (None, "$.alert.details", Map),
-                (Some("entity"), "$.alert.entity", Value),
-            ]),
-            ..source("opsgenie")
-        },
-        // Sentry issue alert (integration platform): the event's tags.
-        Source {
-            detect: vec![
-                Cond::Present(p("$.data.event")),
-                Cond::Any(ps(&["$.data.triggered_rule", "$.installation", "$.actor"])),
-            ],
-            title: ps(&["$.data.event.title", "$.data.event.message"]),
-            severity: ps(&["$.data.event.level"]),
-            status: ps(&["$.action"]),
-            keyed: keyed(&[
-                (None, "$.data.event.tags", Pairs),
-                (Some("project"), "$.data.event.project_slug", Value),
-            ]),
-            ..source("sentry")
-        },
-        // CloudWatch alarm delivered by SNS: the alarm is a JSON string in `Message`.
-        Source {
-            detect: vec![
-                Cond::Equals(p("$.Type"), "Notification"),
-                Cond::Present(p("$.Message")),
-            ],
-            unwrap: Some(p("$.Message")),
-            inner: vec![Cond::Present(p("$.AlarmName"))],
-            title: ps(&["$.AlarmName"]),
-            status: ps(&["$.NewStateValue"]),
-            keyed: keyed(&[
-                (None, "$.Trigger.Dimensions", Pairs),
-                (
-                    None,
-                    "$.Trigger.Metrics[*].MetricStat.Metric.Dimensions",
-                    Pairs,
-                ),
-            ]),
-            ..source("cloudwatch")
-        },
-        // Datadog webhook: tags as `key:value` strings (a list or comma-separated).
-        Source {
-            detect: vec![
-                Cond::Present(p("$.tags")),
-                Cond::Any(ps(&[
-                    "$.alert_id",
-                    "$.alert_transition",
-                    "$.alert_type",
-                    "$.event_type",
-                ])),
-            ],
-            title: ps(&["$.title", "$.alert_title", "$.event_title"]),
-            severity: ps(&["$.priority", "$.alert_priority"]),
-            status: ps(&["$.alert_transition", "$.alert_status"]),
-            keyed: keyed(&[(None, "$.tags", Tags), (Some("host"), "$.hostname", Value)]),
-            ..source("datadog")
-        },
-    ]
 }
 
 #[cfg(test)]
@@ -334,14 +186,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn builtin_paths_compile_and_names_are_unique() {
-        let all = builtin();
-        let mut names: Vec<&str> = all.iter().map(|s| s.name.as_str()).collect();
+    fn every_builtin_file_compiles_reads_something_and_links_its_docs() {
+        let mut names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
         names.sort_unstable();
         names.dedup();
-        assert_eq!(names.len(), all.len());
-        assert!(all
-            .iter()
-            .all(|s| !s.keyed.is_empty() && !s.detect.is_empty()));
+        assert_eq!(names.len(), BUILTIN.len(), "names are unique");
+        for (name, text) in BUILTIN {
+            let s = crate::config::sources::compile_builtin(name, text)
+                .unwrap_or_else(|e| panic!("built-in source {name}: {e:?}"));
+            assert!(!s.reads.is_empty() && !s.detect.is_empty(), "{name}");
+            assert!(s.typed.is_empty(), "{name}: built-ins read keyed values");
+            assert!(
+                s.docs.as_deref().is_some_and(|d| d.starts_with("https://")),
+                "{name} links the vendor's documentation"
+            );
+            assert!(s.description.is_some(), "{name}");
+            assert!(!s.title.is_empty(), "{name} has a title");
+        }
+        assert_eq!(builtin().len(), BUILTIN.len());
     }
 }

@@ -14,6 +14,7 @@ pub(crate) mod route;
 pub(crate) mod schema;
 pub(crate) mod search;
 pub(crate) mod show;
+pub(crate) mod sources;
 pub(crate) mod stale;
 pub(crate) mod test;
 pub(crate) mod validate;
@@ -80,6 +81,7 @@ pub(crate) fn run(cli: Cli, io: &mut Io<'_>) -> Result<Outcome, Error> {
         Command::Init(args) => init::run(&args, &cli.catalog, io),
         Command::Route(args) => route::run(&args, &cli.catalog, io),
         Command::Test(args) => test::run(&args, &cli.catalog, io),
+        Command::Sources(args) => sources::run(&args, &cli.catalog, io),
         Command::Show(args) => show::run(&args, &cli.catalog, io),
         Command::Owners(args) => owners::run(&args, &cli.catalog, io),
         Command::Impact(args) => impact::run(&args, &cli.catalog, io),

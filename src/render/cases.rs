@@ -1,4 +1,4 @@
-//! `lore test`'s results for scripts (JSON) and for CI test tabs (`JUnit` XML); the human
+//! `lore test`'s results for scripts (JSON) and for CI test tabs (JUnit XML); the human
 //! form stays in the command, which prints as it runs.
 
 use std::fmt::Write as _;
@@ -136,7 +136,7 @@ fn failure_text(r: &CaseResult) -> String {
     lines.join("\n")
 }
 
-/// `JUnit` XML: one `<testsuite>` per test file, one `<testcase>` per case, a failing case
+/// JUnit XML: one `<testsuite>` per test file, one `<testcase>` per case, a failing case
 /// with a `<failure>` that holds its diff.
 pub(crate) fn junit(out: &mut dyn Write, files: &[FileResults]) -> io::Result<()> {
     let (passed, failed) = counts(files);

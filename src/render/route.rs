@@ -17,6 +17,7 @@ use super::query::{
     explain_shown, impacted_json, owner_json, summary_pairs, ImpactedJson, OwnerJson,
 };
 use crate::alert::route::Route;
+use crate::alert::{Match, Step};
 use crate::graph::{Catalog, EntryId};
 use crate::query::Owner;
 use crate::term::{self, escape, markdown_code, thousands, Style};
@@ -77,6 +78,15 @@ pub(crate) struct MatchJson {
     pub(crate) via: &'static str,
     /// The label, tag or field name the value came with; `null` for a bare value.
     pub(crate) key: Option<String>,
+    /// How `value` was taken out of the payload's longer value `within`: `host` (of
+    /// host:port), `segment` (last of a path or ARN), `first-label` (of a domain name),
+    /// `capture` (the source's pattern), `word` (of free text); `null` when whole.
+    pub(crate) step: Option<&'static str>,
+    /// The payload's whole value, when `value` was taken out of it; else `null`.
+    pub(crate) within: Option<String>,
+    /// `true` when the key names types none of which has the value, and it matched an
+    /// entry of another type.
+    pub(crate) any_type: bool,
 }
 
 /// A payload value that names entries of several types equally well.
@@ -138,6 +148,9 @@ pub(crate) fn json(c: &Catalog, r: &Route) -> RouteDoc {
                 path: m.path.clone(),
                 via: m.via.as_str(),
                 key: m.key.clone(),
+                step: m.step.map(Step::as_str),
+                within: m.within.clone(),
+                any_type: m.any_type,
             })
             .collect(),
         ambiguous: r
@@ -299,15 +312,11 @@ pub(crate) fn human(c: &Catalog, r: &Route, out: &mut dyn Write, st: Style) -> i
             .max()
             .unwrap_or(0);
         for m in &r.found.matches {
-            let named = match &m.key {
-                Some(k) => format!("{}={}", e(k), e(&m.value)),
-                None => e(&m.value),
-            };
             writeln!(
                 out,
                 "  {:w$}  {} by {}  at {}",
                 type_and_id(c, m.entry),
-                named,
+                named(m, e),
                 m.via.as_str(),
                 e(&m.path),
             )?;
@@ -351,7 +360,10 @@ pub(crate) fn human(c: &Catalog, r: &Route, out: &mut dyn Write, st: Style) -> i
             let within = if types.is_empty() {
                 String::new()
             } else {
-                format!(" (no {} has this id or alias)", types.join(" or "))
+                format!(
+                    " (no {} has this id or alias, nor does any other entry)",
+                    types.join(" or ")
+                )
             };
             writeln!(out, "  {named}  at {}{within}", e(&u.path))?;
         }
@@ -386,7 +398,9 @@ pub(crate) fn human(c: &Catalog, r: &Route, out: &mut dyn Write, st: Style) -> i
             e(&reach.join("  "))
         )?;
         for o in of {
-            if o.path.len() > 1 {
+            if o.of == o.owner {
+                writeln!(out, "    named by the alert")?;
+            } else if o.path.len() > 1 {
                 writeln!(out, "    for {}", explain_shown(c, o))?;
             } else {
                 writeln!(out, "    owns {}", type_and_id(c, o.of))?;
@@ -466,6 +480,30 @@ pub(crate) fn human(c: &Catalog, r: &Route, out: &mut dyn Write, st: Style) -> i
     Ok(())
 }
 
+/// What the payload said and how the value came out of it: `key=value`, or
+/// `key=whole → value (step)`, and whether it matched outside its key's types.
+fn named(m: &Match, e: impl Fn(&str) -> String) -> String {
+    let whole = m.within.as_deref().unwrap_or(&m.value);
+    let mut s = match &m.key {
+        Some(k) => format!("{}={}", e(k), e(whole)),
+        None => e(whole),
+    };
+    if m.within.is_some() {
+        let step = m.step.map_or("part of it", Step::describe);
+        if m.step == Some(Step::Word) {
+            // Free text can be long: name where the word is, not the whole text.
+            let of = m.key.as_deref().map_or("a value".to_owned(), &e);
+            s = format!("{} ({step} {of})", e(&m.value));
+        } else {
+            let _ = write!(s, " → {} ({step})", e(&m.value));
+        }
+    }
+    if m.any_type {
+        s.push_str(" (not of the type its key names; found among every type)");
+    }
+    s
+}
+
 /// Owners grouped by owner, in first-seen order, each with the answers it gives.
 fn by_owner(r: &Route) -> Vec<(EntryId, Vec<&Owner>)> {
     let mut out: Vec<(EntryId, Vec<&Owner>)> = Vec::new();
@@ -504,10 +542,12 @@ pub(crate) fn markdown(c: &Catalog, r: &Route, out: &mut dyn Write) -> io::Resul
     }
     writeln!(out)?;
     if r.found.matches.is_empty() {
-        writeln!(
-            out,
-            "**Nothing in the catalog matches this alert.** Values tried:"
-        )?;
+        write!(out, "**Nothing in the catalog matches this alert.**")?;
+        if r.found.unmatched.is_empty() {
+            writeln!(out, " The payload holds no value to try.")?;
+        } else {
+            writeln!(out, " Values tried:")?;
+        }
         for u in r.found.unmatched.iter().take(20) {
             writeln!(
                 out,
@@ -524,7 +564,7 @@ pub(crate) fn markdown(c: &Catalog, r: &Route, out: &mut dyn Write) -> io::Resul
             out,
             "- {} ← {} at {}",
             markdown_code(&c.key(m.entry)),
-            markdown_code(&m.value),
+            named(m, markdown_code),
             markdown_code(&m.path)
         )?;
     }
@@ -537,15 +577,20 @@ pub(crate) fn markdown(c: &Catalog, r: &Route, out: &mut dyn Write) -> io::Resul
             .collect();
         let of: Vec<String> = answers
             .iter()
+            .filter(|x| x.of != x.owner)
             .map(|x| markdown_code(&c.key(x.of)))
             .collect();
+        let what = if of.is_empty() {
+            "named by the alert".to_owned()
+        } else {
+            format!("owns {}", of.join(", "))
+        };
         writeln!(
             out,
-            "- **{}** {} — {} (owns {})",
+            "- **{}** {} — {} ({what})",
             term::markdown(c.entry(owner).name()),
             markdown_code(&c.key(owner)),
             reach.join(", "),
-            of.join(", ")
         )?;
     }
     writeln!(out)?;
@@ -642,7 +687,7 @@ mod tests {
         assert_eq!(json_keys(&doc.alerts[0]), ["title", "status", "severity"]);
         assert_eq!(
             json_keys(&doc.matches[0]),
-            ["entry", "value", "path", "via", "key"]
+            ["entry", "value", "path", "via", "key", "step", "within", "any_type"]
         );
         assert_eq!(json_keys(&doc.unmatched[0]), ["value", "path", "key"]);
         let v = serde_json::to_value(&doc).unwrap();

@@ -22,6 +22,7 @@ mod props;
 mod queries;
 mod readme;
 mod route;
+mod sources;
 mod validate;
 
 use std::path::{Path, PathBuf};

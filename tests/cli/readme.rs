@@ -24,6 +24,8 @@ const SEP: &str = "@@lore-readme@@";
 struct Step {
     command: String,
     expected: Vec<String>,
+    /// 0-based README line where the expected output starts (right after the command).
+    output_at: usize,
 }
 
 struct Block {
@@ -64,6 +66,7 @@ fn blocks(readme: &str) -> Vec<Block> {
                 steps.push(Step {
                     command,
                     expected: Vec::new(),
+                    output_at: j + 1,
                 });
             } else {
                 steps
@@ -174,6 +177,9 @@ fn readme_console_blocks_show_what_lore_prints() {
     let mut keep: Vec<tempfile::TempDir> = Vec::new();
     let mut here: Option<PathBuf> = None;
     let mut failures = Vec::new();
+    // `README_OVERWRITE=1` writes what lore printed into README.md (review the diff).
+    let overwrite = std::env::var_os("README_OVERWRITE").is_some();
+    let mut rewrites: Vec<(usize, usize, Vec<String>)> = Vec::new();
     for block in &blocks {
         let cwd = match block.mode.as_str() {
             "continue" => here.clone().expect("`continue` follows a checked block"),
@@ -212,6 +218,11 @@ fn readme_console_blocks_show_what_lore_prints() {
             };
             let (want, got_lines) = (trim(&expected), trim(got));
             if want != got_lines || want_status.is_some_and(|s| s != *status) {
+                let mut new = got_lines.clone();
+                if want_status.is_some() {
+                    new.push(format!("[exit {status}]"));
+                }
+                rewrites.push((step.output_at, step.output_at + step.expected.len(), new));
                 failures.push(format!(
                     "README.md:{} `$ {}` (exit {status}):\n--- README\n{}\n--- lore\n{}",
                     block.line,
@@ -221,6 +232,14 @@ fn readme_console_blocks_show_what_lore_prints() {
                 ));
             }
         }
+    }
+    if overwrite && !rewrites.is_empty() {
+        let mut lines: Vec<String> = readme.lines().map(str::to_owned).collect();
+        for (from, to, new) in rewrites.into_iter().rev() {
+            lines.splice(from..to, new);
+        }
+        std::fs::write(repo().join("README.md"), lines.join("\n") + "\n").unwrap();
+        return;
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
