@@ -11,6 +11,7 @@ use crate::model::{Impact, Relation, TypeId};
 
 pub mod browse;
 pub mod diff;
+pub mod report;
 pub mod stale;
 
 /// Why a REF names no single entry.
