@@ -135,6 +135,17 @@ pub enum Command {
     /// (YYYY-MM-DD) fixes "now" for reproducible reports. Exit status: 0, or 2 outside a
     /// git repository.
     Stale(StaleArgs),
+
+    /// Facts (incidents, usually) counted or summed under the entries they name: where
+    /// response hours go, by feature, integration, team, week by week.
+    ///
+    /// A fact names the targets of its relations (all, or --via's), and with --impact
+    /// what they impact. Its values for --by DIM are the DIM entries among them and their
+    /// `parent` ancestors, and, when DIM owns things, their owners; a fact counts once
+    /// under each value, under `(none)` without one, and once in `all`. --sum takes CEL
+    /// over `self` and `impact.totals.<Type>.<attr>`; --where also knows `touches(REF)`.
+    /// Exit status: 0 answered, 1 no fact counted, 2 bad arguments.
+    Report(ReportArgs),
 }
 
 /// Where the catalog is; shared by every command that reads one.
@@ -315,6 +326,63 @@ pub struct GraphArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
     pub format: GraphFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// The type that holds the facts, e.g. Incident.
+    #[arg(value_name = "TYPE")]
+    pub type_name: String,
+
+    /// The dimension type: one row per entry of it, e.g. Feature, Team, Package.
+    #[arg(long, value_name = "DIM")]
+    pub by: Option<String>,
+
+    /// Count facts (the default).
+    #[arg(long, conflicts_with = "sum")]
+    pub count: bool,
+
+    /// Sum this CEL expression over the facts, e.g. `self.hours` or
+    /// `impact.totals.Customer.arr` (revenue at risk per fact).
+    #[arg(long, value_name = "EXPR")]
+    pub sum: Option<String>,
+
+    /// A fact also names everything impacted by the entries it names.
+    #[arg(long)]
+    pub impact: bool,
+
+    /// Follow only these relations of the facts (repeat, or separate with commas).
+    #[arg(long, value_name = "RELATION", value_delimiter = ',')]
+    pub via: Vec<String>,
+
+    /// Keep the facts for which this CEL expression is true, e.g.
+    /// `self.severity == 'sev1'` or `touches('Feature:alerts')`.
+    #[arg(long = "where", value_name = "EXPR")]
+    pub filter: Option<String>,
+
+    /// Bucket the facts by period of --time: ISO weeks (2025-W10), months, quarters.
+    #[arg(long, value_enum)]
+    pub per: Option<crate::date::Per>,
+
+    /// The date or date-time attribute of the facts (default: lore.yaml `incidents.time`).
+    #[arg(long, value_name = "FIELD")]
+    pub time: Option<String>,
+
+    /// Only facts on or after this date (YYYY-MM-DD); periods start there.
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+
+    /// Only facts on or before this date (YYYY-MM-DD); periods end there.
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+
+    /// Show the N rows with the largest totals (and `(none)`).
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = crate::render::report::TableFormat::Human)]
+    pub format: crate::render::report::TableFormat,
 }
 
 #[cfg(test)]

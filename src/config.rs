@@ -46,6 +46,22 @@ pub struct ConfigRaw {
     pub freshness: FreshnessRaw,
     /// Alert sources and notes for `lore route`.
     pub alerts: AlertsRaw,
+    /// Which type holds incidents, for `lore incidents`, `lore report` and `lore route`.
+    pub incidents: Option<IncidentsRaw>,
+}
+
+/// The type that holds incidents and its time field.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "incidents")]
+pub struct IncidentsRaw {
+    /// The type name, e.g. `Incident`.
+    #[serde(rename = "type")]
+    #[schemars(length(min = 1))]
+    pub type_name: String,
+    /// Its date or date-time attribute that says when an incident started, e.g.
+    /// `opened`; the default `--time` of `lore report`.
+    pub time: Option<String>,
 }
 
 impl Default for ConfigRaw {
@@ -56,6 +72,7 @@ impl Default for ConfigRaw {
             exclude: Vec::new(),
             freshness: FreshnessRaw::default(),
             alerts: AlertsRaw::default(),
+            incidents: None,
         }
     }
 }
@@ -120,6 +137,8 @@ pub struct Config {
     pub exclude: Vec<String>,
     pub freshness: Freshness,
     pub alerts: Alerts,
+    /// `incidents:` as written (the type is checked where types are known).
+    pub incidents: Option<IncidentsRaw>,
 }
 
 #[derive(Debug, Clone)]
@@ -257,6 +276,7 @@ impl ConfigRaw {
                 max_age: self.freshness.max_age,
             },
             alerts,
+            incidents: self.incidents,
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod init;
 pub mod list;
 pub mod owners;
 mod refs;
+pub mod report;
 pub mod route;
 pub mod schema;
 pub mod search;
@@ -85,6 +86,7 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<Outcome, Error> {
         Command::Graph(args) => graph::run(&args, &cli.catalog, io),
         Command::Diff(args) => diff::run(&args, &cli.catalog, io),
         Command::Stale(args) => stale::run(&args, &cli.catalog, io),
+        Command::Report(args) => report::run(&args, &cli.catalog, io),
     }
 }
 

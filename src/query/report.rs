@@ -489,10 +489,21 @@ fn estimate(per: Per, first: Date, last: Date) -> usize {
 }
 
 /// Totals are finite sums of JSON numbers: a total order is safe.
-#[derive(PartialEq, PartialOrd)]
 struct OrdF64(f64);
 
+impl PartialEq for OrdF64 {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
 impl Eq for OrdF64 {}
+
+impl PartialOrd for OrdF64 {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 impl Ord for OrdF64 {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {

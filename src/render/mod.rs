@@ -13,12 +13,14 @@
 //! | `route` | [`route::RouteDoc`] (its rows: [`query::OwnerJson`], [`query::ImpactedJson`]) |
 //! | `show`, `list`, `search`, `graph` | [`browse::ShowDoc`], [`browse::ListDoc`], [`browse::SearchDoc`], [`browse::GraphDoc`] |
 //! | `diff`, `stale` | [`changes::DiffDoc`], [`stale::StaleDoc`] |
+//! | `report` | [`report::ReportDoc`] |
 
 pub mod browse;
 pub mod changes;
 pub mod diagnostics;
 pub mod editor;
 pub mod query;
+pub mod report;
 pub mod route;
 pub mod sarif;
 pub mod stale;
