@@ -146,6 +146,14 @@ pub enum Command {
     /// over `self` and `impact.totals.<Type>.<attr>`; --where also knows `touches(REF)`.
     /// Exit status: 0 answered, 1 no fact counted, 2 bad arguments.
     Report(ReportArgs),
+
+    /// The incidents that touch an entry, newest first, with their summary fields.
+    ///
+    /// An incident touches REF when REF is one of its values by `lore report`'s rules:
+    /// named by it, a parent of what it names, or (a team) an owner of what it names.
+    /// The incident type is lore.yaml `incidents.type` (default: Incident). Exit status:
+    /// 0 listed, 1 none (or unknown REF), 2 ambiguous REF or no incident type.
+    Incidents(IncidentsArgs),
 }
 
 /// Where the catalog is; shared by every command that reads one.
@@ -326,6 +334,21 @@ pub struct GraphArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
     pub format: GraphFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct IncidentsArgs {
+    /// The entry: id, Type:id or alias (a Team: incidents touching anything it owns).
+    #[arg(value_name = "REF")]
+    pub reference: String,
+
+    /// Only incidents on or after this date (YYYY-MM-DD), by lore.yaml `incidents.time`.
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
 }
 
 #[derive(Debug, clap::Args)]

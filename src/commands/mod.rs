@@ -3,6 +3,7 @@
 pub mod diff;
 pub mod graph;
 pub mod impact;
+pub mod incidents;
 pub mod init;
 pub mod list;
 pub mod owners;
@@ -87,6 +88,7 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> Result<Outcome, Error> {
         Command::Diff(args) => diff::run(&args, &cli.catalog, io),
         Command::Stale(args) => stale::run(&args, &cli.catalog, io),
         Command::Report(args) => report::run(&args, &cli.catalog, io),
+        Command::Incidents(args) => incidents::run(&args, &cli.catalog, io),
     }
 }
 

@@ -511,6 +511,39 @@ impl Ord for OrdF64 {
     }
 }
 
+/// A fact that touches an entry, with its date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Touching {
+    pub fact: EntryId,
+    /// The date of its time field, when it has one.
+    pub date: Option<Date>,
+}
+
+/// `lore incidents REF`: the facts of type `facts` that touch `target`, newest first (by
+/// `time`, then `Type:id` descending; undated last), on or after `since`.
+pub fn incidents(
+    c: &Catalog,
+    facts: TypeId,
+    target: EntryId,
+    time: Option<&str>,
+    since: Option<Date>,
+) -> Vec<Touching> {
+    let date_of = |f: EntryId| {
+        let field = time?;
+        c.entry(f).value.get(field)?.as_str().and_then(parse_date)
+    };
+    let mut out: Vec<Touching> = touching(c, facts, target, false)
+        .into_iter()
+        .map(|fact| Touching {
+            fact,
+            date: date_of(fact),
+        })
+        .filter(|t| since.is_none_or(|s| t.date.is_some_and(|d| d >= s)))
+        .collect();
+    out.sort_by_cached_key(|t| std::cmp::Reverse((t.date.is_some(), t.date, c.key(t.fact))));
+    out
+}
+
 /// The facts that touch `target` by the report's rules (a Team: the facts touching
 /// anything it owns), with `impact` as `lore report --impact` does.
 pub fn touching(c: &Catalog, facts: TypeId, target: EntryId, with_impact: bool) -> Vec<EntryId> {
@@ -548,6 +581,10 @@ mod tests {
                 "type: Incident\nid: I1\nopened: '2025-03-03'\nhours: 2\naffected: [checkout, api]\n---\ntype: Incident\nid: I2\nopened: '2025-03-05T10:00:00Z'\nhours: 3\naffected: [checkout, invoices]\n---\ntype: Incident\nid: I3\nopened: '2025-03-20'\nhours: 5\naffected: [acme]\n---\ntype: Incident\nid: I4\nopened: '2025-03-18'\nhours: 1\naffected: [api]\nled_by: web\n",
             ),
         ])
+    }
+
+    fn t_incident(c: &Catalog) -> TypeId {
+        c.type_id("Incident").unwrap()
     }
 
     fn spec<'a>(c: &Catalog, by: Option<&str>) -> Spec<'a> {
@@ -734,6 +771,21 @@ mod tests {
         // I2 (03-05) and I4 (03-18) only; the periods run from since to until.
         assert_eq!(r.periods, ["2025-W10", "2025-W11", "2025-W12"]);
         assert_eq!(r.all.values, [1.0, 0.0, 1.0]);
+        let newest: Vec<String> = incidents(
+            &c,
+            t_incident(&c),
+            web,
+            Some("opened"),
+            parse_date("2025-03-04"),
+        )
+        .into_iter()
+        .map(|t| c.key(t.fact))
+        .collect();
+        assert_eq!(
+            newest,
+            ["Incident:I4", "Incident:I2"],
+            "newest first, I1 before --since"
+        );
         assert_eq!(
             touching(&c, c.type_id("Incident").unwrap(), web, false)
                 .into_iter()

@@ -562,6 +562,118 @@ fn svg(out: &mut dyn Write, c: &Catalog, r: &Report, asked: &Asked<'_>) -> io::R
     writeln!(out, "</svg>")
 }
 
+/// `lore incidents REF --format json`:
+/// `{"version":1, "entry":"Type:id", "incidents":[{"entry","name","time","summary":{…}}]}`.
+#[derive(Debug, Serialize)]
+pub struct IncidentsDoc {
+    /// Always 1.
+    pub version: u32,
+    /// The entry asked about, `Type:id`.
+    pub entry: String,
+    /// The incidents that touch it, newest first.
+    pub incidents: Vec<IncidentJson>,
+}
+
+/// One incident.
+#[derive(Debug, Serialize)]
+pub struct IncidentJson {
+    /// `Type:id`.
+    pub entry: String,
+    pub name: String,
+    /// Its date (`YYYY-MM-DD`, UTC), or null without one.
+    pub time: Option<String>,
+    /// The incident type's `summary` attributes (severity, status, hours…).
+    pub summary: BTreeMap<String, Value>,
+}
+
+pub fn incidents(
+    out: &mut dyn Write,
+    c: &Catalog,
+    of: EntryId,
+    found: &[crate::query::report::Touching],
+    format: super::query::ReportFormat,
+) -> io::Result<()> {
+    use super::query::ReportFormat;
+    match format {
+        ReportFormat::Json => {
+            let doc = IncidentsDoc {
+                version: 1,
+                entry: c.key(of),
+                incidents: found
+                    .iter()
+                    .map(|t| IncidentJson {
+                        entry: c.key(t.fact),
+                        name: c.entry(t.fact).name().to_owned(),
+                        time: t.date.map(|d| d.to_string()),
+                        summary: summary(c, t.fact),
+                    })
+                    .collect(),
+            };
+            serde_json::to_writer_pretty(&mut *out, &doc)?;
+            writeln!(out)
+        }
+        ReportFormat::Human | ReportFormat::Markdown => {
+            let md = format == ReportFormat::Markdown;
+            let title = if md {
+                format!("**Incidents touching {}**", markdown_code(&c.key(of)))
+            } else {
+                format!("Incidents touching {}", label(c, of))
+            };
+            writeln!(out, "{title} ({})\n", found.len())?;
+            let mut rows: Vec<Vec<String>> = Vec::new();
+            for t in found {
+                let date = t.date.map(|d| d.to_string()).unwrap_or_else(|| "-".into());
+                let fields: Vec<String> = summary_pairs(c, t.fact)
+                    .into_iter()
+                    .map(|(k, v)| {
+                        if md {
+                            format!("{}: {}", markdown(&k), markdown(&v))
+                        } else {
+                            format!("{k}: {v}")
+                        }
+                    })
+                    .collect();
+                let entry = c.entry(t.fact);
+                let name = if entry.name() == entry.id {
+                    String::new()
+                } else {
+                    entry.name().to_owned()
+                };
+                if md {
+                    rows.push(vec![
+                        date,
+                        markdown_code(&c.key(t.fact)),
+                        fields.join(", "),
+                        markdown(&name),
+                    ]);
+                } else {
+                    rows.push(vec![
+                        date,
+                        escape(&c.key(t.fact)).into_owned(),
+                        fields.join(", "),
+                        escape(&name).into_owned(),
+                    ]);
+                }
+            }
+            if md {
+                writeln!(
+                    out,
+                    "| date | incident | summary | name |\n|---|---|---|---|"
+                )?;
+                for r in rows {
+                    writeln!(out, "| {} |", r.join(" | "))?;
+                }
+                Ok(())
+            } else {
+                for line in aligned(&rows, "  ", 200, " ") {
+                    writeln!(out, "{line}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
