@@ -206,7 +206,19 @@ fn human(
 ) -> io::Result<()> {
     writeln!(out, "{}", style.bold(&heading(asked, r.all.count)))?;
     let summed = asked.sum.is_some();
-    let max = r.rows.iter().map(|row| row.cell.total).fold(0.0, f64::max);
+    // Bars are scaled to the named rows: a large `(none)` would flatten them (its own
+    // bar is capped at full width).
+    let named_max = r
+        .rows
+        .iter()
+        .filter(|row| row.entry.is_some())
+        .map(|row| row.cell.total)
+        .fold(0.0, f64::max);
+    let max = if named_max > 0.0 {
+        named_max
+    } else {
+        r.rows.iter().map(|row| row.cell.total).fold(0.0, f64::max)
+    };
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut head = vec![asked.by.unwrap_or("").to_owned(), "count".to_owned()];
     if summed {
