@@ -598,6 +598,15 @@ pub struct IncidentJson {
     pub summary: BTreeMap<String, Value>,
 }
 
+pub fn incident_json(c: &Catalog, t: &crate::query::report::Touching) -> IncidentJson {
+    IncidentJson {
+        entry: c.key(t.fact),
+        name: c.entry(t.fact).name().to_owned(),
+        time: t.date.map(|d| d.to_string()),
+        summary: summary(c, t.fact),
+    }
+}
+
 pub fn incidents(
     out: &mut dyn Write,
     c: &Catalog,
@@ -611,15 +620,7 @@ pub fn incidents(
             let doc = IncidentsDoc {
                 version: 1,
                 entry: c.key(of),
-                incidents: found
-                    .iter()
-                    .map(|t| IncidentJson {
-                        entry: c.key(t.fact),
-                        name: c.entry(t.fact).name().to_owned(),
-                        time: t.date.map(|d| d.to_string()),
-                        summary: summary(c, t.fact),
-                    })
-                    .collect(),
+                incidents: found.iter().map(|t| incident_json(c, t)).collect(),
             };
             serde_json::to_writer_pretty(&mut *out, &doc)?;
             writeln!(out)
