@@ -55,9 +55,9 @@ pub enum Command {
 
     /// Create a new catalog repository in DIR (default: the current folder).
     ///
-    /// Writes lore.yaml, a starter model (teams, services, features, customers) in
-    /// schemas/, example entries in catalog/, a GitHub Actions workflow, VS Code settings
-    /// and the editor schemas. Never overwrites a file: if any already exists, nothing is
+    /// Writes lore.yaml, a starter model (teams, services, features, customers,
+    /// incidents) in schemas/, example entries in catalog/, a GitHub Actions workflow,
+    /// VS Code settings and the editor schemas. Never overwrites a file: if any already exists, nothing is
     /// written and the command exits 2 listing them.
     Init(InitArgs),
     /// Route an alert: what it names, who owns it, what else breaks, what to say.

@@ -774,7 +774,9 @@ mod tests {
                 "owners",
                 "impacted",
                 "totals",
-                "notes"
+                "notes",
+                "inform",
+                "past_incidents"
             ]
         );
         assert_eq!(json_keys(&doc.alerts[0]), ["title", "status", "severity"]);

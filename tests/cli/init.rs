@@ -127,7 +127,7 @@ fn init_creates_a_catalog_that_validates_without_warnings() {
 
     // Every relation of the starter model is used by some example entry.
     let c = load(&root);
-    assert_eq!(c.types().len(), 4);
+    assert_eq!(c.types().len(), 5);
     for (t, def) in c.types() {
         for rel in &def.relations {
             assert!(
