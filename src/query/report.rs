@@ -16,7 +16,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use jiff::civil::Date;
 use serde_json::{json, Value};
 
-use super::{impact, totals, OwnerIndex};
+use super::OwnerIndex;
 use crate::date::{parse_date, Per};
 use crate::expr::{Expr, ExprError, Scope};
 use crate::graph::{Catalog, EntryId};
@@ -126,7 +126,11 @@ pub(crate) struct Dims<'c> {
     c: &'c Catalog,
     owners: OwnerIndex,
     owner_types: HashSet<TypeId>,
-    memo: HashMap<(TypeId, EntryId), Vec<EntryId>>,
+    /// Per type asked about, per entry: its values (computed on first use).
+    memo: HashMap<TypeId, Vec<Option<Box<[EntryId]>>>>,
+    /// Marks for [`Dims::values`], stamped per call.
+    stamp: Vec<u32>,
+    call: u32,
 }
 
 impl<'c> Dims<'c> {
@@ -142,14 +146,20 @@ impl<'c> Dims<'c> {
             owners: OwnerIndex::default(),
             owner_types,
             memo: HashMap::new(),
+            stamp: vec![0; c.len()],
+            call: 0,
         }
     }
 
     /// The entries of type `t` that `e` stands for: itself, its `parent` ancestors, and
     /// (when `t` owns things) its owners, each once.
     fn of(&mut self, t: TypeId, e: EntryId) -> &[EntryId] {
-        if !self.memo.contains_key(&(t, e)) {
-            let c = self.c;
+        let c = self.c;
+        let known = self
+            .memo
+            .get(&t)
+            .is_some_and(|per| per[e.index()].is_some());
+        if !known {
             let mut found: Vec<EntryId> = Vec::new();
             // Breadth-first over parent links, each ancestor once (a parent cycle in an
             // invalid catalog ends the walk).
@@ -172,18 +182,27 @@ impl<'c> Dims<'c> {
                     }
                 }
             }
-            self.memo.insert((t, e), found);
+            self.memo.entry(t).or_insert_with(|| vec![None; c.len()])[e.index()] =
+                Some(found.into_boxed_slice());
         }
-        &self.memo[&(t, e)]
+        self.memo[&t][e.index()].as_deref().unwrap_or(&[])
     }
 
     /// F's values for `t`, given D(F): each once, in first-found order.
     pub(crate) fn values(&mut self, t: TypeId, named: &[EntryId]) -> Vec<EntryId> {
+        self.call = self.call.wrapping_add(1);
+        if self.call == 0 {
+            self.stamp.iter_mut().for_each(|s| *s = 0);
+            self.call = 1;
+        }
+        let call = self.call;
         let mut out: Vec<EntryId> = Vec::new();
-        let mut seen: HashSet<EntryId> = HashSet::new();
         for &d in named {
-            for &v in self.of(t, d) {
-                if seen.insert(v) {
+            self.of(t, d);
+            let values = self.memo[&t][d.index()].as_deref().unwrap_or(&[]);
+            for &v in values {
+                if self.stamp[v.index()] != call {
+                    self.stamp[v.index()] = call;
                     out.push(v);
                 }
             }
@@ -198,20 +217,132 @@ impl<'c> Dims<'c> {
     }
 }
 
-/// D(F): the targets of `fact`'s relations (only `via`'s when given), each once, and
-/// with `with_impact` everything they impact.
-pub(crate) fn named(c: &Catalog, fact: EntryId, via: &[String], with_impact: bool) -> Vec<EntryId> {
+/// D(F) without impact: the targets of `fact`'s relations (only `via`'s when given),
+/// each once.
+pub(crate) fn named(c: &Catalog, fact: EntryId, via: &[String]) -> Vec<EntryId> {
     let mut out: Vec<EntryId> = Vec::new();
     for edge in c.out(fact) {
         if (via.is_empty() || via.contains(&c.relation(edge).name)) && !out.contains(&edge.to) {
             out.push(edge.to);
         }
     }
-    if with_impact && !out.is_empty() {
-        let set = impact(c, &out, None);
-        out.extend(set.impacted.iter().map(|i| i.entry));
-    }
     out
+}
+
+/// impact(D) ∪ D, fact after fact: a breadth-first walk over impact edges that marks
+/// entries in one array stamped per walk, so each walk costs what it visits and no
+/// hashing (an incident can reach thousands of customers through one product); and the
+/// declared totals summed over what a walk reached.
+pub(crate) struct Reach<'c> {
+    c: &'c Catalog,
+    stamp: Vec<u32>,
+    walk: u32,
+    /// Per type: its declared totals as (slot, attribute).
+    slots_of: Vec<Vec<(usize, String)>>,
+    /// Per slot: (type name, attribute).
+    slots: Vec<(String, String)>,
+    /// Per entry, once it has been visited: its impact neighbours, and its declared
+    /// totals as (slot, value). Walks then read arrays, not relations and JSON maps.
+    next: Vec<Option<Box<[EntryId]>>>,
+    amounts: Vec<Option<Box<[(usize, f64)]>>>,
+}
+
+impl<'c> Reach<'c> {
+    pub(crate) fn new(c: &'c Catalog) -> Reach<'c> {
+        let mut slots = Vec::new();
+        let slots_of = c
+            .types()
+            .map(|(_, t)| {
+                t.totals
+                    .iter()
+                    .map(|a| {
+                        slots.push((t.name.clone(), a.clone()));
+                        (slots.len() - 1, a.clone())
+                    })
+                    .collect()
+            })
+            .collect();
+        Reach {
+            c,
+            stamp: vec![0; c.len()],
+            walk: 0,
+            slots_of,
+            slots,
+            next: vec![None; c.len()],
+            amounts: vec![None; c.len()],
+        }
+    }
+
+    /// `roots` and everything impact edges reach from them, each once, roots first.
+    pub(crate) fn reach(&mut self, roots: &[EntryId]) -> Vec<EntryId> {
+        self.walk = self.walk.wrapping_add(1);
+        if self.walk == 0 {
+            self.stamp.iter_mut().for_each(|s| *s = 0);
+            self.walk = 1;
+        }
+        let mut out: Vec<EntryId> = Vec::new();
+        for &r in roots {
+            if self.stamp[r.index()] != self.walk {
+                self.stamp[r.index()] = self.walk;
+                out.push(r);
+            }
+        }
+        let mut next = 0;
+        while next < out.len() {
+            let e = out[next];
+            next += 1;
+            let c = self.c;
+            let neighbours =
+                self.next[e.index()].get_or_insert_with(|| super::impact_next(c, e).collect());
+            for &n in neighbours.iter() {
+                if self.stamp[n.index()] != self.walk {
+                    self.stamp[n.index()] = self.walk;
+                    out.push(n);
+                }
+            }
+        }
+        out
+    }
+
+    /// `{"totals": {Type: {attr: sum}}}` over `entries` (each once), every declared total
+    /// present.
+    pub(crate) fn totals(&mut self, entries: &[EntryId]) -> Value {
+        let mut sums = vec![0.0f64; self.slots.len()];
+        for &e in entries {
+            let (c, slots_of) = (self.c, &self.slots_of);
+            let amounts = self.amounts[e.index()].get_or_insert_with(|| {
+                let entry = c.entry(e);
+                slots_of[entry.type_id.index()]
+                    .iter()
+                    .filter_map(|(slot, attr)| {
+                        entry
+                            .value
+                            .get(attr)
+                            .and_then(Value::as_f64)
+                            .map(|x| (*slot, x))
+                    })
+                    .collect()
+            });
+            for &(slot, x) in amounts.iter() {
+                sums[slot] += x;
+            }
+        }
+        let mut totals = serde_json::Map::new();
+        for ((t, a), x) in self.slots.iter().zip(sums) {
+            let n = if x.fract() == 0.0 && x.abs() < 9.0e15 {
+                serde_json::Number::from(x as i64)
+            } else {
+                serde_json::Number::from_f64(x).unwrap_or_else(|| serde_json::Number::from(0))
+            };
+            let by_type = totals
+                .entry(t.clone())
+                .or_insert_with(|| Value::Object(serde_json::Map::new()));
+            if let Value::Object(m) = by_type {
+                m.insert(a.clone(), Value::Number(n));
+            }
+        }
+        json!({ "totals": totals })
+    }
 }
 
 /// The type names reachable from the fact type the way values are: relation targets
@@ -281,6 +412,7 @@ struct Counted {
 /// Run the report.
 pub fn report(c: &Catalog, spec: &Spec<'_>) -> Result<Report, ReportError> {
     let mut dims = Dims::new(c);
+    let mut reach = Reach::new(c);
     let mut failures: Vec<(EntryId, ExprError)> = Vec::new();
     let mut undated: Vec<EntryId> = Vec::new();
     let needs_time = spec.per.is_some() || spec.since.is_some() || spec.until.is_some();
@@ -314,23 +446,16 @@ pub fn report(c: &Catalog, spec: &Spec<'_>) -> Result<Report, ReportError> {
                 continue;
             }
         }
-        let direct = named(c, fact, spec.via, false);
-        let all_named = if spec.impact {
-            named(c, fact, spec.via, true)
+        let direct = named(c, fact, spec.via);
+        let reached = if spec.impact || sum_uses_impact {
+            reach.reach(&direct)
         } else {
-            direct.clone()
+            Vec::new()
         };
+        let all_named = if spec.impact { &reached } else { &direct };
         let this = crate::model::entry::self_value(&entry.id, &entry.value);
         let impact_doc = if sum_uses_impact {
-            let set = impact(c, &direct, None);
-            let sums = totals(
-                c,
-                set.roots
-                    .iter()
-                    .copied()
-                    .chain(set.impacted.iter().map(|i| i.entry)),
-            );
-            json!({ "totals": sums })
+            reach.totals(&reached)
         } else {
             Value::Null
         };
@@ -339,7 +464,7 @@ pub fn report(c: &Catalog, spec: &Spec<'_>) -> Result<Report, ReportError> {
             let touched: HashMap<String, bool> = spec
                 .touches
                 .iter()
-                .map(|(r, target)| (r.clone(), dims.touches(*target, &all_named)))
+                .map(|(r, target)| (r.clone(), dims.touches(*target, all_named)))
                 .collect();
             match filter.eval_touching(&scope, touched) {
                 Ok(Value::Bool(true)) => {}
@@ -379,7 +504,7 @@ pub fn report(c: &Catalog, spec: &Spec<'_>) -> Result<Report, ReportError> {
             }
         };
         let values = match spec.by {
-            Some(t) => dims.values(t, &all_named),
+            Some(t) => dims.values(t, all_named),
             None => Vec::new(),
         };
         counted.push(Counted {
@@ -532,7 +657,7 @@ pub fn incidents(
         let field = time?;
         c.entry(f).value.get(field)?.as_str().and_then(parse_date)
     };
-    let mut out: Vec<Touching> = touching(c, facts, target, false)
+    let mut out: Vec<Touching> = touching(c, facts, target)
         .into_iter()
         .map(|fact| Touching {
             fact,
@@ -545,12 +670,12 @@ pub fn incidents(
 }
 
 /// The facts that touch `target` by the report's rules (a Team: the facts touching
-/// anything it owns), with `impact` as `lore report --impact` does.
-pub fn touching(c: &Catalog, facts: TypeId, target: EntryId, with_impact: bool) -> Vec<EntryId> {
+/// anything it owns).
+pub fn touching(c: &Catalog, facts: TypeId, target: EntryId) -> Vec<EntryId> {
     let mut dims = Dims::new(c);
     c.entries()
         .filter(|(_, e)| e.type_id == facts)
-        .filter(|&(f, _)| dims.touches(target, &named(c, f, &[], with_impact)))
+        .filter(|&(f, _)| dims.touches(target, &named(c, f, &[])))
         .map(|(f, _)| f)
         .collect()
 }
@@ -787,7 +912,7 @@ mod tests {
             "newest first, I1 before --since"
         );
         assert_eq!(
-            touching(&c, c.type_id("Incident").unwrap(), web, false)
+            touching(&c, c.type_id("Incident").unwrap(), web)
                 .into_iter()
                 .map(|e| c.key(e))
                 .collect::<Vec<_>>(),
