@@ -229,6 +229,9 @@ pub(crate) fn named(c: &Catalog, fact: EntryId, via: &[String]) -> Vec<EntryId> 
     out
 }
 
+/// An entry's declared totals, as (slot, value).
+type Amounts = Box<[(usize, f64)]>;
+
 /// impact(D) ∪ D, fact after fact: a breadth-first walk over impact edges that marks
 /// entries in one array stamped per walk, so each walk costs what it visits and no
 /// hashing (an incident can reach thousands of customers through one product); and the
@@ -244,7 +247,7 @@ pub(crate) struct Reach<'c> {
     /// Per entry, once it has been visited: its impact neighbours, and its declared
     /// totals as (slot, value). Walks then read arrays, not relations and JSON maps.
     next: Vec<Option<Box<[EntryId]>>>,
-    amounts: Vec<Option<Box<[(usize, f64)]>>>,
+    amounts: Vec<Option<Amounts>>,
 }
 
 impl<'c> Reach<'c> {
