@@ -91,7 +91,8 @@ pub(crate) enum Command {
 
     /// Create a new catalog repository in DIR (default: the current folder).
     ///
-    /// Writes lore.yaml, a starter model (teams, services, features, customers) in
+    /// Writes lore.yaml, a starter model (teams, services, features, customers,
+    /// incidents) in
     /// schemas/, example entries in catalog/, a GitHub Actions workflow, VS Code settings
     /// and the editor schemas. Never overwrites a file: in an existing repository it adds
     /// the workflow and the editor settings where missing, the starter catalog only where
@@ -208,6 +209,25 @@ pub(crate) enum Command {
 
     /// The manual page of lore, in roff: `lore man > ~/.local/share/man/man1/lore.1`.
     Man,
+
+    /// Facts (incidents, usually) counted or summed under the entries they name: where
+    /// response hours go, by feature, integration, team, week by week.
+    ///
+    /// A fact names the targets of its relations (all, or --via's), and with --impact
+    /// what they impact. Its values for --by DIM are the DIM entries among them and their
+    /// `parent` ancestors, and, when DIM owns things, their owners; a fact counts once
+    /// under each value, under `(none)` without one, and once in `all`. --sum takes CEL
+    /// over `self` and `impact.totals.<Type>.<attr>`; --where also knows `touches(REF)`.
+    /// Exit status: 0 answered, 1 no fact counted, 2 bad arguments.
+    Report(ReportArgs),
+
+    /// The incidents that touch an entry, newest first, with their summary fields.
+    ///
+    /// An incident touches REF when REF is one of its values by `lore report`'s rules:
+    /// named by it, a parent of what it names, or (a team) an owner of what it names.
+    /// The incident type is lore.yaml `incidents.type` (default: Incident). Exit status:
+    /// 0 listed, 1 none (or unknown REF), 2 ambiguous REF or no incident type.
+    Incidents(IncidentsArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -470,6 +490,78 @@ pub(crate) struct GraphArgs {
     pub(crate) format: GraphFormat,
 }
 
+#[derive(Debug, clap::Args)]
+pub(crate) struct IncidentsArgs {
+    /// The entry: id, Type:id or alias (a Team: incidents touching anything it owns).
+    #[arg(value_name = "REF")]
+    pub(crate) reference: String,
+
+    /// Only incidents on or after this date (YYYY-MM-DD), by lore.yaml `incidents.time`.
+    #[arg(long, value_name = "DATE")]
+    pub(crate) since: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+    pub(crate) format: ReportFormat,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ReportArgs {
+    /// The type that holds the facts, e.g. Incident.
+    #[arg(value_name = "TYPE")]
+    pub(crate) type_name: String,
+
+    /// The dimension type: one row per entry of it, e.g. Feature, Team, Package.
+    #[arg(long, value_name = "DIM")]
+    pub(crate) by: Option<String>,
+
+    /// Count facts (the default).
+    #[arg(long, conflicts_with = "sum")]
+    pub(crate) count: bool,
+
+    /// Sum this CEL expression over the facts, e.g. `self.hours` or
+    /// `impact.totals.Customer.arr` (revenue at risk per fact).
+    #[arg(long, value_name = "EXPR")]
+    pub(crate) sum: Option<String>,
+
+    /// A fact also names everything impacted by the entries it names.
+    #[arg(long)]
+    pub(crate) impact: bool,
+
+    /// Follow only these relations of the facts (repeat, or separate with commas).
+    #[arg(long, value_name = "RELATION", value_delimiter = ',')]
+    pub(crate) via: Vec<String>,
+
+    /// Keep the facts for which this CEL expression is true, e.g.
+    /// `self.severity == 'sev1'` or `touches('Feature:alerts')`.
+    #[arg(long = "where", value_name = "EXPR")]
+    pub(crate) filter: Option<String>,
+
+    /// Bucket the facts by period of --time: ISO weeks (2025-W10), months, quarters.
+    #[arg(long, value_enum)]
+    pub(crate) per: Option<crate::date::Per>,
+
+    /// The date or date-time attribute of the facts (default: lore.yaml `incidents.time`).
+    #[arg(long, value_name = "FIELD")]
+    pub(crate) time: Option<String>,
+
+    /// Only facts on or after this date (YYYY-MM-DD); periods start there.
+    #[arg(long, value_name = "DATE")]
+    pub(crate) since: Option<String>,
+
+    /// Only facts on or before this date (YYYY-MM-DD); periods end there.
+    #[arg(long, value_name = "DATE")]
+    pub(crate) until: Option<String>,
+
+    /// Show the N rows with the largest totals (and `(none)`).
+    #[arg(long, value_name = "N")]
+    pub(crate) top: Option<usize>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TableFormat::Human)]
+    pub(crate) format: TableFormat,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -581,4 +673,19 @@ pub(crate) enum TestFormat {
     Json,
     /// JUnit XML, for CI test reports (GitLab, Jenkins, GitHub test-report actions).
     Junit,
+}
+
+/// Output formats of `report`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum TableFormat {
+    /// A table with a bar per row (with --per, periods × the top values), for people.
+    Human,
+    /// One JSON document, stable for scripts.
+    Json,
+    /// One row per entry, one column per period, for a spreadsheet.
+    Csv,
+    /// A GitHub-flavoured markdown table.
+    Markdown,
+    /// A stacked bar chart with a legend (periods × the top values).
+    Svg,
 }

@@ -53,6 +53,22 @@ pub(crate) struct ConfigRaw {
     /// Import pipelines for `lore import`, by name: where rows come from and how each
     /// becomes an entry.
     pub(crate) imports: BTreeMap<String, ImportRaw>,
+    /// Which type holds incidents, for `lore incidents`, `lore report` and `lore route`.
+    pub(crate) incidents: Option<IncidentsRaw>,
+}
+
+/// The type that holds incidents and its time field.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "incidents")]
+pub(crate) struct IncidentsRaw {
+    /// The type name, e.g. `Incident`.
+    #[serde(rename = "type")]
+    #[schemars(length(min = 1))]
+    pub(crate) type_name: String,
+    /// Its date or date-time attribute that says when an incident started, e.g.
+    /// `opened`; the default `--time` of `lore report`.
+    pub(crate) time: Option<String>,
 }
 
 impl Default for ConfigRaw {
@@ -64,6 +80,7 @@ impl Default for ConfigRaw {
             freshness: FreshnessRaw::default(),
             alerts: AlertsRaw::default(),
             imports: BTreeMap::new(),
+            incidents: None,
         }
     }
 }
@@ -196,6 +213,8 @@ pub(crate) struct Config {
     pub(crate) alerts: Alerts,
     /// The import pipelines that compiled, by name.
     pub(crate) imports: Vec<Pipeline>,
+    /// `incidents:` as written (the type is checked where types are known).
+    pub(crate) incidents: Option<IncidentsRaw>,
 }
 
 #[derive(Debug, Clone)]
@@ -329,6 +348,7 @@ impl ConfigRaw {
                 max_age: self.freshness.max_age,
             },
             alerts,
+            incidents: self.incidents,
         }
     }
 }

@@ -202,7 +202,7 @@ mod tests {
     fn the_starter_model_uses_every_relation_it_declares() {
         let c = load(&repo().join("templates/init"));
         assert_eq!(c.errors(), 0);
-        assert_eq!(c.types().len(), 4);
+        assert_eq!(c.types().len(), 5);
         for (t, def) in c.types() {
             for rel in &def.relations {
                 assert!(

@@ -9,6 +9,7 @@ use serde_json::{json, Map, Value};
 use super::{extract, sources, Extracted, SourceError};
 use crate::expr::Scope;
 use crate::graph::{Catalog, EntryId};
+use crate::query::report::Touching;
 use crate::query::{self, ImpactSet, Owner};
 
 /// A note that holds.
@@ -31,7 +32,16 @@ pub(crate) struct Route {
     pub(crate) notes: Vec<RouteNote>,
     /// Notes that could not be evaluated, as messages (shown on stderr).
     pub(crate) warnings: Vec<String>,
+    /// The latest incidents (up to [`PAST_INCIDENTS`]) touching a matched entry, by
+    /// `lore incidents`' rules, newest first.
+    pub(crate) past: Vec<Touching>,
+    /// Owners of impacted entries that own none of the matches: teams to tell, not to
+    /// page. Each owner once, by `Type:id`, with the path of its first impacted entry.
+    pub(crate) inform: Vec<Owner>,
 }
+
+/// How many past incidents `route` shows.
+pub(crate) const PAST_INCIDENTS: usize = 5;
 
 /// Route a parsed payload. `forced` names the source (`--source`).
 pub(crate) fn route(
@@ -44,18 +54,65 @@ pub(crate) fn route(
     let roots: Vec<EntryId> = found.matches.iter().map(|m| m.entry).collect();
     let owners: Vec<Owner> = roots.iter().flat_map(|&e| query::owners(c, e)).collect();
     let impact = query::impact(c, &roots, None);
+    let inform = inform(c, &owners, &impact);
+    let past = past_incidents(c, &roots);
     let mut route = Route {
         found,
         owners,
         impact,
         notes: Vec::new(),
         warnings: Vec::new(),
+        past,
+        inform,
     };
     if !route.found.matches.is_empty() {
         global_notes(c, &mut route);
         entry_notes(c, &mut route);
     }
     Ok(route)
+}
+
+/// Owners of impacted entries that are not owners of the matches.
+fn inform(c: &Catalog, paged: &[Owner], impact: &ImpactSet) -> Vec<Owner> {
+    let paged: std::collections::HashSet<EntryId> = paged.iter().map(|o| o.owner).collect();
+    let mut index = query::OwnerIndex::default();
+    let mut seen: std::collections::HashSet<EntryId> = std::collections::HashSet::new();
+    let mut out: Vec<Owner> = Vec::new();
+    for i in &impact.impacted {
+        for held in index.owners(c, i.entry) {
+            if !paged.contains(&held.owner) && seen.insert(held.owner) {
+                // The path only for the owners kept: one walk each.
+                if let Some(o) = query::owners(c, i.entry)
+                    .into_iter()
+                    .find(|o| o.owner == held.owner)
+                {
+                    out.push(o);
+                }
+            }
+        }
+    }
+    out.sort_by_cached_key(|o| c.key(o.owner));
+    out
+}
+
+/// The latest incidents touching any of `roots`, each once, newest first.
+fn past_incidents(c: &Catalog, roots: &[EntryId]) -> Vec<Touching> {
+    let configured = c.config.incidents.as_ref();
+    let Some(facts) = c.type_id(configured.map_or("Incident", |i| i.type_name.as_str())) else {
+        return Vec::new();
+    };
+    let time = configured.and_then(|i| i.time.as_deref());
+    let mut all: Vec<Touching> = Vec::new();
+    for &r in roots {
+        for t in query::report::incidents(c, facts, r, time, None) {
+            if all.iter().all(|a| a.fact != t.fact) {
+                all.push(t);
+            }
+        }
+    }
+    all.sort_by_cached_key(|t| std::cmp::Reverse((t.date.is_some(), t.date, c.key(t.fact))));
+    all.truncate(PAST_INCIDENTS);
+    all
 }
 
 fn entry_notes(c: &Catalog, route: &mut Route) {

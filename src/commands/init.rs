@@ -1,5 +1,5 @@
 //! `lore init [DIR]`: a new catalog repository with a starter model (teams, services,
-//! features, customers), example entries that validate, the GitHub Actions workflow,
+//! features, customers, incidents), example entries that validate, the GitHub Actions workflow,
 //! VS Code settings and the editor schemas.
 //!
 //! The files are real ones under `templates/init/` in lore's repository, embedded at
@@ -27,12 +27,14 @@ pub(crate) const TEMPLATES: &[(&str, &str)] = &[
     template!(".vscode/settings.json"),
     template!("catalog/customers.yaml"),
     template!("catalog/features.yaml"),
+    template!("catalog/incidents.yaml"),
     template!("catalog/services.yaml"),
     template!("catalog/teams.yaml"),
     template!("lore.yaml"),
     template!("routing/alerts.yaml"),
     template!("schemas/customer.yaml"),
     template!("schemas/feature.yaml"),
+    template!("schemas/incident.yaml"),
     template!("schemas/service.yaml"),
     template!("schemas/team.yaml"),
 ];

@@ -6,10 +6,12 @@ pub(crate) mod export;
 pub(crate) mod graph;
 pub(crate) mod impact;
 pub(crate) mod import;
+pub(crate) mod incidents;
 pub(crate) mod init;
 pub(crate) mod list;
 pub(crate) mod owners;
 mod refs;
+pub(crate) mod report;
 pub(crate) mod route;
 pub(crate) mod schema;
 pub(crate) mod search;
@@ -94,6 +96,8 @@ pub(crate) fn run(cli: Cli, io: &mut Io<'_>) -> Result<Outcome, Error> {
         Command::Export(args) => export::run(&args, &cli.catalog, io),
         Command::Completions(args) => completions::completions(&args, io),
         Command::Man => completions::man(io),
+        Command::Report(args) => report::run(&args, &cli.catalog, io),
+        Command::Incidents(args) => incidents::run(&args, &cli.catalog, io),
     }
 }
 

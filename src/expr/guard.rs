@@ -62,7 +62,13 @@ const CACHED_PATTERNS: usize = 64;
 /// Largest compiled pattern, in bytes (the `regex` crate's own default is 10 MiB).
 const PATTERN_SIZE: usize = 1 << 20;
 
+/// The function `lore report --where` asks which entries a fact touches with.
+pub(crate) const TOUCHES: &str = "touches";
+
 thread_local! {
+    /// `touches(REF)` answers of the fact being evaluated, by REF as written; `None`
+    /// outside `lore report` and `lore incidents`.
+    pub(crate) static TOUCHED: RefCell<Option<HashMap<String, bool>>> = const { RefCell::new(None) };
     static LEFT: Cell<i64> = const { Cell::new(BUDGET) };
     static PATTERNS: RefCell<HashMap<String, regex::Regex>> = RefCell::new(HashMap::new());
 }
@@ -78,6 +84,8 @@ pub(crate) fn register(env: &mut Env) {
         matches,
     )
     .expect("a unique overload");
+    env.add_overload(TOUCHES, "lore_touches", vec![STRING_TYPE], touches)
+        .expect("a unique overload");
 }
 
 /// Step 1: length and bracket nesting, skipping string literals.
@@ -389,6 +397,28 @@ fn charge<'b, 'v>(mut args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, Execu
         return Err(ExecutionError::function_error("budget", budget_message()));
     }
     Ok(range)
+}
+
+/// `touches(REF)`: this thread's answer for the fact being evaluated.
+fn touches<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    let reference = args
+        .first()
+        .and_then(|a| a.downcast_ref::<CelString>())
+        .map(cel::common::types::CelString::inner)
+        .ok_or_else(ExecutionError::missing_argument_or_target)?;
+    TOUCHED.with(|touched| match touched.borrow().as_ref() {
+        None => Err(ExecutionError::function_error(
+            TOUCHES,
+            "touches() is only known to `lore report --where` and `lore incidents`",
+        )),
+        Some(map) => match map.get(reference) {
+            Some(&yes) => Ok(CowVal::owned(CelBool::from(yes))),
+            None => Err(ExecutionError::function_error(
+                TOUCHES,
+                "touches() takes a REF written as a string literal, e.g. touches('Feature:alerts')",
+            )),
+        },
+    })
 }
 
 /// `@lore_matches(text, pattern)`: `text.matches(pattern)` with the compiled pattern

@@ -57,7 +57,7 @@ pub(crate) struct ExprError {
 }
 
 impl ExprError {
-    fn new(message: impl Into<String>, offset: Option<usize>) -> Self {
+    pub(crate) fn new(message: impl Into<String>, offset: Option<usize>) -> Self {
         ExprError {
             message: message.into(),
             offset,
@@ -171,6 +171,27 @@ impl Expr {
     /// variables that macros such as `all(a, ...)` bind.
     pub(crate) fn variables(&self) -> Vec<String> {
         self.variables.clone()
+    }
+
+    /// The string literals passed to calls of `function` (e.g. the REFs of
+    /// `touches('Feature:alerts')`), in source order, each once; an error when a call's
+    /// argument is not a string literal.
+    pub(crate) fn literal_args(&self, function: &str) -> Result<Vec<String>, ExprError> {
+        let mut found = Vec::new();
+        literal_args(&self.ast, function, &mut found)?;
+        Ok(found)
+    }
+
+    /// [`Expr::eval_in`] with the answers `touches(REF)` gives, by REF as written.
+    pub(crate) fn eval_touching(
+        &self,
+        scope: &Scope<'_>,
+        touched: HashMap<String, bool>,
+    ) -> Result<Json, ExprError> {
+        guard::TOUCHED.with(|t| *t.borrow_mut() = Some(touched));
+        let out = self.eval_in(scope);
+        guard::TOUCHED.with(|t| *t.borrow_mut() = None);
+        out
     }
 
     fn eval_value(&self, scope: &Scope<'_>) -> Result<Value, ExprError> {
@@ -479,6 +500,70 @@ fn byte_offset(src: &str, line: isize, column: isize) -> Option<usize> {
 /// The identifiers an expression reads from its environment, leaving out
 /// those bound by comprehensions (the `a` of `list.all(a, ...)`) and cel's
 /// internal `@` accumulators.
+fn literal_args(expr: &IdedExpr, function: &str, found: &mut Vec<String>) -> Result<(), ExprError> {
+    let mut stack = vec![expr];
+    while let Some(e) = stack.pop() {
+        match &e.expr {
+            Ast::Unspecified | Ast::Literal(_) | Ast::Ident(_) => {}
+            Ast::Select(select) => stack.push(&select.operand),
+            Ast::Call(call) => {
+                if call.func_name == function && call.target.is_none() {
+                    match call.args.as_slice() {
+                        [IdedExpr {
+                            expr: Ast::Literal(cel::common::ast::LiteralValue::String(s)),
+                            ..
+                        }] => {
+                            let s = s.inner().to_owned();
+                            if !found.contains(&s) {
+                                found.push(s);
+                            }
+                        }
+                        _ => {
+                            return Err(ExprError::new(
+                                format!("{function}() takes one REF written as a string literal, e.g. {function}('Feature:alerts')"),
+                                None,
+                            ))
+                        }
+                    }
+                }
+                stack.extend(call.target.as_deref());
+                stack.extend(call.args.iter().rev());
+            }
+            Ast::List(list) => stack.extend(list.elements.iter().rev()),
+            Ast::Map(map) => {
+                for entry in map.entries.iter().rev() {
+                    entry_children(entry, &mut stack);
+                }
+            }
+            Ast::Struct(st) => {
+                for entry in st.entries.iter().rev() {
+                    entry_children(entry, &mut stack);
+                }
+            }
+            Ast::Comprehension(c) => {
+                stack.extend([
+                    &c.result,
+                    &c.loop_step,
+                    &c.loop_cond,
+                    &c.accu_init,
+                    &c.iter_range,
+                ]);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn entry_children<'e>(entry: &'e cel::common::ast::IdedEntryExpr, stack: &mut Vec<&'e IdedExpr>) {
+    match &entry.expr {
+        EntryExpr::StructField(f) => stack.push(&f.value),
+        EntryExpr::MapEntry(m) => {
+            stack.push(&m.value);
+            stack.push(&m.key);
+        }
+    }
+}
+
 fn free_variables(expr: &IdedExpr) -> Vec<String> {
     let mut found = BTreeSet::new();
     collect_free(expr, &mut Vec::new(), &mut found);

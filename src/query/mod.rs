@@ -12,6 +12,7 @@ use crate::model::{Impact, Relation, TypeId};
 
 pub(crate) mod browse;
 pub(crate) mod diff;
+pub(crate) mod report;
 pub(crate) mod stale;
 
 /// Why a REF names no single entry.

@@ -13,6 +13,7 @@
 //! | `route` | [`route::RouteDoc`] (its rows: [`query::OwnerJson`], [`query::ImpactedJson`]) |
 //! | `show`, `list`, `search`, `graph` | [`browse::ShowDoc`], [`browse::ListDoc`], [`browse::SearchDoc`], [`browse::GraphDoc`] |
 //! | `diff`, `stale` | [`changes::DiffDoc`], [`stale::StaleDoc`] |
+//! | `report` | [`report::ReportDoc`] |
 
 pub(crate) mod browse;
 pub(crate) mod cases;
@@ -21,6 +22,7 @@ pub(crate) mod diagnostics;
 pub(crate) mod editor;
 pub(crate) mod export;
 pub(crate) mod query;
+pub(crate) mod report;
 pub(crate) mod route;
 pub(crate) mod sarif;
 pub(crate) mod stale;

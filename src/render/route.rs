@@ -52,6 +52,12 @@ pub(crate) struct RouteDoc {
     /// The notes that hold: lore.yaml's global notes first, then those of matched
     /// entries' types, then of impacted entries' types.
     pub(crate) notes: Vec<NoteJson>,
+    /// Owners of impacted entries that own none of the matches (teams to tell, not to
+    /// page), by `Type:id`, as `lore owners` writes them (`of` is the impacted entry).
+    pub(crate) inform: Vec<OwnerJson>,
+    /// The latest incidents (up to 5) touching a matched entry, newest first, as
+    /// `lore incidents` writes them.
+    pub(crate) past_incidents: Vec<super::report::IncidentJson>,
 }
 
 /// One alert of the payload; each field `null` when the payload does not say.
@@ -190,6 +196,12 @@ pub(crate) fn json(c: &Catalog, r: &Route) -> RouteDoc {
                 text: n.text.clone(),
             })
             .collect(),
+        inform: r.inform.iter().map(|o| owner_json(c, o)).collect(),
+        past_incidents: r
+            .past
+            .iter()
+            .map(|t| super::report::incident_json(c, t))
+            .collect(),
     }
 }
 
@@ -282,6 +294,9 @@ fn names_list(c: &Catalog, items: &[EntryId], max: usize, cell: impl Fn(&str) ->
 }
 
 const MAX_IMPACTED_NOTES: usize = 12;
+
+/// Impacted entries whose summary fields the human route shows, per type.
+const TOP_SUMMARIES: usize = 3;
 
 /// One screen: the alert, what matched (and where), owners and how to reach them,
 /// impact by type with totals, notes, links.
@@ -436,6 +451,83 @@ pub(crate) fn human(c: &Catalog, r: &Route, out: &mut dyn Write, st: Style) -> i
             items.len(),
             names_list(c, items, 8, e)
         )?;
+    }
+
+    // For impacted types with summary fields and totals (customers), the top entries by
+    // the first total with their summary: the CSM to pull in, named.
+    for (t, items) in &groups {
+        let Some(tid) = items.first().map(|&x| c.entry(x).type_id) else {
+            continue;
+        };
+        let def = c.type_def(tid);
+        let Some(total) = def.totals.first() else {
+            continue;
+        };
+        if def.summary.is_empty() {
+            continue;
+        }
+        let value = |x: EntryId| {
+            c.entry(x)
+                .value
+                .get(total)
+                .and_then(serde_json::Value::as_f64)
+                .unwrap_or(0.0)
+        };
+        let mut top: Vec<EntryId> = items.clone();
+        top.sort_by(|&a, &b| {
+            value(b)
+                .total_cmp(&value(a))
+                .then_with(|| c.key(a).cmp(&c.key(b)))
+        });
+        writeln!(out, "  top {} by {}:", e(t), e(total))?;
+        for &x in top.iter().take(TOP_SUMMARIES) {
+            let fields: Vec<String> = summary_pairs(c, x)
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect();
+            writeln!(out, "    {}  {}", e(&c.entry(x).id), e(&fields.join("  ")))?;
+        }
+    }
+
+    if !r.inform.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{}",
+            st.bold("Inform  (owners of impacted entries: tell, do not page)")
+        )?;
+        for o in &r.inform {
+            let reach: Vec<String> = summary_pairs(c, o.owner)
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect();
+            writeln!(
+                out,
+                "  {} ({})  {}",
+                type_and_id(c, o.owner),
+                e(c.entry(o.owner).name()),
+                e(&reach.join("  "))
+            )?;
+            writeln!(out, "    for {}", type_and_id(c, o.of))?;
+        }
+    }
+    if !r.past.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", st.bold("Past incidents"))?;
+        for t in &r.past {
+            let fields: Vec<String> = summary_pairs(c, t.fact)
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect();
+            writeln!(
+                out,
+                "  {}  {}  {}  {}",
+                t.date.map_or("-".to_owned(), |d| d.to_string()),
+                type_and_id(c, t.fact),
+                e(c.entry(t.fact).name()),
+                e(&fields.join("  "))
+            )?;
+        }
     }
 
     if !r.notes.is_empty() {
@@ -610,6 +702,42 @@ pub(crate) fn markdown(c: &Catalog, r: &Route, out: &mut dyn Write) -> io::Resul
             names_list(c, items, 8, term::markdown)
         )?;
     }
+    if !r.inform.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "**Inform** (tell, do not page)")?;
+        for o in &r.inform {
+            let reach: Vec<String> = summary_pairs(c, o.owner)
+                .iter()
+                .map(|(k, v)| format!("{} {}", term::markdown(k), markdown_code(v)))
+                .collect();
+            writeln!(
+                out,
+                "- **{}** {} — {} (for {})",
+                term::markdown(c.entry(o.owner).name()),
+                markdown_code(&c.key(o.owner)),
+                reach.join(", "),
+                markdown_code(&c.key(o.of))
+            )?;
+        }
+    }
+    if !r.past.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "**Past incidents**")?;
+        for t in &r.past {
+            let fields: Vec<String> = summary_pairs(c, t.fact)
+                .iter()
+                .map(|(k, v)| format!("{} {}", term::markdown(k), markdown_code(v)))
+                .collect();
+            writeln!(
+                out,
+                "- {} {} {} — {}",
+                t.date.map_or("-".to_owned(), |d| d.to_string()),
+                markdown_code(&c.key(t.fact)),
+                term::markdown(c.entry(t.fact).name()),
+                fields.join(", ")
+            )?;
+        }
+    }
     if !r.notes.is_empty() {
         writeln!(out)?;
         writeln!(out, "**Notes**")?;
@@ -681,7 +809,9 @@ mod tests {
                 "owners",
                 "impacted",
                 "totals",
-                "notes"
+                "notes",
+                "inform",
+                "past_incidents"
             ]
         );
         assert_eq!(json_keys(&doc.alerts[0]), ["title", "status", "severity"]);

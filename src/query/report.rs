@@ -1,0 +1,963 @@
+//! `lore report`: facts (incidents, usually) counted or summed under the catalog entries
+//! they name, per period.
+//!
+//! Input: a resolved catalog and a [`Spec`]. Output: a [`Report`], plain data whose rows
+//! are sorted for every renderer alike.
+//!
+//! The entries a fact F names, D(F), are the targets of its relations (all, or those of
+//! `via`), and with `impact` everything impacted by them. F's values for a dimension type
+//! T are the entries of type T in D(F) or among the `parent` ancestors of entries in
+//! D(F), and, when T is owned-by target, the owners of the entries in D(F). Each entry's
+//! values for a type are computed once ([`Dims`]), so a report is linear in the facts and
+//! the edges they reach, however many facts name the same entry.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use jiff::civil::Date;
+use serde_json::{json, Value};
+
+use super::OwnerIndex;
+use crate::date::{parse_date, Per};
+use crate::expr::{Expr, ExprError, Scope};
+use crate::graph::{Catalog, EntryId};
+use crate::model::TypeId;
+
+/// The most periods a report lists (27 years of weeks): a `--since 1900-01-01 --per day`
+/// would otherwise allocate without bound.
+pub(crate) const MAX_PERIODS: usize = 1500;
+
+/// What to report.
+pub(crate) struct Spec<'a> {
+    /// The type that holds the facts.
+    pub(crate) facts: TypeId,
+    /// The dimension: rows are its entries. `None`: only the `all` row.
+    pub(crate) by: Option<TypeId>,
+    /// `--sum EXPR` over `self` and `impact.totals`; `None` counts.
+    pub(crate) sum: Option<&'a Expr>,
+    /// D(F) holds impact(D(F)) too.
+    pub(crate) impact: bool,
+    /// Follow only these relations of the fact type (by name); empty: all of them.
+    pub(crate) via: &'a [String],
+    /// `--where`: facts for which it is true.
+    pub(crate) filter: Option<&'a Expr>,
+    /// The REFs `touches()` is called with in `filter`, as written, and their entries.
+    pub(crate) touches: &'a [(String, EntryId)],
+    /// Bucket by period of `time`.
+    pub(crate) per: Option<Per>,
+    /// The date or date-time attribute of each fact.
+    pub(crate) time: Option<&'a str>,
+    pub(crate) since: Option<Date>,
+    pub(crate) until: Option<Date>,
+    /// Keep the N rows with the largest totals (and `(none)`).
+    pub(crate) top: Option<usize>,
+}
+
+/// A measure summed under one row: its facts, their total, and the total per period.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Cell {
+    pub(crate) count: usize,
+    pub(crate) total: f64,
+    /// One per [`Report::periods`].
+    pub(crate) values: Vec<f64>,
+}
+
+impl Cell {
+    fn new(periods: usize) -> Cell {
+        Cell {
+            values: vec![0.0; periods],
+            ..Cell::default()
+        }
+    }
+
+    fn add(&mut self, amount: f64, period: Option<usize>) {
+        self.count += 1;
+        self.total += amount;
+        if let Some(p) = period {
+            self.values[p] += amount;
+        }
+    }
+}
+
+/// One row: a dimension entry (`None`: the facts with no value) and its cell.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Row {
+    pub(crate) entry: Option<EntryId>,
+    pub(crate) cell: Cell,
+}
+
+/// The answer.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Report {
+    /// Labels, continuous from the first period to the last (empty without `per`).
+    pub(crate) periods: Vec<String>,
+    /// By total (descending), then `Type:id`; `(none)` last.
+    pub(crate) rows: Vec<Row>,
+    /// Every fact once (not the sum of the rows: a fact can have several values).
+    pub(crate) all: Cell,
+    /// Rows left out by `top`.
+    pub(crate) hidden: usize,
+    /// Facts `filter` could not be evaluated on (left out), with why.
+    pub(crate) failures: Vec<(EntryId, ExprError)>,
+    /// Facts without a usable time (left out), when periods or bounds need one.
+    pub(crate) undated: Vec<EntryId>,
+}
+
+/// Why a report cannot be made; each message says what to write instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum ReportError {
+    #[error("--sum `{expression}` could not be evaluated on {fact}: {message}; guard missing fields, e.g. `has(self.hours) ? self.hours : 0`")]
+    Sum {
+        expression: String,
+        fact: String,
+        message: String,
+    },
+    #[error("--sum `{expression}` gave {got} on {fact}, not a number; sum a numeric attribute, e.g. `self.hours`")]
+    NotANumber {
+        expression: String,
+        fact: String,
+        got: String,
+    },
+    #[error("the report would have {periods} periods (at most {MAX_PERIODS}); narrow it with --since/--until or a longer --per")]
+    TooManyPeriods { periods: usize },
+}
+
+/// Each entry's values for a dimension type, computed once.
+pub(crate) struct Dims<'c> {
+    c: &'c Catalog,
+    owners: OwnerIndex,
+    owner_types: HashSet<TypeId>,
+    /// Per type asked about, per entry: its values (computed on first use).
+    memo: HashMap<TypeId, Vec<Option<Box<[EntryId]>>>>,
+    /// Marks for [`Dims::values`], stamped per call.
+    stamp: Vec<u32>,
+    call: u32,
+}
+
+impl<'c> Dims<'c> {
+    pub(crate) fn new(c: &'c Catalog) -> Dims<'c> {
+        let owner_types = c
+            .types()
+            .flat_map(|(_, t)| t.relations.iter())
+            .filter(|r| r.owner)
+            .flat_map(|r| r.to.iter().copied())
+            .collect();
+        Dims {
+            c,
+            owners: OwnerIndex::default(),
+            owner_types,
+            memo: HashMap::new(),
+            stamp: vec![0; c.len()],
+            call: 0,
+        }
+    }
+
+    /// The entries of type `t` that `e` stands for: itself, its `parent` ancestors, and
+    /// (when `t` owns things) its owners, each once.
+    fn of(&mut self, t: TypeId, e: EntryId) -> &[EntryId] {
+        let c = self.c;
+        let known = self
+            .memo
+            .get(&t)
+            .is_some_and(|per| per[e.index()].is_some());
+        if !known {
+            let mut found: Vec<EntryId> = Vec::new();
+            // Breadth-first over parent links, each ancestor once (a parent cycle in an
+            // invalid catalog ends the walk).
+            let mut seen: HashSet<EntryId> = HashSet::from([e]);
+            let mut queue = VecDeque::from([e]);
+            while let Some(x) = queue.pop_front() {
+                if c.entry(x).type_id == t {
+                    found.push(x);
+                }
+                for edge in c.out(x) {
+                    if c.relation(edge).parent && seen.insert(edge.to) {
+                        queue.push_back(edge.to);
+                    }
+                }
+            }
+            if self.owner_types.contains(&t) {
+                for held in self.owners.owners(c, e) {
+                    if c.entry(held.owner).type_id == t && !found.contains(&held.owner) {
+                        found.push(held.owner);
+                    }
+                }
+            }
+            self.memo.entry(t).or_insert_with(|| vec![None; c.len()])[e.index()] =
+                Some(found.into_boxed_slice());
+        }
+        self.memo[&t][e.index()].as_deref().unwrap_or(&[])
+    }
+
+    /// F's values for `t`, given D(F): each once, in first-found order.
+    pub(crate) fn values(&mut self, t: TypeId, named: &[EntryId]) -> Vec<EntryId> {
+        self.call = self.call.wrapping_add(1);
+        if self.call == 0 {
+            self.stamp.iter_mut().for_each(|s| *s = 0);
+            self.call = 1;
+        }
+        let call = self.call;
+        let mut out: Vec<EntryId> = Vec::new();
+        for &d in named {
+            self.of(t, d);
+            let values = self.memo[&t][d.index()].as_deref().unwrap_or(&[]);
+            for &v in values {
+                if self.stamp[v.index()] != call {
+                    self.stamp[v.index()] = call;
+                    out.push(v);
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether `target` is among F's values for its own type.
+    pub(crate) fn touches(&mut self, target: EntryId, named: &[EntryId]) -> bool {
+        let t = self.c.entry(target).type_id;
+        named.iter().any(|&d| self.of(t, d).contains(&target))
+    }
+}
+
+/// D(F) without impact: the targets of `fact`'s relations (only `via`'s when given),
+/// each once.
+pub(crate) fn named(c: &Catalog, fact: EntryId, via: &[String]) -> Vec<EntryId> {
+    let mut out: Vec<EntryId> = Vec::new();
+    for edge in c.out(fact) {
+        if (via.is_empty() || via.contains(&c.relation(edge).name)) && !out.contains(&edge.to) {
+            out.push(edge.to);
+        }
+    }
+    out
+}
+
+/// An entry's declared totals, as (slot, value).
+type Amounts = Box<[(usize, f64)]>;
+
+/// impact(D) ∪ D, fact after fact: a breadth-first walk over impact edges that marks
+/// entries in one array stamped per walk, so each walk costs what it visits and no
+/// hashing (an incident can reach thousands of customers through one product); and the
+/// declared totals summed over what a walk reached.
+pub(crate) struct Reach<'c> {
+    c: &'c Catalog,
+    stamp: Vec<u32>,
+    walk: u32,
+    /// Per type: its declared totals as (slot, attribute).
+    slots_of: Vec<Vec<(usize, String)>>,
+    /// Per slot: (type name, attribute).
+    slots: Vec<(String, String)>,
+    /// Per entry, once it has been visited: its impact neighbours, and its declared
+    /// totals as (slot, value). Walks then read arrays, not relations and JSON maps.
+    next: Vec<Option<Box<[EntryId]>>>,
+    amounts: Vec<Option<Amounts>>,
+}
+
+impl<'c> Reach<'c> {
+    pub(crate) fn new(c: &'c Catalog) -> Reach<'c> {
+        let mut slots = Vec::new();
+        let slots_of = c
+            .types()
+            .map(|(_, t)| {
+                t.totals
+                    .iter()
+                    .map(|a| {
+                        slots.push((t.name.clone(), a.clone()));
+                        (slots.len() - 1, a.clone())
+                    })
+                    .collect()
+            })
+            .collect();
+        Reach {
+            c,
+            stamp: vec![0; c.len()],
+            walk: 0,
+            slots_of,
+            slots,
+            next: vec![None; c.len()],
+            amounts: vec![None; c.len()],
+        }
+    }
+
+    /// `roots` and everything impact edges reach from them, each once, roots first.
+    pub(crate) fn reach(&mut self, roots: &[EntryId]) -> Vec<EntryId> {
+        self.walk = self.walk.wrapping_add(1);
+        if self.walk == 0 {
+            self.stamp.iter_mut().for_each(|s| *s = 0);
+            self.walk = 1;
+        }
+        let mut out: Vec<EntryId> = Vec::new();
+        for &r in roots {
+            if self.stamp[r.index()] != self.walk {
+                self.stamp[r.index()] = self.walk;
+                out.push(r);
+            }
+        }
+        let mut next = 0;
+        while next < out.len() {
+            let e = out[next];
+            next += 1;
+            let c = self.c;
+            let neighbours =
+                self.next[e.index()].get_or_insert_with(|| super::impact_next(c, e).collect());
+            for &n in neighbours.iter() {
+                if self.stamp[n.index()] != self.walk {
+                    self.stamp[n.index()] = self.walk;
+                    out.push(n);
+                }
+            }
+        }
+        out
+    }
+
+    /// `{"totals": {Type: {attr: sum}}}` over `entries` (each once), every declared total
+    /// present.
+    pub(crate) fn totals(&mut self, entries: &[EntryId]) -> Value {
+        let mut sums = vec![0.0f64; self.slots.len()];
+        for &e in entries {
+            let (c, slots_of) = (self.c, &self.slots_of);
+            let amounts = self.amounts[e.index()].get_or_insert_with(|| {
+                let entry = c.entry(e);
+                slots_of[entry.type_id.index()]
+                    .iter()
+                    .filter_map(|(slot, attr)| {
+                        entry
+                            .value
+                            .get(attr)
+                            .and_then(Value::as_f64)
+                            .map(|x| (*slot, x))
+                    })
+                    .collect()
+            });
+            for &(slot, x) in amounts.iter() {
+                sums[slot] += x;
+            }
+        }
+        let mut totals = serde_json::Map::new();
+        for ((t, a), x) in self.slots.iter().zip(sums) {
+            let n = if x.fract() == 0.0 && x.abs() < 9.0e15 {
+                serde_json::Number::from(x as i64)
+            } else {
+                serde_json::Number::from_f64(x).unwrap_or_else(|| serde_json::Number::from(0))
+            };
+            let by_type = totals
+                .entry(t.clone())
+                .or_insert_with(|| Value::Object(serde_json::Map::new()));
+            if let Value::Object(m) = by_type {
+                m.insert(a.clone(), Value::Number(n));
+            }
+        }
+        json!({ "totals": totals })
+    }
+}
+
+/// The type names reachable from the fact type the way values are: relation targets
+/// (through `via`), impact neighbours with `with_impact`, parents, and owners. `None`
+/// when `dim` is one of them; else the reachable names, sorted, for the message.
+pub(crate) fn unreachable(
+    c: &Catalog,
+    facts: TypeId,
+    dim: TypeId,
+    via: &[String],
+    with_impact: bool,
+) -> Option<Vec<String>> {
+    let mut reached: HashSet<TypeId> = HashSet::new();
+    let mut queue: VecDeque<TypeId> = VecDeque::new();
+    for r in &c.type_def(facts).relations {
+        if via.is_empty() || via.contains(&r.name) {
+            for &t in &r.to {
+                if reached.insert(t) {
+                    queue.push_back(t);
+                }
+            }
+        }
+    }
+    while let Some(t) = queue.pop_front() {
+        let mut next: Vec<TypeId> = Vec::new();
+        for r in &c.type_def(t).relations {
+            if r.parent || r.owner || (with_impact && r.impact.is_some()) {
+                next.extend(r.to.iter().copied());
+            }
+        }
+        if with_impact {
+            // Entries that break with this type's (`impact: source` relations into it).
+            for (u, ty) in c.types() {
+                if ty
+                    .relations
+                    .iter()
+                    .any(|r| r.impact.is_some() && r.to.contains(&t))
+                {
+                    next.push(u);
+                }
+            }
+        }
+        for n in next {
+            if reached.insert(n) {
+                queue.push_back(n);
+            }
+        }
+    }
+    if reached.contains(&dim) {
+        return None;
+    }
+    let mut names: Vec<String> = reached
+        .iter()
+        .map(|&t| c.type_def(t).name.clone())
+        .collect();
+    names.sort();
+    Some(names)
+}
+
+/// A fact that passed the filter, with what it adds and where.
+struct Counted {
+    amount: f64,
+    date: Option<Date>,
+    values: Vec<EntryId>,
+}
+
+/// Run the report.
+pub(crate) fn report(c: &Catalog, spec: &Spec<'_>) -> Result<Report, ReportError> {
+    let mut dims = Dims::new(c);
+    let mut reach = Reach::new(c);
+    let mut failures: Vec<(EntryId, ExprError)> = Vec::new();
+    let mut undated: Vec<EntryId> = Vec::new();
+    let needs_time = spec.per.is_some() || spec.since.is_some() || spec.until.is_some();
+    let sum_uses_impact = spec
+        .sum
+        .is_some_and(|e| e.variables().iter().any(|v| v == "impact"));
+    let mut counted: Vec<Counted> = Vec::new();
+    for (fact, entry) in c.entries() {
+        if entry.type_id != spec.facts {
+            continue;
+        }
+        let date = match (needs_time, spec.time) {
+            (true, Some(field)) => {
+                if let Some(d) = entry
+                    .value
+                    .get(field)
+                    .and_then(Value::as_str)
+                    .and_then(parse_date)
+                {
+                    Some(d)
+                } else {
+                    undated.push(fact);
+                    continue;
+                }
+            }
+            _ => None,
+        };
+        if let Some(d) = date {
+            if spec.since.is_some_and(|s| d < s) || spec.until.is_some_and(|u| d > u) {
+                continue;
+            }
+        }
+        let direct = named(c, fact, spec.via);
+        let reached = if spec.impact || sum_uses_impact {
+            reach.reach(&direct)
+        } else {
+            Vec::new()
+        };
+        let all_named = if spec.impact { &reached } else { &direct };
+        let this = crate::model::entry::self_value(&entry.id, &entry.value);
+        let impact_doc = if sum_uses_impact {
+            reach.totals(&reached)
+        } else {
+            Value::Null
+        };
+        let scope = Scope::new(&[("self", &*this), ("impact", &impact_doc)]);
+        if let Some(filter) = spec.filter {
+            let touched: HashMap<String, bool> = spec
+                .touches
+                .iter()
+                .map(|(r, target)| (r.clone(), dims.touches(*target, all_named)))
+                .collect();
+            match filter.eval_touching(&scope, touched) {
+                Ok(Value::Bool(true)) => {}
+                Ok(Value::Bool(false)) => continue,
+                Ok(other) => {
+                    let message = format!(
+                        "it gave {}, not true or false",
+                        crate::expr::excerpt(&other.to_string())
+                    );
+                    failures.push((fact, ExprError::new(message, None)));
+                    continue;
+                }
+                Err(err) => {
+                    failures.push((fact, err));
+                    continue;
+                }
+            }
+        }
+        let amount = match spec.sum {
+            None => 1.0,
+            Some(expr) => {
+                let got = expr.eval_in(&scope).map_err(|e| ReportError::Sum {
+                    expression: expr.source().to_owned(),
+                    fact: c.key(fact),
+                    message: e.message,
+                })?;
+                match got.as_f64() {
+                    Some(x) if got.is_number() => x,
+                    _ => {
+                        return Err(ReportError::NotANumber {
+                            expression: expr.source().to_owned(),
+                            fact: c.key(fact),
+                            got: crate::expr::excerpt(&got.to_string()).into_owned(),
+                        })
+                    }
+                }
+            }
+        };
+        let values = match spec.by {
+            Some(t) => dims.values(t, all_named),
+            None => Vec::new(),
+        };
+        counted.push(Counted {
+            amount,
+            date,
+            values,
+        });
+    }
+
+    // Periods: continuous from the first to the last, within the bounds.
+    let mut starts: Vec<Date> = Vec::new();
+    if let Some(per) = spec.per {
+        let dates = counted.iter().filter_map(|f| f.date);
+        let first = spec.since.or_else(|| dates.clone().min());
+        let last = spec.until.or_else(|| dates.max());
+        if let (Some(first), Some(last)) = (first, last) {
+            let mut at = per.start(first);
+            let end = per.start(last);
+            while at <= end {
+                starts.push(at);
+                if starts.len() > MAX_PERIODS {
+                    return Err(ReportError::TooManyPeriods {
+                        periods: estimate(per, first, last),
+                    });
+                }
+                match per.next(at) {
+                    Some(n) => at = n,
+                    None => break,
+                }
+            }
+        }
+    }
+    let period_of = |d: Option<Date>| -> Option<usize> {
+        let per = spec.per?;
+        let start = per.start(d?);
+        starts.binary_search(&start).ok()
+    };
+
+    let n = starts.len();
+    let mut all = Cell::new(n);
+    let mut rows: HashMap<Option<EntryId>, Cell> = HashMap::new();
+    for f in &counted {
+        let p = period_of(f.date);
+        all.add(f.amount, p);
+        if spec.by.is_none() {
+            continue;
+        }
+        if f.values.is_empty() {
+            rows.entry(None)
+                .or_insert_with(|| Cell::new(n))
+                .add(f.amount, p);
+        }
+        for &v in &f.values {
+            rows.entry(Some(v))
+                .or_insert_with(|| Cell::new(n))
+                .add(f.amount, p);
+        }
+    }
+    let mut rows: Vec<Row> = rows
+        .into_iter()
+        .map(|(entry, cell)| Row { entry, cell })
+        .collect();
+    rows.sort_by_cached_key(|r| {
+        (
+            r.entry.is_none(),
+            std::cmp::Reverse(OrdF64(r.cell.total)),
+            r.entry.map(|e| c.key(e)),
+        )
+    });
+    let mut hidden = 0;
+    if let Some(top) = spec.top {
+        let named_rows = rows.iter().filter(|r| r.entry.is_some()).count();
+        if named_rows > top {
+            hidden = named_rows - top;
+            let none = match rows.last() {
+                Some(last) if last.entry.is_none() => rows.pop(),
+                _ => None,
+            };
+            rows.truncate(top);
+            rows.extend(none);
+        }
+    }
+    failures.sort_by_cached_key(|(e, _)| c.key(*e));
+    undated.sort_by_cached_key(|e| c.key(*e));
+    Ok(Report {
+        periods: spec
+            .per
+            .map(|per| starts.iter().map(|&s| per.label(s)).collect())
+            .unwrap_or_default(),
+        rows,
+        all,
+        hidden,
+        failures,
+        undated,
+    })
+}
+
+/// About how many periods lie between two dates, for the message.
+fn estimate(per: Per, first: Date, last: Date) -> usize {
+    let days = usize::try_from((last - first).get_days().max(0)).unwrap_or(usize::MAX);
+    match per {
+        Per::Day => days + 1,
+        Per::Week => days / 7 + 1,
+        Per::Month => days / 30 + 1,
+        Per::Quarter => days / 91 + 1,
+    }
+}
+
+/// Totals are finite sums of JSON numbers: a total order is safe.
+struct OrdF64(f64);
+
+impl PartialEq for OrdF64 {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for OrdF64 {}
+
+impl PartialOrd for OrdF64 {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for OrdF64 {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+/// A fact that touches an entry, with its date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Touching {
+    pub(crate) fact: EntryId,
+    /// The date of its time field, when it has one.
+    pub(crate) date: Option<Date>,
+}
+
+/// `lore incidents REF`: the facts of type `facts` that touch `target`, newest first (by
+/// `time`, then `Type:id` descending; undated last), on or after `since`.
+pub(crate) fn incidents(
+    c: &Catalog,
+    facts: TypeId,
+    target: EntryId,
+    time: Option<&str>,
+    since: Option<Date>,
+) -> Vec<Touching> {
+    let date_of = |f: EntryId| {
+        let field = time?;
+        c.entry(f).value.get(field)?.as_str().and_then(parse_date)
+    };
+    let mut out: Vec<Touching> = touching(c, facts, target)
+        .into_iter()
+        .map(|fact| Touching {
+            fact,
+            date: date_of(fact),
+        })
+        .filter(|t| since.is_none_or(|s| t.date.is_some_and(|d| d >= s)))
+        .collect();
+    out.sort_by_cached_key(|t| std::cmp::Reverse((t.date.is_some(), t.date, c.key(t.fact))));
+    out
+}
+
+/// The facts that touch `target` by the report's rules (a Team: the facts touching
+/// anything it owns).
+pub(crate) fn touching(c: &Catalog, facts: TypeId, target: EntryId) -> Vec<EntryId> {
+    let mut dims = Dims::new(c);
+    c.entries()
+        .filter(|(_, e)| e.type_id == facts)
+        .filter(|&(f, _)| dims.touches(target, &named(c, f, &[])))
+        .map(|(f, _)| f)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::find;
+
+    /// Worked by hand in the comments of each test. Lines own products; Product store
+    /// has no owner and inherits Line shop's (web); billing has its own (pay).
+    pub(crate) fn fixture() -> (tempfile::TempDir, Catalog) {
+        crate::load::test_catalog(&[
+            ("schemas/team.yaml", "type: Team\n"),
+            ("schemas/line.yaml", "type: Line\nrelations:\n  owner: {to: Team, owner: true}\nsummary: [tier]\nschema:\n  properties:\n    tier: {type: integer}\n"),
+            ("schemas/product.yaml", "type: Product\nrelations:\n  owner: {to: Team, owner: true}\n  line: {to: Line, parent: true}\n"),
+            ("schemas/feature.yaml", "type: Feature\nrelations:\n  product: {to: Product, parent: true, impact: target}\n"),
+            ("schemas/service.yaml", "type: Service\nrelations:\n  owner: {to: Team, owner: true}\n  features: {to: Feature, many: true, impact: target}\n"),
+            ("schemas/customer.yaml", "type: Customer\nschema:\n  properties:\n    arr: {type: number}\nrelations:\n  products: {to: Product, many: true, impact: source}\ntotals: [arr]\n"),
+            ("schemas/incident.yaml", "type: Incident\nschema:\n  properties:\n    hours: {type: number}\n    opened: {type: string}\n    note: {type: string}\nrelations:\n  affected: {to: [Service, Feature, Customer], many: true}\n  led_by: {to: Team}\n"),
+            (
+                "catalog/org.yaml",
+                "type: Team\nid: web\n---\ntype: Team\nid: pay\n---\ntype: Team\nid: core\n---\ntype: Line\nid: shop\nowner: web\ntier: 1\n---\ntype: Product\nid: store\nline: shop\n---\ntype: Product\nid: billing\nline: shop\nowner: pay\n---\ntype: Feature\nid: checkout\nproduct: store\n---\ntype: Feature\nid: invoices\nproduct: billing\n---\ntype: Service\nid: api\nowner: core\nfeatures: [checkout]\n---\ntype: Customer\nid: acme\narr: 1000\nproducts: [store]\n---\ntype: Customer\nid: globex\narr: 250\nproducts: [billing]\n",
+            ),
+            (
+                "catalog/incidents.yaml",
+                // W10: I1 Mon 03-03, I2 Wed 03-05; W11 empty; W12: I4 03-18, I3 03-20.
+                "type: Incident\nid: I1\nopened: '2025-03-03'\nhours: 2\naffected: [checkout, api]\n---\ntype: Incident\nid: I2\nopened: '2025-03-05T10:00:00Z'\nhours: 3\naffected: [checkout, invoices]\n---\ntype: Incident\nid: I3\nopened: '2025-03-20'\nhours: 5\naffected: [acme]\n---\ntype: Incident\nid: I4\nopened: '2025-03-18'\nhours: 1\naffected: [api]\nled_by: web\n",
+            ),
+        ])
+    }
+
+    fn t_incident(c: &Catalog) -> TypeId {
+        c.type_id("Incident").unwrap()
+    }
+
+    fn spec<'a>(c: &Catalog, by: Option<&str>) -> Spec<'a> {
+        Spec {
+            facts: c.type_id("Incident").unwrap(),
+            by: by.map(|b| c.type_id(b).unwrap()),
+            sum: None,
+            impact: false,
+            via: &[],
+            filter: None,
+            touches: &[],
+            per: None,
+            time: Some("opened"),
+            since: None,
+            until: None,
+            top: None,
+        }
+    }
+
+    /// `(row, count, total, per period)` with `(none)` for the facts without a value.
+    fn table(c: &Catalog, r: &Report) -> Vec<(String, usize, f64, Vec<f64>)> {
+        r.rows
+            .iter()
+            .map(|row| {
+                (
+                    row.entry.map_or("(none)".to_owned(), |e| c.key(e)),
+                    row.cell.count,
+                    row.cell.total,
+                    row.cell.values.clone(),
+                )
+            })
+            .collect()
+    }
+
+    fn row(k: &str, count: usize, total: f64, values: &[f64]) -> (String, usize, f64, Vec<f64>) {
+        (k.to_owned(), count, total, values.to_vec())
+    }
+
+    #[test]
+    fn hours_by_line_per_week_count_a_fact_once_through_two_parent_chains() {
+        // I1: checkout → store → shop (two parent steps); api has no Line: shop once.
+        // I2: checkout → store → shop and invoices → billing → shop: shop once.
+        // I3 (acme) and I4 (api) reach no Line: (none). W11 has no incident: 0.
+        let (_d, c) = fixture();
+        let hours = Expr::compile("self.hours").unwrap();
+        let r = report(
+            &c,
+            &Spec {
+                sum: Some(&hours),
+                per: Some(Per::Week),
+                ..spec(&c, Some("Line"))
+            },
+        )
+        .unwrap();
+        assert_eq!(r.periods, ["2025-W10", "2025-W11", "2025-W12"]);
+        assert_eq!(
+            table(&c, &r),
+            [
+                row("Line:shop", 2, 5.0, &[5.0, 0.0, 0.0]),
+                row("(none)", 2, 6.0, &[0.0, 0.0, 6.0]),
+            ],
+            "(none) comes last whatever its total"
+        );
+        assert_eq!(r.all.count, 4);
+        assert_eq!(r.all.total, 11.0);
+        assert_eq!(r.all.values, [5.0, 0.0, 6.0]);
+    }
+
+    #[test]
+    fn teams_are_owners_with_inheritance_and_all_is_not_the_sum_of_rows() {
+        // I1: checkout → web (inherited from shop), api → core. I2: checkout → web,
+        // invoices → pay (billing's own owner, not shop's). I3: acme has no owner.
+        // I4: api → core, and its led_by names Team web itself.
+        let (_d, c) = fixture();
+        let r = report(&c, &spec(&c, Some("Team"))).unwrap();
+        assert_eq!(
+            table(&c, &r),
+            [
+                row("Team:web", 3, 3.0, &[]),
+                row("Team:core", 2, 2.0, &[]),
+                row("Team:pay", 1, 1.0, &[]),
+                row("(none)", 1, 1.0, &[]),
+            ]
+        );
+        assert_eq!(r.all.count, 4, "7 row counts, 4 facts");
+        let via = ["affected".to_owned()];
+        let r = report(
+            &c,
+            &Spec {
+                via: &via,
+                ..spec(&c, Some("Team"))
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            table(&c, &r),
+            [
+                row("Team:core", 2, 2.0, &[]),
+                row("Team:web", 2, 2.0, &[]),
+                row("Team:pay", 1, 1.0, &[]),
+                row("(none)", 1, 1.0, &[]),
+            ],
+            "ties by Type:id"
+        );
+        let r = report(
+            &c,
+            &Spec {
+                via: &via,
+                top: Some(1),
+                ..spec(&c, Some("Team"))
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            table(&c, &r),
+            [row("Team:core", 2, 2.0, &[]), row("(none)", 1, 1.0, &[])]
+        );
+        assert_eq!(r.hidden, 2);
+    }
+
+    #[test]
+    fn impact_widens_what_a_fact_names_and_sums_revenue_once_per_entry() {
+        // --impact: I3 names acme only (a customer breaks nothing): (none). I4: api →
+        // checkout → store. Revenue: I1 and I4 reach store → acme (1000); I2 reaches
+        // store → acme and billing → globex (1250); I3 names acme (1000).
+        let (_d, c) = fixture();
+        let arr = Expr::compile("impact.totals.Customer.arr").unwrap();
+        let r = report(
+            &c,
+            &Spec {
+                impact: true,
+                sum: Some(&arr),
+                ..spec(&c, Some("Product"))
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            table(&c, &r),
+            [
+                row("Product:store", 3, 3250.0, &[]),
+                row("Product:billing", 1, 1250.0, &[]),
+                row("(none)", 1, 1000.0, &[]),
+            ]
+        );
+        assert_eq!(r.all.total, 4250.0);
+    }
+
+    #[test]
+    fn where_touches_a_ref_by_the_same_rules_and_bounds_cut_periods() {
+        let (_d, c) = fixture();
+        let web = find(&c, "Team:web").unwrap();
+        let shop = find(&c, "shop").unwrap();
+        let filter = Expr::compile("touches('Team:web') && !touches('shop')").unwrap();
+        assert_eq!(
+            filter.literal_args("touches").unwrap(),
+            ["Team:web", "shop"]
+        );
+        let touches = [("Team:web".to_owned(), web), ("shop".to_owned(), shop)];
+        let r = report(
+            &c,
+            &Spec {
+                filter: Some(&filter),
+                touches: &touches,
+                ..spec(&c, None)
+            },
+        )
+        .unwrap();
+        // web: I1, I2 (owners), I4 (led_by); shop: I1, I2. Left: I4.
+        assert_eq!(r.all.count, 1);
+        assert!(r.rows.is_empty(), "no --by, only the all row");
+
+        let since = parse_date("2025-03-04");
+        let until = parse_date("2025-03-19");
+        let r = report(
+            &c,
+            &Spec {
+                per: Some(Per::Week),
+                since,
+                until,
+                ..spec(&c, Some("Team"))
+            },
+        )
+        .unwrap();
+        // I2 (03-05) and I4 (03-18) only; the periods run from since to until.
+        assert_eq!(r.periods, ["2025-W10", "2025-W11", "2025-W12"]);
+        assert_eq!(r.all.values, [1.0, 0.0, 1.0]);
+        let newest: Vec<String> = incidents(
+            &c,
+            t_incident(&c),
+            web,
+            Some("opened"),
+            parse_date("2025-03-04"),
+        )
+        .into_iter()
+        .map(|t| c.key(t.fact))
+        .collect();
+        assert_eq!(
+            newest,
+            ["Incident:I4", "Incident:I2"],
+            "newest first, I1 before --since"
+        );
+        assert_eq!(
+            touching(&c, c.type_id("Incident").unwrap(), web)
+                .into_iter()
+                .map(|e| c.key(e))
+                .collect::<Vec<_>>(),
+            ["Incident:I1", "Incident:I2", "Incident:I4"]
+        );
+    }
+
+    #[test]
+    fn bad_sums_and_unreachable_dimensions_are_errors() {
+        let (_d, c) = fixture();
+        let note = Expr::compile("self.id").unwrap();
+        let err = report(
+            &c,
+            &Spec {
+                sum: Some(&note),
+                ..spec(&c, None)
+            },
+        )
+        .unwrap_err();
+        assert!(matches!(err, ReportError::NotANumber { .. }), "{err}");
+        let missing = Expr::compile("self.note").unwrap();
+        let err = report(
+            &c,
+            &Spec {
+                sum: Some(&missing),
+                ..spec(&c, None)
+            },
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("has(self.hours)"), "{err}");
+        let t = |n: &str| c.type_id(n).unwrap();
+        assert_eq!(unreachable(&c, t("Incident"), t("Line"), &[], false), None);
+        assert_eq!(unreachable(&c, t("Incident"), t("Team"), &[], false), None);
+        let reached = unreachable(&c, t("Incident"), t("Line"), &["led_by".to_owned()], false);
+        assert_eq!(reached, Some(vec!["Team".to_owned()]));
+        let day = Spec {
+            per: Some(Per::Day),
+            since: parse_date("1900-01-01"),
+            ..spec(&c, None)
+        };
+        assert!(matches!(
+            report(&c, &day),
+            Err(ReportError::TooManyPeriods { .. })
+        ));
+    }
+}
