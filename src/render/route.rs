@@ -401,10 +401,7 @@ pub(crate) fn human(c: &Catalog, r: &Route, out: &mut dyn Write, st: Style) -> i
         writeln!(out, "  none: the matched entries have no owner")?;
     }
     for (owner, of) in &by_owner {
-        let reach: Vec<String> = summary_pairs(c, *owner)
-            .iter()
-            .map(|(k, v)| format!("{k} {v}"))
-            .collect();
+        let reach: Vec<String> = text_pairs(c, *owner);
         writeln!(
             out,
             "  {} ({})  {}",
@@ -481,10 +478,7 @@ pub(crate) fn human(c: &Catalog, r: &Route, out: &mut dyn Write, st: Style) -> i
         });
         writeln!(out, "  top {} by {}:", e(t), e(total))?;
         for &x in top.iter().take(TOP_SUMMARIES) {
-            let fields: Vec<String> = summary_pairs(c, x)
-                .iter()
-                .map(|(k, v)| format!("{k} {v}"))
-                .collect();
+            let fields: Vec<String> = text_pairs(c, x);
             writeln!(out, "    {}  {}", e(&c.entry(x).id), e(&fields.join("  ")))?;
         }
     }
@@ -497,10 +491,7 @@ pub(crate) fn human(c: &Catalog, r: &Route, out: &mut dyn Write, st: Style) -> i
             st.bold("Inform  (owners of impacted entries: tell, do not page)")
         )?;
         for o in &r.inform {
-            let reach: Vec<String> = summary_pairs(c, o.owner)
-                .iter()
-                .map(|(k, v)| format!("{k} {v}"))
-                .collect();
+            let reach: Vec<String> = text_pairs(c, o.owner);
             writeln!(
                 out,
                 "  {} ({})  {}",
@@ -515,10 +506,7 @@ pub(crate) fn human(c: &Catalog, r: &Route, out: &mut dyn Write, st: Style) -> i
         writeln!(out)?;
         writeln!(out, "{}", st.bold("Past incidents"))?;
         for t in &r.past {
-            let fields: Vec<String> = summary_pairs(c, t.fact)
-                .iter()
-                .map(|(k, v)| format!("{k} {v}"))
-                .collect();
+            let fields: Vec<String> = text_pairs(c, t.fact);
             writeln!(
                 out,
                 "  {}  {}  {}  {}",
@@ -663,10 +651,7 @@ pub(crate) fn markdown(c: &Catalog, r: &Route, out: &mut dyn Write) -> io::Resul
     writeln!(out)?;
     writeln!(out, "**Owners**")?;
     for (owner, answers) in by_owner(r) {
-        let reach: Vec<String> = summary_pairs(c, owner)
-            .iter()
-            .map(|(k, v)| format!("{} {}", term::markdown(k), markdown_code(v)))
-            .collect();
+        let reach: Vec<String> = markdown_pairs(c, owner);
         let of: Vec<String> = answers
             .iter()
             .filter(|x| x.of != x.owner)
@@ -706,10 +691,7 @@ pub(crate) fn markdown(c: &Catalog, r: &Route, out: &mut dyn Write) -> io::Resul
         writeln!(out)?;
         writeln!(out, "**Inform** (tell, do not page)")?;
         for o in &r.inform {
-            let reach: Vec<String> = summary_pairs(c, o.owner)
-                .iter()
-                .map(|(k, v)| format!("{} {}", term::markdown(k), markdown_code(v)))
-                .collect();
+            let reach: Vec<String> = markdown_pairs(c, o.owner);
             writeln!(
                 out,
                 "- **{}** {} — {} (for {})",
@@ -724,10 +706,7 @@ pub(crate) fn markdown(c: &Catalog, r: &Route, out: &mut dyn Write) -> io::Resul
         writeln!(out)?;
         writeln!(out, "**Past incidents**")?;
         for t in &r.past {
-            let fields: Vec<String> = summary_pairs(c, t.fact)
-                .iter()
-                .map(|(k, v)| format!("{} {}", term::markdown(k), markdown_code(v)))
-                .collect();
+            let fields: Vec<String> = markdown_pairs(c, t.fact);
             writeln!(
                 out,
                 "- {} {} {} — {}",
@@ -770,6 +749,22 @@ pub(crate) fn markdown(c: &Catalog, r: &Route, out: &mut dyn Write) -> io::Resul
         writeln!(out, "**Links:** {}", items.join(" · "))?;
     }
     Ok(())
+}
+
+/// An entry's summary fields as `key value` items, for human output.
+fn text_pairs(c: &Catalog, e: EntryId) -> Vec<String> {
+    summary_pairs(c, e)
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect()
+}
+
+/// An entry's summary fields as markdown items: the key escaped, the value as code.
+fn markdown_pairs(c: &Catalog, e: EntryId) -> Vec<String> {
+    summary_pairs(c, e)
+        .iter()
+        .map(|(k, v)| format!("{} {}", term::markdown(k), markdown_code(v)))
+        .collect()
 }
 
 #[cfg(test)]

@@ -5,24 +5,11 @@ use std::path::Path;
 
 use crate::{lore, repo, stderr};
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for item in std::fs::read_dir(from).unwrap() {
-        let item = item.unwrap();
-        let target = to.join(item.file_name());
-        if item.file_type().unwrap().is_dir() {
-            copy_dir(&item.path(), &target);
-        } else {
-            std::fs::copy(item.path(), &target).unwrap();
-        }
-    }
-}
-
 /// examples/broken in the subfolder `my catalog/` of a git work tree (a monorepo).
 fn broken_in_a_monorepo() -> tempfile::TempDir {
     let top = tempfile::tempdir().unwrap();
     std::fs::create_dir(top.path().join(".git")).unwrap();
-    copy_dir(
+    crate::copy_dir(
         &repo().join("examples/broken"),
         &top.path().join("my catalog"),
     );

@@ -87,22 +87,9 @@ fn blocks(readme: &str) -> Vec<Block> {
     out
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for item in std::fs::read_dir(from).unwrap() {
-        let item = item.unwrap();
-        let target = to.join(item.file_name());
-        if item.file_type().unwrap().is_dir() {
-            copy_dir(&item.path(), &target);
-        } else {
-            std::fs::copy(item.path(), &target).unwrap();
-        }
-    }
-}
-
 fn northwind(dir: &Path) {
     for d in ["schemas", "catalog", "routing", "examples", ".lore"] {
-        copy_dir(&repo().join(d), &dir.join(d));
+        crate::copy_dir(&repo().join(d), &dir.join(d));
     }
     std::fs::copy(repo().join("lore.yaml"), dir.join("lore.yaml")).unwrap();
 }
