@@ -344,6 +344,12 @@ pub(crate) struct SchemaArgs {
 pub(crate) struct InitArgs {
     /// Folder to create the catalog in (created if missing; default: the current folder).
     pub(crate) dir: Option<PathBuf>,
+
+    /// Instead of the starter catalog, write types for Backstage's kinds (and every other
+    /// kind among the entities under DIR, default `.`) and the import pipelines that
+    /// bring them in; then run `lore import --from DIR`.
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = ".")]
+    pub(crate) from_backstage: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

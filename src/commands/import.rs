@@ -61,9 +61,13 @@ pub(crate) fn run(
     }
     let cwd = super::start_dir(&CatalogArgs::default())?;
     let from: Option<PathBuf> = args.from.as_ref().map(|f| cwd.join(f));
-    if from.is_some() && chosen.len() != 1 {
+    // Backstage pipelines (one per kind) read the same entities: --from may feed them all.
+    let all_backstage = chosen
+        .iter()
+        .all(|p| matches!(p.from, config::FromRaw::Backstage(_)));
+    if from.is_some() && chosen.len() != 1 && !all_backstage {
         return Err(Error::usage(
-            "--from gives the source of one pipeline; name it: `lore import NAME --from PATH`",
+            "--from gives the source of one pipeline (or of Backstage pipelines only); name it: `lore import NAME --from PATH`",
         ));
     }
     let input = Input {
@@ -75,6 +79,7 @@ pub(crate) fn run(
     let mut problems: Vec<Problem> = Vec::new();
     let mut plans: Vec<(Plan, String)> = Vec::new();
     let mut owners: HashMap<&str, &str> = HashMap::new();
+    let mut read_once: HashMap<String, (String, Vec<import::Row>)> = HashMap::new();
     for p in chosen {
         if let Some(other) = owners.insert(&p.into, &p.name) {
             problems.push(
@@ -90,13 +95,22 @@ pub(crate) fn run(
             let _ = writeln!(io.err, "{}: running `{}`", escape(&p.name), escape(cmd));
         };
         let mut out = Vec::new();
-        let (file, rows) = match import::read_rows(p, &input, &mut notice, &mut out) {
+        // Pipelines with one source read it once, so its problems are reported once.
+        let key = format!("{:?}", p.from);
+        let read = match read_once.get(&key) {
+            Some(r) => Ok(r.clone()),
+            None => import::read_rows(p, &input, &mut notice, &mut out),
+        };
+        let (file, rows) = match read {
             Ok(r) => r,
             Err(mut e) => {
                 problems.append(&mut e);
                 continue;
             }
         };
+        if matches!(p.from, config::FromRaw::Backstage(_)) && !read_once.contains_key(&key) {
+            read_once.insert(key, (file.clone(), rows.clone()));
+        }
         let mut entries = import::make_entries(p, &file, &rows, &mut out);
         import::extend(p, &root, &mut entries, &mut out);
         if out.is_empty() {

@@ -173,6 +173,26 @@ pub(crate) fn read_rows(
     Ok((shown, rows))
 }
 
+/// The entities of Backstage YAML files, by file: `path` itself, or every `*.yaml`/`*.yml`
+/// under it; each file is named relative to `shown_from`.
+pub(crate) fn backstage_rows(
+    path: &Path,
+    shown_from: &Path,
+    out: &mut Vec<Problem>,
+) -> Result<Vec<(String, Vec<Row>)>, Problem> {
+    let mut rows = Vec::new();
+    for file in files_of(path, &["yaml", "yml"])? {
+        let shown = shown_path(shown_from, &file);
+        let bytes = read_capped(&file).map_err(|e| {
+            Problem::at(&shown, 0, format!("cannot read it: {e}"))
+                .help("check the folder given with --from-backstage")
+        })?;
+        let more = backstage::rows(&shown, &bytes, out);
+        rows.push((shown, more));
+    }
+    Ok(rows)
+}
+
 /// JSON when the text starts with `[` or `{`, else CSV.
 fn by_content(shown: &str, bytes: &[u8], out: &mut Vec<Problem>) -> Vec<Row> {
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -611,8 +631,12 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
+    /// Whether the file would change; a pipeline with no entries creates no file.
     pub(crate) fn changes(&self) -> bool {
-        self.old.as_deref() != Some(self.new.as_str())
+        match &self.old {
+            None => self.entries > 0,
+            Some(old) => *old != self.new,
+        }
     }
 }
 
