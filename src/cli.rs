@@ -561,6 +561,8 @@ pub(crate) enum ExportFormat {
     Csv,
     Sqlite,
     Codeowners,
+    /// Backstage `catalog-info.yaml` entities, one YAML document per entry.
+    Backstage,
 }
 
 /// Output formats of `test`.

@@ -53,6 +53,14 @@ const REFS: &[(&str, Option<&str>, bool)] = &[
     ("memberOf", Some("Group"), true),
 ];
 
+/// Whether `field` is one of the reference fields of `spec`, and then whether it holds a
+/// list.
+pub(crate) fn ref_field(field: &str) -> Option<bool> {
+    REFS.iter()
+        .find(|(f, _, _)| *f == field)
+        .map(|&(_, _, many)| many)
+}
+
 /// A kind as a type name: Backstage's spelling for its own kinds, else as written with
 /// its first letter upper-case.
 pub(crate) fn kind_name(kind: &str) -> String {

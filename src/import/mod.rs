@@ -599,7 +599,7 @@ pub(crate) fn render<'a>(
 }
 
 /// A key bare when it is plainly a name, else quoted (JSON strings are YAML strings).
-fn write_key(out: &mut String, key: &str) {
+pub(crate) fn write_key(out: &mut String, key: &str) {
     let plain = key
         .chars()
         .next()

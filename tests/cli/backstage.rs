@@ -239,3 +239,74 @@ fn a_reference_backstage_leaves_dangling_is_a_dangling_ref_at_its_line() {
         .join("repo/catalog/backstage/group.yaml")
         .exists());
 }
+
+#[test]
+fn export_as_backstage_and_back_keeps_every_entry_and_owner() {
+    let (dir, import) = migrated(&examples());
+    assert_eq!(import.status.code(), Some(0), "{}", stderr(&import));
+    let repo = dir.path().join("repo");
+    let out = lore(&repo)
+        .args(["export", "--format", "backstage", "--output"])
+        .arg(dir.path().join("exported/catalog-info.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read_to_string(dir.path().join("exported/catalog-info.yaml")).unwrap();
+    assert!(
+        text.contains("kind: \"Component\"\nmetadata:\n  description: \"Example of a Component in a different namespace\"\n  name: \"different-namespace\"\n  namespace: \"alternative\"\nspec:\n  lifecycle: \"experimental\"\n  owner: \"Group:default/team-a\"\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  dependsOn: [\"Resource:default/artists-db\"]\n"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("apiVersion: backstage.io/v1alpha1\n").count(),
+        32
+    );
+    // Back in: a new catalog from the exported file holds the same entries, fields,
+    // references and owners.
+    let (back, import) = migrated(&dir.path().join("exported"));
+    assert_eq!(
+        import.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&import),
+        stderr(&import)
+    );
+    let again = back.path().join("repo");
+    let json = |d: &Path| {
+        let o = lore(d)
+            .args(["export", "--format", "json"])
+            .output()
+            .unwrap();
+        String::from_utf8(o.stdout).unwrap()
+    };
+    assert_eq!(json(&repo), json(&again));
+    let refs = [
+        "Component:artist-lookup",
+        "Component:alternative.different-namespace",
+        "System:artist-engagement-portal",
+        "User:development.guest",
+    ];
+    assert_eq!(owners(&repo, &refs), owners(&again, &refs));
+}
+
+#[test]
+fn any_catalog_exports_its_owners_parents_and_dependencies_for_backstage() {
+    let dir = super::catalog(&[
+        ("schemas/team.yaml", "type: Team\n"),
+        ("schemas/system.yaml", "type: System\nrelations:\n  owned_by: {to: Team, owner: true}\n"),
+        ("schemas/service.yaml", "type: Service\nschema:\n  properties:\n    tier: {type: integer}\nrelations:\n  team: {to: Team, owner: true}\n  part_of: {to: System, parent: true}\n  depends_on: {to: Service, many: true, impact: source}\n"),
+        ("catalog/all.yaml", "type: Team\nid: payments\nname: Payments\n---\ntype: System\nid: checkout\nowned_by: payments\n---\ntype: Service\nid: ledger\nteam: payments\n---\ntype: Service\nid: pay-api\nname: Payments API\ntier: 1\nteam: payments\npart_of: checkout\ndepends_on: [ledger]\n"),
+    ]);
+    let out = lore(dir.path())
+        .args(["export", "--format", "backstage", "--type", "Service"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "apiVersion: backstage.io/v1alpha1\nkind: \"Service\"\nmetadata:\n  name: \"ledger\"\nspec:\n  owner: \"Team:default/payments\"\n---\napiVersion: backstage.io/v1alpha1\nkind: \"Service\"\nmetadata:\n  name: \"pay-api\"\n  title: \"Payments API\"\nspec:\n  dependsOn: [\"Service:default/ledger\"]\n  owner: \"Team:default/payments\"\n  system: \"System:default/checkout\"\n"
+    );
+}
