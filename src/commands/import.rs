@@ -101,7 +101,7 @@ pub(crate) fn run(
             Some(r) => Ok(r.clone()),
             None => import::read_rows(p, &input, &mut notice, &mut out),
         };
-        let (file, rows) = match read {
+        let (file, mut rows) = match read {
             Ok(r) => r,
             Err(mut e) => {
                 problems.append(&mut e);
@@ -111,6 +111,7 @@ pub(crate) fn run(
         if matches!(p.from, config::FromRaw::Backstage(_)) && !read_once.contains_key(&key) {
             read_once.insert(key, (file.clone(), rows.clone()));
         }
+        import::add_codeowners(p, &root, &file, &mut rows, &mut out);
         let mut entries = import::make_entries(p, &file, &rows, &mut out);
         import::extend(p, &root, &mut entries, &mut out);
         if out.is_empty() {

@@ -274,6 +274,91 @@ fn shown_path(root: &Path, path: &Path) -> String {
     slashed(path.strip_prefix(root).unwrap_or(path))
 }
 
+/// `codeowners:`: give each row `row.codeowners`, the owners of the last rule of the
+/// pipeline's CODEOWNERS file matching the row's path (`[]` when none does). A row whose
+/// path expression fails, or gives no text, is reported.
+pub(crate) fn add_codeowners(
+    p: &Pipeline,
+    root: &Path,
+    file: &str,
+    rows: &mut [Row],
+    out: &mut Vec<Problem>,
+) {
+    let Some((rel, path)) = &p.codeowners else {
+        return;
+    };
+    let text = match read_capped(&root.join(rel)).map(String::from_utf8) {
+        Ok(Ok(t)) => t,
+        Ok(Err(_)) => {
+            out.push(Problem::at(rel, 0, "it is not UTF-8").help("save it as UTF-8"));
+            return;
+        }
+        Err(e) => {
+            out.push(
+                Problem::at(rel, 0, format!("cannot read it: {e}")).help(format!(
+                    "fix `imports.{}.codeowners.file` in lore.yaml",
+                    p.name
+                )),
+            );
+            return;
+        }
+    };
+    let rules = codeowners::rules(rel, &text, out);
+    let mut failed = 0;
+    for row in rows {
+        let evaluated = path.eval_in(&Scope::new(&[("row", &row.value)]));
+        let owners = match evaluated {
+            // A package's path names a folder: rules for the folder match it.
+            Ok(Value::String(s)) if !s.trim().trim_matches('/').is_empty() => {
+                codeowners::owners_of(&rules, &format!("{}/", s.trim().trim_end_matches('/')))
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|o| Value::String(o.clone()))
+                    .collect()
+            }
+            other => {
+                failed += 1;
+                if failed <= MAX_PROBLEMS {
+                    let why = match other {
+                        Ok(v) => format!(
+                            "gave {}, not a path",
+                            serde_json::to_string(&v).unwrap_or_default()
+                        ),
+                        Err(e) => format!("failed: {}", e.message),
+                    };
+                    out.push(
+                        Problem::at(
+                            file,
+                            row.line,
+                            format!(
+                                "row {}: `codeowners.path` (`{}`) {why}",
+                                row.number,
+                                crate::expr::excerpt(path.source())
+                            ),
+                        )
+                        .help(format!(
+                            "fix the row, or `imports.{}.codeowners.path` in lore.yaml",
+                            p.name
+                        )),
+                    );
+                }
+                // The row goes on with no owners, so only this problem is reported for it.
+                Vec::new()
+            }
+        };
+        if let Value::Object(map) = &mut row.value {
+            map.insert("codeowners".into(), Value::Array(owners));
+        }
+    }
+    if failed > MAX_PROBLEMS {
+        out.push(Problem::at(
+            file,
+            0,
+            format!("{} more rows failed", failed - MAX_PROBLEMS),
+        ));
+    }
+}
+
 /// An entry made from a row: its fields in output order, and where it came from.
 #[derive(Debug, Clone)]
 pub(crate) struct Made {
@@ -776,6 +861,7 @@ mod tests {
             fields: Vec::new(),
             prune: true,
             extend: None,
+            codeowners: None,
         }
     }
 
