@@ -80,7 +80,7 @@ pub(crate) fn run(
     let mut plans: Vec<(Plan, String)> = Vec::new();
     let mut owners: HashMap<&str, &str> = HashMap::new();
     let mut read_once: HashMap<String, (String, Vec<import::Row>)> = HashMap::new();
-    for p in chosen {
+    for &p in &chosen {
         if let Some(other) = owners.insert(&p.into, &p.name) {
             problems.push(
                 Problem::general(format!(
@@ -120,6 +120,9 @@ pub(crate) fn run(
             }
         }
         problems.append(&mut out);
+    }
+    if args.names.is_empty() {
+        unread_kinds(&chosen, &read_once, io.err)?;
     }
     if !problems.is_empty() {
         for p in &problems {
@@ -227,6 +230,44 @@ pub(crate) fn run(
     } else {
         Outcome::Ok
     })
+}
+
+/// Warn about Backstage entities of a kind that no pipeline imports (a kind added after
+/// `lore init --from-backstage`): they would be left out without a word.
+fn unread_kinds(
+    chosen: &[&config::Pipeline],
+    read: &HashMap<String, (String, Vec<import::Row>)>,
+    err: &mut dyn Write,
+) -> io::Result<()> {
+    let kinds: std::collections::BTreeSet<&str> = chosen
+        .iter()
+        .filter(|p| matches!(p.from, config::FromRaw::Backstage(_)))
+        .map(|p| p.type_name.as_str())
+        .collect();
+    let mut left: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for (_, rows) in read.values() {
+        for row in rows {
+            if let Some(k) = row.value["lore"]["kind"].as_str() {
+                if !kinds.contains(k) {
+                    *left.entry(k).or_default() += 1;
+                }
+            }
+        }
+    }
+    for (kind, n) in left {
+        writeln!(
+            err,
+            "warning: {} of kind {} left out: no import pipeline makes type {}",
+            count(n, "entity", "entities"),
+            escape(kind),
+            escape(kind)
+        )?;
+        writeln!(
+            err,
+            "  help: run `lore init --from-backstage` into an empty folder and copy its schemas/ file and pipeline for this kind"
+        )?;
+    }
+    Ok(())
 }
 
 fn write_problem(out: &mut dyn Write, p: &Problem) -> io::Result<()> {

@@ -310,3 +310,41 @@ fn any_catalog_exports_its_owners_parents_and_dependencies_for_backstage() {
         "apiVersion: backstage.io/v1alpha1\nkind: \"Service\"\nmetadata:\n  name: \"ledger\"\nspec:\n  owner: \"Team:default/payments\"\n---\napiVersion: backstage.io/v1alpha1\nkind: \"Service\"\nmetadata:\n  name: \"pay-api\"\n  title: \"Payments API\"\nspec:\n  dependsOn: [\"Service:default/ledger\"]\n  owner: \"Team:default/payments\"\n  system: \"System:default/checkout\"\n"
     );
 }
+
+#[test]
+fn an_entity_of_a_kind_no_pipeline_makes_is_named_not_dropped_silently() {
+    let from = tempfile::tempdir().unwrap();
+    let group = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: team-a}\nspec: {type: team, children: []}\n";
+    std::fs::write(from.path().join("org.yaml"), group).unwrap();
+    let (dir, import) = migrated(from.path());
+    assert_eq!(import.status.code(), Some(0), "{}", stderr(&import));
+    assert!(!stderr(&import).contains("warning"), "{}", stderr(&import));
+    // A Template appears after the catalog was made: the import says what it leaves out.
+    let template = "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata: {name: new-service}\nspec: {owner: team-a}\n";
+    std::fs::write(from.path().join("template.yaml"), template).unwrap();
+    let again = lore(&dir.path().join("repo"))
+        .args(["import", "--from"])
+        .arg(from.path())
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains(
+            "warning: 1 entity of kind Template left out: no import pipeline makes type Template"
+        ),
+        "{}",
+        stderr(&again)
+    );
+}
+
+#[test]
+fn init_from_a_folder_that_is_not_there_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = lore(dir.path())
+        .args(["init", "--from-backstage", "nowhere", "repo"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("cannot read `"), "{}", stderr(&out));
+    assert!(!dir.path().join("repo").exists());
+}
