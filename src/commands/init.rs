@@ -249,12 +249,10 @@ fn from_backstage(
     let mut problems = Vec::new();
     let entities =
         crate::import::backstage_rows(&cwd.join(from), cwd, &mut problems).map_err(|p| {
-            let help = p
-                .help
-                .as_deref()
-                .map(|h| format!(" ({h})"))
-                .unwrap_or_default();
-            Error::usage(crate::term::escape(&format!("{p}{help}")))
+            Error::usage(format!(
+                "{}; give --from-backstage the folder (or file) of your catalog-info.yaml entities",
+                crate::term::escape(&p.to_string())
+            ))
         })?;
     let mut files = crate::import::backstage::starter(&entities, &mut problems);
     if !problems.is_empty() {
