@@ -347,11 +347,19 @@ fn from_backstage(
     };
     writeln!(io.out)?;
     writeln!(io.out, "Next steps:")?;
-    writeln!(
-        io.out,
-        "  {cd}lore import --from {}   (the entities, into catalog/backstage/)",
-        crate::term::escape(&back)
-    )?;
+    // In place, the pipelines' own glob finds the repository's catalog-info.yaml files.
+    let import = if back == "." {
+        format!(
+            "lore import   (every {} here, into catalog/backstage/)",
+            crate::import::backstage::DEFAULT_GLOB
+        )
+    } else {
+        format!(
+            "lore import --from {}   (the entities, into catalog/backstage/)",
+            crate::term::escape(&back)
+        )
+    };
+    writeln!(io.out, "  {cd}{import}")?;
     writeln!(
         io.out,
         "  git init && git add -A && git commit -m 'Catalog from Backstage'"

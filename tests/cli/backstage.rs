@@ -348,3 +348,36 @@ fn init_from_a_folder_that_is_not_there_is_a_usage_error() {
     assert!(stderr(&out).contains("cannot read `"), "{}", stderr(&out));
     assert!(!dir.path().join("repo").exists());
 }
+
+#[test]
+fn in_a_backstage_repository_init_and_import_need_no_folder() {
+    let dir = super::catalog(&[(
+        "services/artist/catalog-info.yaml",
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: artist-web}\nspec: {type: website, lifecycle: production, owner: team-a}\n---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: team-a}\nspec: {type: team, children: []}\n",
+    )]);
+    let init = lore(dir.path())
+        .args(["init", "--from-backstage"])
+        .output()
+        .unwrap();
+    assert_eq!(init.status.code(), Some(0), "{}", stderr(&init));
+    assert!(
+        stdout(&init).contains("  lore import   (every **/catalog-info.yaml here"),
+        "{}",
+        stdout(&init)
+    );
+    // The pipelines' glob finds the entities; lore's own YAML files are not entities.
+    let import = lore(dir.path()).arg("import").output().unwrap();
+    assert_eq!(import.status.code(), Some(0), "{}", stderr(&import));
+    assert_eq!(
+        owners(dir.path(), &["Component:artist-web"]),
+        [(
+            "Component:artist-web".to_owned(),
+            vec!["Group:team-a".to_owned()]
+        )]
+    );
+    let again = lore(dir.path())
+        .args(["import", "--check", "--from", "."])
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+}
