@@ -372,6 +372,12 @@ pub(crate) struct SchemaArgs {
 pub(crate) struct InitArgs {
     /// Folder to create the catalog in (created if missing; default: the current folder).
     pub(crate) dir: Option<PathBuf>,
+
+    /// Instead of the starter catalog, write types for Backstage's kinds (and every other
+    /// kind among the entities under DIR, default `.`) and the import pipelines that
+    /// bring them in; then run `lore import --from DIR`.
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = ".")]
+    pub(crate) from_backstage: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -662,6 +668,8 @@ pub(crate) enum ExportFormat {
     Csv,
     Sqlite,
     Codeowners,
+    /// Backstage `catalog-info.yaml` entities, one YAML document per entry.
+    Backstage,
 }
 
 /// Output formats of `test`.

@@ -159,6 +159,22 @@ pub(crate) struct ImportRaw {
     /// those ids (fields the pipeline does not set).
     #[serde(default)]
     pub(crate) extend: Option<String>,
+    /// Owners by path from a CODEOWNERS file: each row gets `row.codeowners`, the owners
+    /// of the last rule matching the row's path (`[]` when none matches, or the rule
+    /// un-owns it), for `relations:` to use.
+    #[serde(default)]
+    pub(crate) codeowners: Option<CodeownersRaw>,
+}
+
+/// `codeowners:` of an import pipeline.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CodeownersRaw {
+    /// The CODEOWNERS file (GitHub or GitLab syntax), inside the repository.
+    #[schemars(length(min = 1))]
+    pub(crate) file: String,
+    /// CEL over `row`: the row's path in the repository, e.g. `row.path`.
+    pub(crate) path: String,
 }
 
 fn yes() -> bool {
@@ -201,6 +217,8 @@ pub(crate) struct Pipeline {
     pub(crate) fields: Vec<(String, Expr)>,
     pub(crate) prune: bool,
     pub(crate) extend: Option<String>,
+    /// The CODEOWNERS file and the path of a row in it.
+    pub(crate) codeowners: Option<(String, Expr)>,
 }
 
 /// `lore.yaml`, checked: what later stages use.
@@ -441,10 +459,17 @@ impl ImportRaw {
             }
             from => from,
         };
+        let codeowners = self
+            .codeowners
+            .map(|c| (expr("codeowners/path", &c.path, out), c.file));
         if out.len() > before {
             return None;
         }
         type_id?;
+        let codeowners = match codeowners {
+            Some((path, file)) => Some((file, path?)),
+            None => None,
+        };
         Some(Pipeline {
             name: name.to_owned(),
             from,
@@ -458,6 +483,7 @@ impl ImportRaw {
             fields,
             prune: self.prune,
             extend: self.extend,
+            codeowners,
         })
     }
 }
@@ -614,6 +640,9 @@ fn paths_inside(d: &SpannedDoc<'_>, mut config: ConfigRaw, out: &mut Vec<Diag>) 
         }
         if let Some(e) = &p.extend {
             ok &= inside(format!("{base}/extend"), e);
+        }
+        if let Some(c) = &p.codeowners {
+            ok &= inside(format!("{base}/codeowners/file"), &c.file);
         }
         ok
     });

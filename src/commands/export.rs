@@ -85,6 +85,7 @@ pub(crate) fn run(
             &args.path_field,
             &args.handle_field,
         )?,
+        ExportFormat::Backstage => export::backstage(&mut buf, &catalog, &ids)?,
         ExportFormat::Sqlite => unreachable!("handled above"),
     }
     match &output {

@@ -61,9 +61,13 @@ pub(crate) fn run(
     }
     let cwd = super::start_dir(&CatalogArgs::default())?;
     let from: Option<PathBuf> = args.from.as_ref().map(|f| cwd.join(f));
-    if from.is_some() && chosen.len() != 1 {
+    // Backstage pipelines (one per kind) read the same entities: --from may feed them all.
+    let all_backstage = chosen
+        .iter()
+        .all(|p| matches!(p.from, config::FromRaw::Backstage(_)));
+    if from.is_some() && chosen.len() != 1 && !all_backstage {
         return Err(Error::usage(
-            "--from gives the source of one pipeline; name it: `lore import NAME --from PATH`",
+            "--from gives the source of one pipeline (or of Backstage pipelines only); name it: `lore import NAME --from PATH`",
         ));
     }
     let input = Input {
@@ -75,7 +79,8 @@ pub(crate) fn run(
     let mut problems: Vec<Problem> = Vec::new();
     let mut plans: Vec<(Plan, String)> = Vec::new();
     let mut owners: HashMap<&str, &str> = HashMap::new();
-    for p in chosen {
+    let mut read_once: HashMap<String, (String, Vec<import::Row>)> = HashMap::new();
+    for &p in &chosen {
         if let Some(other) = owners.insert(&p.into, &p.name) {
             problems.push(
                 Problem::general(format!(
@@ -90,13 +95,23 @@ pub(crate) fn run(
             let _ = writeln!(io.err, "{}: running `{}`", escape(&p.name), escape(cmd));
         };
         let mut out = Vec::new();
-        let (file, rows) = match import::read_rows(p, &input, &mut notice, &mut out) {
+        // Pipelines with one source read it once, so its problems are reported once.
+        let key = format!("{:?}", p.from);
+        let read = match read_once.get(&key) {
+            Some(r) => Ok(r.clone()),
+            None => import::read_rows(p, &input, &mut notice, &mut out),
+        };
+        let (file, mut rows) = match read {
             Ok(r) => r,
             Err(mut e) => {
                 problems.append(&mut e);
                 continue;
             }
         };
+        if matches!(p.from, config::FromRaw::Backstage(_)) && !read_once.contains_key(&key) {
+            read_once.insert(key, (file.clone(), rows.clone()));
+        }
+        import::add_codeowners(p, &root, &file, &mut rows, &mut out);
         let mut entries = import::make_entries(p, &file, &rows, &mut out);
         import::extend(p, &root, &mut entries, &mut out);
         if out.is_empty() {
@@ -105,6 +120,9 @@ pub(crate) fn run(
             }
         }
         problems.append(&mut out);
+    }
+    if args.names.is_empty() {
+        unread_kinds(&chosen, &read_once, io.err)?;
     }
     if !problems.is_empty() {
         for p in &problems {
@@ -212,6 +230,44 @@ pub(crate) fn run(
     } else {
         Outcome::Ok
     })
+}
+
+/// Warn about Backstage entities of a kind that no pipeline imports (a kind added after
+/// `lore init --from-backstage`): they would be left out without a word.
+fn unread_kinds(
+    chosen: &[&config::Pipeline],
+    read: &HashMap<String, (String, Vec<import::Row>)>,
+    err: &mut dyn Write,
+) -> io::Result<()> {
+    let kinds: std::collections::BTreeSet<&str> = chosen
+        .iter()
+        .filter(|p| matches!(p.from, config::FromRaw::Backstage(_)))
+        .map(|p| p.type_name.as_str())
+        .collect();
+    let mut left: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for (_, rows) in read.values() {
+        for row in rows {
+            if let Some(k) = row.value["lore"]["kind"].as_str() {
+                if !kinds.contains(k) {
+                    *left.entry(k).or_default() += 1;
+                }
+            }
+        }
+    }
+    for (kind, n) in left {
+        writeln!(
+            err,
+            "warning: {} of kind {} left out: no import pipeline makes type {}",
+            count(n, "entity", "entities"),
+            escape(kind),
+            escape(kind)
+        )?;
+        writeln!(
+            err,
+            "  help: run `lore init --from-backstage` into an empty folder and copy its schemas/ file and pipeline for this kind"
+        )?;
+    }
+    Ok(())
 }
 
 fn write_problem(out: &mut dyn Write, p: &Problem) -> io::Result<()> {

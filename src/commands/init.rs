@@ -87,6 +87,9 @@ pub(crate) fn run(
     io: &mut Io<'_>,
 ) -> Result<Outcome, Error> {
     let cwd = super::start_dir(catalog_args)?;
+    if let Some(from) = &args.from_backstage {
+        return from_backstage(args, &cwd, from, io);
+    }
     let dir = match &args.dir {
         Some(d) => cwd.join(d),
         None => cwd.clone(),
@@ -210,6 +213,158 @@ pub(crate) fn run(
     writeln!(
         io.out,
         "  run `lore schema` after changing types or entries, so editors complete the new ids"
+    )?;
+    Ok(Outcome::Ok)
+}
+
+/// `lore init --from-backstage FROM [DIR]`: types for Backstage's kinds and the pipelines
+/// that import them, checked in a scratch folder, then created in DIR, which must hold no
+/// catalog yet.
+fn from_backstage(
+    args: &InitArgs,
+    cwd: &Path,
+    from: &Path,
+    io: &mut Io<'_>,
+) -> Result<Outcome, Error> {
+    let dir = args
+        .dir
+        .as_ref()
+        .map_or_else(|| cwd.to_path_buf(), |d| cwd.join(d));
+    let shown = args
+        .dir
+        .as_ref()
+        .map_or_else(|| ".".to_owned(), |d| fsutil::slashed(d));
+    let from_shown = fsutil::slashed(from);
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::usage(format!(
+            "`{shown}` is a file; give `lore init` a folder (it is created if missing)"
+        )));
+    }
+    if let Some(there) = ["lore.yaml", "schemas", "catalog"]
+        .into_iter()
+        .find(|p| dir.join(p).symlink_metadata().is_ok())
+    {
+        return Err(Error::usage(format!(
+            "nothing written: `{there}` is already in {shown}; --from-backstage makes a new catalog repository, so give it an empty folder: `lore init --from-backstage {from_shown} NEW-FOLDER`"
+        )));
+    }
+    let mut problems = Vec::new();
+    let entities =
+        crate::import::backstage_rows(&cwd.join(from), cwd, &mut problems).map_err(|p| {
+            Error::usage(format!(
+                "{}; give --from-backstage the folder (or file) of your catalog-info.yaml entities",
+                crate::term::escape(&p.to_string())
+            ))
+        })?;
+    let mut files = crate::import::backstage::starter(&entities, &mut problems);
+    if !problems.is_empty() {
+        for p in &problems {
+            writeln!(io.err, "error: {}", crate::term::escape(&p.to_string()))?;
+            if let Some(help) = &p.help {
+                writeln!(io.err, "  help: {}", crate::term::escape(help))?;
+            }
+        }
+        writeln!(
+            io.err,
+            "{} in the entities under {}; nothing written (lore import would refuse them too)",
+            crate::term::count(problems.len(), "problem", "problems"),
+            crate::term::escape(&from_shown)
+        )?;
+        return Ok(Outcome::Failed);
+    }
+    let scratch = tempfile::tempdir().map_err(Error::io(
+        "create a scratch folder to check the generated catalog",
+    ))?;
+    for (path, text) in &files {
+        fsutil::write_atomic(&scratch.path().join(path), text.as_bytes())
+            .map_err(Error::io("write the generated catalog to a scratch folder"))?;
+    }
+    std::fs::create_dir_all(scratch.path().join("catalog"))
+        .map_err(Error::io("create catalog/ in a scratch folder"))?;
+    let loaded = crate::load::load(scratch.path())?;
+    if let Some(p) = loaded.problems.first() {
+        return Err(Error::Internal(format!(
+            "the catalog generated for these Backstage kinds does not validate ({} problems, the first: {})",
+            loaded.problems.len(),
+            p.message
+        )));
+    }
+    let (schemas, _) = editor::generate(&loaded)?;
+    files.extend(schemas.iter().map(|f| {
+        (
+            format!("{}/{}", super::schema::DEFAULT_DIR, f.name),
+            f.text(),
+        )
+    }));
+    files.sort();
+    let kinds = files
+        .iter()
+        .filter(|(p, _)| p.starts_with("schemas/"))
+        .count();
+    let mut written: Vec<&str> = Vec::new();
+    for (path, text) in &files {
+        if let Err(e) = fsutil::create_atomic(&dir.join(path), text.as_bytes()) {
+            return Err(Error::usage(format!(
+                "cannot create `{}`: {e} (already created: {})",
+                Path::new(&shown).join(path).to_string_lossy(),
+                if written.is_empty() {
+                    "nothing".to_owned()
+                } else {
+                    written.join(", ")
+                }
+            )));
+        }
+        written.push(path);
+    }
+    std::fs::create_dir_all(dir.join("catalog"))
+        .map_err(Error::io(format!("create {shown}/catalog")))?;
+    writeln!(
+        io.out,
+        "Created a lore catalog for Backstage entities in {shown} ({} types, {} entities seen under {}):",
+        kinds,
+        entities.iter().map(|(_, r)| r.len()).sum::<usize>(),
+        crate::term::escape(&from_shown)
+    )?;
+    for path in &written {
+        writeln!(io.out, "  {path}")?;
+    }
+    let cd = if args.dir.is_some() {
+        format!("cd {shown} && ")
+    } else {
+        String::new()
+    };
+    // FROM as seen from DIR: climb out of a plain relative DIR, else the absolute path.
+    let back = match &args.dir {
+        _ if from.is_absolute() => from_shown.clone(),
+        None => from_shown.clone(),
+        Some(d)
+            if d.components()
+                .all(|c| matches!(c, std::path::Component::Normal(_))) =>
+        {
+            let mut up = "../".repeat(d.components().count());
+            up.push_str(&from_shown);
+            up
+        }
+        Some(_) => fsutil::slashed(&cwd.join(from)),
+    };
+    writeln!(io.out)?;
+    writeln!(io.out, "Next steps:")?;
+    // In place, the pipelines' own glob finds the repository's catalog-info.yaml files.
+    let import = if back == "." {
+        format!(
+            "lore import   (every {} here, into catalog/backstage/)",
+            crate::import::backstage::DEFAULT_GLOB
+        )
+    } else {
+        format!(
+            "lore import --from {}   (the entities, into catalog/backstage/)",
+            crate::term::escape(&back)
+        )
+    };
+    writeln!(io.out, "  {cd}{import}")?;
+    writeln!(
+        io.out,
+        "  git init && git add -A && git commit -m 'Catalog from Backstage'"
     )?;
     Ok(Outcome::Ok)
 }

@@ -9,9 +9,15 @@
 //! without case (`component:x` is a Component).
 //!
 //! Each row is the entity as written plus `row.lore`: its `id` (the name in the `default`
-//! namespace, else `namespace.name`), its `kind` as a type name, and every reference
-//! field above as `Kind:id` (a list for the list fields; null or `[]` when absent), ready for a pipeline's
-//! `relations:`. A reference without a kind where one is needed is a problem at its line.
+//! namespace, else `namespace.name`), its `kind` as a type name, its `namespace`, every
+//! reference field above as `Kind:id` (a list for the list fields; null or `[]` when
+//! absent), ready for a pipeline's `relations:`, and `title` (or the profile's
+//! `displayName`), `description`, `type`, `lifecycle`, `email`, `tags`, `annotations`
+//! (null when absent). A reference without a kind where one is needed is a problem at
+//! its line. A document with neither `apiVersion` nor `kind` (an API definition kept
+//! beside the entities) is not an entity and is passed over.
+//!
+//! [`starter`] writes the types and pipelines of `lore init --from-backstage`.
 
 use serde_json::{json, Map, Value};
 
@@ -46,6 +52,14 @@ const REFS: &[(&str, Option<&str>, bool)] = &[
     ("children", Some("Group"), true),
     ("memberOf", Some("Group"), true),
 ];
+
+/// Whether `field` is one of the reference fields of `spec`, and then whether it holds a
+/// list.
+pub(crate) fn ref_field(field: &str) -> Option<bool> {
+    REFS.iter()
+        .find(|(f, _, _)| *f == field)
+        .map(|&(_, _, many)| many)
+}
 
 /// A kind as a type name: Backstage's spelling for its own kinds, else as written with
 /// its first letter upper-case.
@@ -83,6 +97,52 @@ pub(crate) fn resolve(
     Some(format!("{}:{}", kind_name(kind), lore_id(ns, name)))
 }
 
+/// The descriptive fields of an entity under names a pipeline can use without `has()`:
+/// null (or `[]`, `{}`) when absent or not of the type Backstage gives them.
+fn plain_fields(meta: Option<&Value>, spec: Option<&Value>) -> Vec<(&'static str, Value)> {
+    let text = |v: Option<&Value>| {
+        v.and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map_or(Value::Null, |s| json!(s))
+    };
+    let m = |k: &str| meta.and_then(|m| m.get(k));
+    let s = |k: &str| spec.and_then(|s| s.get(k));
+    let profile = |k: &str| s("profile").and_then(|p| p.get(k));
+    let tags: Vec<Value> = m("tags")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter(|t| t.is_string()).cloned().collect())
+        .unwrap_or_default();
+    let annotations: Map<String, Value> = m("annotations")
+        .and_then(Value::as_object)
+        .map(|a| {
+            a.iter()
+                .filter(|(_, v)| v.is_string())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let title = match text(m("title")) {
+        Value::Null => text(profile("displayName")),
+        t => t,
+    };
+    vec![
+        ("title", title),
+        ("description", text(m("description"))),
+        ("type", text(s("type"))),
+        ("lifecycle", text(s("lifecycle"))),
+        ("email", text(profile("email"))),
+        ("tags", Value::Array(tags)),
+        (
+            "annotations",
+            if annotations.is_empty() {
+                Value::Null
+            } else {
+                Value::Object(annotations)
+            },
+        ),
+    ]
+}
+
 /// The rows of one YAML file of entities (`file` names it in problems).
 pub(crate) fn rows(file: &str, bytes: &[u8], out: &mut Vec<Problem>) -> Vec<Row> {
     let Ok(text) = std::str::from_utf8(bytes) else {
@@ -113,6 +173,11 @@ pub(crate) fn rows(file: &str, bytes: &[u8], out: &mut Vec<Problem>) -> Vec<Row>
                 .map_or(lines.line(doc.span.start), |s| lines.line(s.start))
         };
         let line = at("");
+        // A document with neither is another kind of YAML kept beside the entities (an
+        // OpenAPI definition, say), which Backstage never reads as an entity either.
+        if doc.value.get("apiVersion").is_none() && doc.value.get("kind").is_none() {
+            continue;
+        }
         let kind = doc.value.get("kind").and_then(Value::as_str);
         let meta = doc.value.get("metadata");
         let name = meta.and_then(|m| m.get("name")).and_then(Value::as_str);
@@ -136,6 +201,9 @@ pub(crate) fn rows(file: &str, bytes: &[u8], out: &mut Vec<Problem>) -> Vec<Row>
         lore.insert("kind".into(), json!(kind_name(kind)));
         lore.insert("namespace".into(), json!(namespace));
         let spec = doc.value.get("spec");
+        for (key, value) in plain_fields(meta, spec) {
+            lore.insert(key.into(), value);
+        }
         for &(field, default, many) in REFS {
             // Every field is there (null, or an empty list) so pipelines need no `has()`.
             let Some(value) = spec.and_then(|s| s.get(field)) else {
@@ -179,6 +247,204 @@ pub(crate) fn rows(file: &str, bytes: &[u8], out: &mut Vec<Problem>) -> Vec<Row>
         });
     }
     rows
+}
+
+/// How lore declares each reference field of `spec`: extra relation keys, and the name
+/// the target shows the edge under (Backstage's own relation names where they do not
+/// collide with a field).
+const DECLARED: &[(&str, &str, &str)] = &[
+    ("owner", "owner: true", "ownerOf"),
+    ("system", "parent: true", "hasPart"),
+    ("domain", "parent: true", "hasPart"),
+    ("subcomponentOf", "parent: true", "hasSubcomponent"),
+    ("dependsOn", "many: true, impact: source", "dependents"),
+    ("dependencyOf", "many: true, impact: target", "dependencies"),
+    ("providesApis", "many: true", "apiProvidedBy"),
+    ("consumesApis", "many: true", "apiConsumedBy"),
+    ("parent", "parent: true", "parentOf"),
+    ("children", "many: true", "childOf"),
+    ("memberOf", "many: true", "hasMember"),
+];
+
+/// The reference fields Backstage's built-in kinds declare in `spec`.
+const BUILTIN: &[(&str, &[&str])] = &[
+    (
+        "Component",
+        &[
+            "owner",
+            "system",
+            "subcomponentOf",
+            "providesApis",
+            "consumesApis",
+            "dependsOn",
+            "dependencyOf",
+        ],
+    ),
+    ("API", &["owner", "system"]),
+    (
+        "Resource",
+        &["owner", "system", "dependsOn", "dependencyOf"],
+    ),
+    ("System", &["owner", "domain"]),
+    ("Domain", &["owner"]),
+    ("Group", &["parent", "children"]),
+    ("User", &["memberOf"]),
+];
+
+/// The attributes every imported type declares, with their JSON Schema, and the row
+/// field each comes from.
+const ATTRIBUTES: &[(&str, &str, &str)] = &[
+    (
+        "namespace",
+        "{type: string, description: \"Backstage namespace, when not default\"}",
+        "row.lore.namespace == 'default' ? null : row.lore.namespace",
+    ),
+    (
+        "spec_type",
+        "{type: string, description: \"spec.type\"}",
+        "row.lore.type",
+    ),
+    (
+        "lifecycle",
+        "{type: string, description: \"spec.lifecycle\"}",
+        "row.lore.lifecycle",
+    ),
+    (
+        "email",
+        "{type: string, description: \"spec.profile.email\"}",
+        "row.lore.email",
+    ),
+    (
+        "tags",
+        "{type: array, items: {type: string}, description: \"metadata.tags\"}",
+        "row.lore.tags",
+    ),
+    (
+        "annotations",
+        "{type: object, additionalProperties: {type: string}, description: \"metadata.annotations\"}",
+        "row.lore.annotations",
+    ),
+];
+
+/// The glob the generated pipelines read when `lore import` gets no `--from`.
+pub(crate) const DEFAULT_GLOB: &str = "**/catalog-info.yaml";
+
+/// Whether `kind` can name a type and a file: Backstage's own rule for kinds.
+fn plain_kind(kind: &str) -> bool {
+    let mut c = kind.chars();
+    c.next().is_some_and(|f| f.is_ascii_alphabetic())
+        && c.all(|ch| ch.is_ascii_alphanumeric())
+        && kind.len() <= 63
+}
+
+/// The files of a new catalog repository for Backstage entities: `lore.yaml` with one
+/// import pipeline per kind, and `schemas/<kind>.yaml` for Backstage's built-in kinds and
+/// every other kind in `rows`, each declaring the reference fields its entities use.
+/// A kind that cannot name a type is reported into `out`.
+pub(crate) fn starter(
+    files: &[(String, Vec<Row>)],
+    out: &mut Vec<Problem>,
+) -> Vec<(String, String)> {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::fmt::Write as _;
+    let mut kinds: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+    for (kind, fields) in BUILTIN {
+        kinds.insert((*kind).to_owned(), fields.iter().copied().collect());
+    }
+    let mut by_lower: BTreeMap<String, String> = kinds
+        .keys()
+        .map(|k| (k.to_ascii_lowercase(), k.clone()))
+        .collect();
+    for (file, row) in files
+        .iter()
+        .flat_map(|(f, rows)| rows.iter().map(move |r| (f.as_str(), r)))
+    {
+        let Some(kind) = row.value["lore"]["kind"].as_str() else {
+            continue;
+        };
+        if !plain_kind(kind) {
+            out.push(
+                Problem::at(file, row.line, format!("kind `{kind}` is not a Backstage kind name (a letter, then letters and digits)"))
+                    .help("fix the entity's `kind`, or leave the file out"),
+            );
+            continue;
+        }
+        match by_lower.get(&kind.to_ascii_lowercase()) {
+            Some(seen) if seen != kind => {
+                out.push(
+                    Problem::at(file, row.line, format!("kind `{kind}` differs from `{seen}` only by case; Backstage reads them as one kind"))
+                        .help(format!("write it `{seen}` in every entity")),
+                );
+                continue;
+            }
+            Some(_) => {}
+            None => {
+                by_lower.insert(kind.to_ascii_lowercase(), kind.to_owned());
+            }
+        }
+        let used = kinds.entry(kind.to_owned()).or_default();
+        let spec = row.value.get("spec");
+        for (field, _, _) in DECLARED {
+            if spec.and_then(|s| s.get(*field)).is_some() {
+                used.insert(field);
+            }
+        }
+    }
+    let all: Vec<String> = kinds
+        .keys()
+        .map(|k| serde_json::to_string(k).unwrap_or_default())
+        .collect();
+    let to = format!("[{}]", all.join(", "));
+    let mut files = Vec::new();
+    let mut config = String::from(
+        "# A lore catalog of Backstage entities, written by `lore init --from-backstage`.\n\
+         # Bring the entities in (and again after they change): lore import --from DIR\n\
+         # Each pipeline reads every catalog-info.yaml in this repository, or --from,\n\
+         # keeps the entities of its kind, and writes them to catalog/backstage/.\n\
+         catalog: [catalog]\nschemas: schemas\n\nimports:\n",
+    );
+    for (kind, used) in &kinds {
+        let lower = kind.to_ascii_lowercase();
+        let q = |s: &str| serde_json::to_string(s).unwrap_or_default();
+        let mut t = format!(
+            "# Backstage's {kind} kind, as `lore init --from-backstage` declared it.\ntype: {kind}\ndescription: {}\nschema:\n  properties:\n",
+            q(&format!("Backstage {kind} entities, imported from catalog-info.yaml files."))
+        );
+        for (name, schema, _) in ATTRIBUTES {
+            let _ = writeln!(t, "    {name}: {schema}");
+        }
+        if !used.is_empty() {
+            t.push_str("relations:\n");
+        }
+        for (field, keys, inverse) in DECLARED.iter().filter(|(f, _, _)| used.contains(f)) {
+            let _ = writeln!(t, "  {field}: {{to: {to}, {keys}, inverse: {inverse}}}");
+        }
+        t.push_str(if matches!(kind.as_str(), "Group" | "User") {
+            "summary: [email]\n"
+        } else {
+            "summary: [spec_type, lifecycle]\n"
+        });
+        files.push((format!("schemas/{lower}.yaml"), t));
+
+        let _ = write!(
+            config,
+            "  backstage-{lower}:\n    from: {{backstage: {}}}\n    type: {kind}\n    into: catalog/backstage/{lower}.yaml\n    where: {}\n    id: \"row.lore.id\"\n    name: \"row.lore.title\"\n    description: \"row.lore.description\"\n    fields:\n",
+            q(DEFAULT_GLOB),
+            q(&format!("row.lore.kind == '{kind}'")),
+        );
+        for (name, _, expr) in ATTRIBUTES {
+            let _ = writeln!(config, "      {name}: {}", q(expr));
+        }
+        if !used.is_empty() {
+            config.push_str("    relations:\n");
+        }
+        for (field, _, _) in DECLARED.iter().filter(|(f, _, _)| used.contains(f)) {
+            let _ = writeln!(config, "      {field}: \"row.lore.{field}\"");
+        }
+    }
+    files.push(("lore.yaml".to_owned(), config));
+    files.sort();
+    files
 }
 
 #[cfg(test)]
@@ -231,5 +497,28 @@ mod tests {
         assert_eq!(out.len(), 1, "{out:?}");
         assert_eq!(out[0].line, 11);
         assert!(out[0].message.contains("`artists-cache`"));
+    }
+
+    #[test]
+    fn starter_types_every_kind_met_and_refuses_kinds_that_cannot_name_a_file() {
+        let text = "apiVersion: v1\nkind: Template\nmetadata: {name: t}\nspec: {owner: team-a}\n---\napiVersion: v1\nkind: ../../evil\nmetadata: {name: e}\n---\napiVersion: v1\nkind: template\nmetadata: {name: u}\n---\nopenapi: 3.0.0\ninfo: {title: not an entity}\n";
+        let mut out = Vec::new();
+        let rows = rows("x.yaml", text.as_bytes(), &mut out);
+        assert!(out.is_empty(), "{out:?}");
+        assert_eq!(rows.len(), 3, "the OpenAPI document is passed over");
+        let files = starter(&[("x.yaml".to_owned(), rows)], &mut out);
+        let paths: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+        assert!(paths.contains(&"schemas/template.yaml"), "{paths:?}");
+        assert!(paths.iter().all(|p| !p.contains("evil")), "{paths:?}");
+        let template = &files
+            .iter()
+            .find(|(p, _)| p == "schemas/template.yaml")
+            .unwrap()
+            .1;
+        assert!(template.contains("  owner: {"), "{template}");
+        // `template` is Backstage's Template (kinds compare without case): no problem.
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].line, 6);
+        assert!(out[0].message.contains("../../evil"));
     }
 }

@@ -127,10 +127,10 @@ pub(crate) fn rows(file: &str, bytes: &[u8], out: &mut Vec<Problem>) -> Vec<Row>
 /// Whether a CODEOWNERS pattern matches a repository path (gitignore rules: a pattern
 /// without a `/` but at its end matches at any depth; a leading `/` anchors at the root;
 /// a trailing `/` matches a folder and everything in it).
-// Used by tests for now: an import row is a rule; resolving paths is for a later step.
-#[cfg_attr(not(test), allow(dead_code))]
+/// A path ending in `/` is a folder: a folder pattern (`docs/`) matches it too.
 pub(crate) fn matches(pattern: &str, path: &str) -> bool {
-    let path = path.trim_start_matches('/');
+    let folder = path.ends_with('/');
+    let path = path.trim_matches('/');
     let dir_only = pattern.ends_with('/');
     let body = pattern.trim_end_matches('/');
     let anchored = body.starts_with('/') || body.trim_start_matches('/').contains('/');
@@ -148,12 +148,15 @@ pub(crate) fn matches(pattern: &str, path: &str) -> bool {
     };
     // A match of the pattern itself, or of a folder above the path (everything in it).
     let inside = format!("{glob}/**");
-    let whole = if dir_only { None } else { build(&glob).ok() };
+    let whole = if dir_only && !folder {
+        None
+    } else {
+        build(&glob).ok()
+    };
     whole.is_some_and(|m| m.is_match(path)) || build(&inside).is_ok_and(|m| m.is_match(path))
 }
 
 /// The owners of `path`: those of the last matching rule (empty when it un-owns it).
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) fn owners_of<'a>(rules: &'a [Rule], path: &str) -> Option<&'a [String]> {
     rules
         .iter()
@@ -179,6 +182,15 @@ mod tests {
         assert_eq!(r[4].owners, ["@org/design"]);
         assert!(r[4].optional);
         assert_eq!(r[5].pattern, "path with space/");
+    }
+
+    #[test]
+    fn a_folder_pattern_matches_the_folder_itself_when_the_path_says_it_is_one() {
+        assert!(matches("/libs/drm/", "libs/drm/"));
+        assert!(matches("/libs/drm/", "libs/drm/src/a.cc"));
+        assert!(!matches("/libs/drm/", "libs/drm"));
+        assert!(!matches("/libs/drm/", "libs/drm-client/"));
+        assert!(matches("*.css", "a/b.css"));
     }
 
     #[test]

@@ -173,6 +173,26 @@ pub(crate) fn read_rows(
     Ok((shown, rows))
 }
 
+/// The entities of Backstage YAML files, by file: `path` itself, or every `*.yaml`/`*.yml`
+/// under it; each file is named relative to `shown_from`.
+pub(crate) fn backstage_rows(
+    path: &Path,
+    shown_from: &Path,
+    out: &mut Vec<Problem>,
+) -> Result<Vec<(String, Vec<Row>)>, Problem> {
+    let mut rows = Vec::new();
+    for file in files_of(path, &["yaml", "yml"])? {
+        let shown = shown_path(shown_from, &file);
+        let bytes = read_capped(&file).map_err(|e| {
+            Problem::at(&shown, 0, format!("cannot read it: {e}"))
+                .help("check the folder given with --from-backstage")
+        })?;
+        let more = backstage::rows(&shown, &bytes, out);
+        rows.push((shown, more));
+    }
+    Ok(rows)
+}
+
 /// JSON when the text starts with `[` or `{`, else CSV.
 fn by_content(shown: &str, bytes: &[u8], out: &mut Vec<Problem>) -> Vec<Row> {
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -252,6 +272,91 @@ fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
 /// A path relative to the root when inside it, else as given.
 fn shown_path(root: &Path, path: &Path) -> String {
     slashed(path.strip_prefix(root).unwrap_or(path))
+}
+
+/// `codeowners:`: give each row `row.codeowners`, the owners of the last rule of the
+/// pipeline's CODEOWNERS file matching the row's path (`[]` when none does). A row whose
+/// path expression fails, or gives no text, is reported.
+pub(crate) fn add_codeowners(
+    p: &Pipeline,
+    root: &Path,
+    file: &str,
+    rows: &mut [Row],
+    out: &mut Vec<Problem>,
+) {
+    let Some((rel, path)) = &p.codeowners else {
+        return;
+    };
+    let text = match read_capped(&root.join(rel)).map(String::from_utf8) {
+        Ok(Ok(t)) => t,
+        Ok(Err(_)) => {
+            out.push(Problem::at(rel, 0, "it is not UTF-8").help("save it as UTF-8"));
+            return;
+        }
+        Err(e) => {
+            out.push(
+                Problem::at(rel, 0, format!("cannot read it: {e}")).help(format!(
+                    "fix `imports.{}.codeowners.file` in lore.yaml",
+                    p.name
+                )),
+            );
+            return;
+        }
+    };
+    let rules = codeowners::rules(rel, &text, out);
+    let mut failed = 0;
+    for row in rows {
+        let evaluated = path.eval_in(&Scope::new(&[("row", &row.value)]));
+        let owners = match evaluated {
+            // A package's path names a folder: rules for the folder match it.
+            Ok(Value::String(s)) if !s.trim().trim_matches('/').is_empty() => {
+                codeowners::owners_of(&rules, &format!("{}/", s.trim().trim_end_matches('/')))
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|o| Value::String(o.clone()))
+                    .collect()
+            }
+            other => {
+                failed += 1;
+                if failed <= MAX_PROBLEMS {
+                    let why = match other {
+                        Ok(v) => format!(
+                            "gave {}, not a path",
+                            serde_json::to_string(&v).unwrap_or_default()
+                        ),
+                        Err(e) => format!("failed: {}", e.message),
+                    };
+                    out.push(
+                        Problem::at(
+                            file,
+                            row.line,
+                            format!(
+                                "row {}: `codeowners.path` (`{}`) {why}",
+                                row.number,
+                                crate::expr::excerpt(path.source())
+                            ),
+                        )
+                        .help(format!(
+                            "fix the row, or `imports.{}.codeowners.path` in lore.yaml",
+                            p.name
+                        )),
+                    );
+                }
+                // The row goes on with no owners, so only this problem is reported for it.
+                Vec::new()
+            }
+        };
+        if let Value::Object(map) = &mut row.value {
+            map.insert("codeowners".into(), Value::Array(owners));
+        }
+    }
+    if failed > MAX_PROBLEMS {
+        out.push(Problem::at(
+            file,
+            0,
+            format!("{} more rows failed", failed - MAX_PROBLEMS),
+        ));
+    }
 }
 
 /// An entry made from a row: its fields in output order, and where it came from.
@@ -579,7 +684,7 @@ pub(crate) fn render<'a>(
 }
 
 /// A key bare when it is plainly a name, else quoted (JSON strings are YAML strings).
-fn write_key(out: &mut String, key: &str) {
+pub(crate) fn write_key(out: &mut String, key: &str) {
     let plain = key
         .chars()
         .next()
@@ -611,8 +716,12 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
+    /// Whether the file would change; a pipeline with no entries creates no file.
     pub(crate) fn changes(&self) -> bool {
-        self.old.as_deref() != Some(self.new.as_str())
+        match &self.old {
+            None => self.entries > 0,
+            Some(old) => *old != self.new,
+        }
     }
 }
 
@@ -752,6 +861,7 @@ mod tests {
             fields: Vec::new(),
             prune: true,
             extend: None,
+            codeowners: None,
         }
     }
 

@@ -1,7 +1,7 @@
 //! `lore export`: the catalog in formats other tools read. JSON (an array of entries),
 //! NDJSON (one entry a line), CSV (one row per entry, a column per field), CODEOWNERS
-//! (entries with a path field and their owners' handles), and SQLite (tables for
-//! analysts and BI tools). Output is sorted (by type, then id) and deterministic.
+//! (entries with a path field and their owners' handles), SQLite (tables for
+//! analysts and BI tools), and Backstage (`catalog-info.yaml` entities, see [`backstage`]). Output is sorted (by type, then id) and deterministic.
 //!
 //! The SQLite schema (every value column holding JSON is JSON text):
 //!
@@ -81,6 +81,129 @@ pub(crate) fn csv(out: &mut dyn Write, c: &Catalog, ids: &[EntryId]) -> io::Resu
         w.write_record(&row).map_err(io::Error::other)?;
     }
     w.flush()
+}
+
+/// Backstage `catalog-info.yaml` entities, one document per entry: `kind` is the type's
+/// name; `metadata.name` the id (less its `namespace.` prefix when the entry has a
+/// `namespace` field), `title` the name, `description`, `tags` and `annotations` from the
+/// fields of those names; `spec.type`, `spec.lifecycle` and `spec.profile.email` from
+/// `spec_type`, `lifecycle` and `email`. References are written `Kind:namespace/name`
+/// under the relation's own name when it is one of Backstage's reference fields (`owner`,
+/// `system`, `dependsOn`, …), else an owner relation as `owner`, a parent System or
+/// Domain as `system` or `domain`, and impact edges as `dependsOn` (when the target
+/// breaks, this entry does) or `dependencyOf`. This is the form `lore import` reads back.
+pub(crate) fn backstage(out: &mut dyn Write, c: &Catalog, ids: &[EntryId]) -> io::Result<()> {
+    let text = |e: EntryId, f: &str| {
+        c.entry(e)
+            .value
+            .get(f)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    let name_of = |e: EntryId| {
+        let id = c.entry(e).id.as_str();
+        match text(e, "namespace") {
+            Some(ns) => (
+                ns,
+                id.strip_prefix(ns)
+                    .and_then(|r| r.strip_prefix('.'))
+                    .filter(|r| !r.is_empty())
+                    .unwrap_or(id),
+            ),
+            None => ("default", id),
+        }
+    };
+    for (n, &e) in ids.iter().enumerate() {
+        let entry = c.entry(e);
+        let kind = &c.type_of(e).name;
+        let (namespace, name) = name_of(e);
+        let mut metadata = serde_json::Map::new();
+        metadata.insert("name".into(), Value::from(name));
+        if namespace != "default" {
+            metadata.insert("namespace".into(), Value::from(namespace));
+        }
+        if let Some(title) = text(e, "name").filter(|t| *t != entry.id) {
+            metadata.insert("title".into(), Value::from(title));
+        }
+        for f in ["description", "tags", "annotations"] {
+            if let Some(v) = entry.value.get(f).filter(|v| !v.is_null()) {
+                metadata.insert(f.into(), v.clone());
+            }
+        }
+        let mut spec = serde_json::Map::new();
+        for (from, to) in [("spec_type", "type"), ("lifecycle", "lifecycle")] {
+            if let Some(v) = text(e, from) {
+                spec.insert(to.into(), Value::from(v));
+            }
+        }
+        if let Some(email) = text(e, "email") {
+            spec.insert("profile".into(), serde_json::json!({"email": email}));
+        }
+        let mut refs: Vec<(String, bool, Vec<String>)> = Vec::new();
+        for edge in c.out(e) {
+            let r = c.relation(edge);
+            let target_type = &c.type_of(edge.to).name;
+            let field = match crate::import::backstage::ref_field(&r.name) {
+                Some(many) => Some((r.name.clone(), many)),
+                None if r.owner => Some(("owner".to_owned(), false)),
+                None if r.parent && (target_type == "System" || target_type == "Domain") => {
+                    Some((target_type.to_ascii_lowercase(), false))
+                }
+                None => match r.impact {
+                    Some(Impact::Source) => Some(("dependsOn".to_owned(), true)),
+                    Some(Impact::Target) => Some(("dependencyOf".to_owned(), true)),
+                    None => None,
+                },
+            };
+            let Some((field, many)) = field else { continue };
+            let (ns, target) = name_of(edge.to);
+            let reference = format!("{target_type}:{ns}/{target}");
+            match refs.iter_mut().find(|(f, _, _)| *f == field) {
+                Some((_, _, list)) => list.push(reference),
+                None => refs.push((field, many, vec![reference])),
+            }
+        }
+        for (field, many, mut list) in refs {
+            list.dedup();
+            // A field Backstage reads as one reference keeps the first.
+            let value = if many {
+                Value::from(list)
+            } else {
+                Value::from(list.swap_remove(0))
+            };
+            spec.insert(field, value);
+        }
+        if n > 0 {
+            writeln!(out, "---")?;
+        }
+        writeln!(out, "apiVersion: backstage.io/v1alpha1")?;
+        writeln!(out, "kind: {}", serde_json::to_string(kind)?)?;
+        write!(out, "metadata:")?;
+        yaml_block(out, &Value::Object(metadata), 1)?;
+        if !spec.is_empty() {
+            write!(out, "spec:")?;
+            yaml_block(out, &Value::Object(spec), 1)?;
+        }
+    }
+    Ok(())
+}
+
+/// `value` after a key already written: a mapping as indented block lines, anything else
+/// on the key's line as JSON (every JSON value is a YAML flow value).
+fn yaml_block(out: &mut dyn Write, value: &Value, depth: usize) -> io::Result<()> {
+    match value {
+        Value::Object(map) if !map.is_empty() => {
+            writeln!(out)?;
+            for (k, v) in map {
+                let mut key = String::new();
+                crate::import::write_key(&mut key, k);
+                write!(out, "{:width$}{key}:", "", width = depth * 2)?;
+                yaml_block(out, v, depth + 1)?;
+            }
+            Ok(())
+        }
+        other => writeln!(out, " {}", serde_json::to_string(other)?),
+    }
 }
 
 /// A CODEOWNERS file: for each entry with a `path_field`, its path and the `handle_field`

@@ -613,3 +613,69 @@ fn backstage_entities_import_with_backstages_reference_rules() {
         stdout(&owners)
     );
 }
+
+/// Packages whose owner comes from CODEOWNERS by path: `codeowners:` on a pipeline.
+fn packages_repo(packages: &str) -> tempfile::TempDir {
+    let config = "imports:\n  packages:\n    from: {json: imports/packages.json}\n    type: Package\n    into: catalog/imported/packages.yaml\n    codeowners: {file: .github/CODEOWNERS, path: \"row.path\"}\n    id: \"row.name\"\n    fields:\n      path: \"row.path\"\n    relations:\n      owner: \"size(row.codeowners) > 0 ? row.codeowners[0] : null\"\n";
+    catalog(&[
+        ("lore.yaml", config),
+        ("schemas/team.yaml", TEAM),
+        ("schemas/package.yaml", "type: Package\nschema:\n  properties:\n    path: {type: string}\nrelations:\n  owner: {to: Team, owner: true}\n"),
+        ("catalog/teams.yaml", "type: Team\nid: platform\naliases: [\"@northwind/platform\"]\n---\ntype: Team\nid: payments\naliases: [\"@northwind/payments\"]\n---\ntype: Team\nid: playback\naliases: [\"@northwind/playback\"]\n"),
+        // Last match wins; a rule without owners un-owns.
+        (".github/CODEOWNERS", "* @northwind/platform\n/libs/ @northwind/payments\n/libs/drm-client/ @northwind/playback @northwind/payments\n/libs/vendored/\n"),
+        ("imports/packages.json", packages),
+    ])
+}
+
+#[test]
+fn codeowners_fills_owners_by_path_with_the_last_matching_rule() {
+    let dir = packages_repo(
+        r#"[{"name":"money","path":"libs/money"},{"name":"drm-client","path":"libs/drm-client"},{"name":"lint","path":"tools/lint"},{"name":"zlib","path":"libs/vendored/zlib"}]"#,
+    );
+    let out = lore(dir.path()).arg("import").output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let docs = docs(&read(dir.path(), "catalog/imported/packages.yaml"));
+    let owner = |id: &str| {
+        docs.iter()
+            .find(|d| d["id"] == id)
+            .unwrap_or_else(|| panic!("{id}"))
+            .get("owner")
+            .cloned()
+    };
+    assert_eq!(owner("money"), Some("@northwind/payments".into()));
+    assert_eq!(owner("drm-client"), Some("@northwind/playback".into()));
+    assert_eq!(owner("lint"), Some("@northwind/platform".into()));
+    assert_eq!(owner("zlib"), None, "the last rule un-owns libs/vendored/");
+    // The handles are the teams' aliases, so lore owners answers with the teams.
+    let owners = lore(dir.path())
+        .args(["owners", "Package:drm-client"])
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&owners).contains("Team:playback"),
+        "{}",
+        stdout(&owners)
+    );
+}
+
+#[test]
+fn a_row_without_a_path_for_codeowners_is_reported_and_nothing_written() {
+    let dir =
+        packages_repo(r#"[{"name":"money","path":"libs/money"},{"name":"nowhere","path":""}]"#);
+    let out = lore(dir.path()).arg("import").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("imports/packages.json"), "{err}");
+    assert!(
+        err.contains("row 2: `codeowners.path` (`row.path`) gave \"\", not a path"),
+        "{err}"
+    );
+    assert!(!dir.path().join("catalog/imported/packages.yaml").exists());
+}

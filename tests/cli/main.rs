@@ -5,6 +5,7 @@
 //! `tests/cmd/` (see `cmd.rs`); the modules here keep what needs logic: JSON checked
 //! structurally, git histories, files written, timing.
 
+mod backstage;
 mod bench;
 mod ci_output;
 mod cmd;

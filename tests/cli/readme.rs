@@ -5,6 +5,8 @@
 //! - `<!-- readme-test: northwind -->`: in a fresh copy of this repository's example
 //!   catalog (`lore.yaml`, `schemas/`, `catalog/`, `routing/`, `examples/`, `.lore/`);
 //! - `<!-- readme-test: scratch -->`: in a fresh empty folder;
+//! - `<!-- readme-test: backstage -->`: in a fresh folder holding `backstage-examples/`,
+//!   the subset of Backstage's example catalog in `tests/fixtures/backstage/examples`;
 //! - `<!-- readme-test: continue -->`: where the previous checked block left off (its
 //!   folder and its `cd`).
 //!
@@ -17,7 +19,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::repo;
+use crate::{copy_dir, repo};
 
 const SEP: &str = "@@lore-readme@@";
 
@@ -170,10 +172,16 @@ fn readme_console_blocks_show_what_lore_prints() {
     for block in &blocks {
         let cwd = match block.mode.as_str() {
             "continue" => here.clone().expect("`continue` follows a checked block"),
-            "scratch" | "northwind" => {
+            "scratch" | "northwind" | "backstage" => {
                 let dir = tempfile::tempdir().unwrap();
                 if block.mode == "northwind" {
                     northwind(dir.path());
+                }
+                if block.mode == "backstage" {
+                    copy_dir(
+                        &repo().join("tests/fixtures/backstage/examples"),
+                        &dir.path().join("backstage-examples"),
+                    );
                 }
                 let p = dir.path().to_path_buf();
                 keep.push(dir);
