@@ -490,12 +490,9 @@ impl ImportRaw {
 
 /// Whether a problem is in lore.yaml (any problem there makes the configuration invalid).
 pub(crate) fn is_in_config(sources: &SourceMap, d: &Diag) -> bool {
-    match &d.loc {
-        Loc::Span(f, _) | Loc::File(f) | Loc::Pointer { file: f, .. } => {
-            sources.path(*f) == Path::new(CONFIG_FILE)
-        }
-        Loc::None => false,
-    }
+    d.loc
+        .file()
+        .is_some_and(|f| sources.path(f) == Path::new(CONFIG_FILE))
 }
 
 pub(crate) fn at_doc(doc: Option<&SpannedDoc<'_>>, pointer: &str, key: bool) -> Loc {

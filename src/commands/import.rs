@@ -115,7 +115,9 @@ pub(crate) fn run(
         let mut entries = import::make_entries(p, &file, &rows, &mut out);
         import::extend(p, &root, &mut entries, &mut out);
         if out.is_empty() {
-            if let Some(plan) = import::plan(p, &root, entries, args.allow_mass_delete, &mut out) {
+            if let Some(plan) =
+                import::plan(p, &root, &base, entries, args.allow_mass_delete, &mut out)
+            {
                 plans.push((plan, file));
             }
         }

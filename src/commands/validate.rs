@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Error, Io, Outcome};
 use crate::cli::{CatalogArgs, ValidateArgs};
-use crate::diag::{Code, Diag, Loc, Severity};
+use crate::diag::{Code, Diag, Severity};
 use crate::render::diagnostics::{render, Report};
 use crate::render::Paths;
 use crate::term::Style;
@@ -178,9 +178,8 @@ mod changed {
 
         /// A problem in a changed file, or one that was not there before the change.
         pub(crate) fn reports(&self, sources: &SourceMap, d: &Diag) -> bool {
-            let file = match &d.loc {
-                Loc::Span(f, _) | Loc::File(f) | Loc::Pointer { file: f, .. } => *f,
-                Loc::None => return true,
+            let Some(file) = d.loc.file() else {
+                return true;
             };
             if self.changed.contains(&file) {
                 return true;
@@ -230,9 +229,8 @@ fn in_scope(sources: &crate::span::SourceMap, d: &Diag, filters: &[PathBuf]) -> 
     if filters.is_empty() {
         return true;
     }
-    let file = match &d.loc {
-        Loc::Span(f, _) | Loc::File(f) | Loc::Pointer { file: f, .. } => *f,
-        Loc::None => return true,
+    let Some(file) = d.loc.file() else {
+        return true;
     };
     let path = sources.path(file);
     filters.iter().any(|f| path.starts_with(f))

@@ -102,6 +102,16 @@ pub(crate) enum Loc {
     },
 }
 
+impl Loc {
+    /// The file it is in; None for [`Loc::None`].
+    pub(crate) fn file(&self) -> Option<FileId> {
+        match self {
+            Loc::Span(f, _) | Loc::File(f) | Loc::Pointer { file: f, .. } => Some(*f),
+            Loc::None => None,
+        }
+    }
+}
+
 /// A secondary place that explains a problem (the first of two duplicates, say).
 #[derive(Clone, Debug)]
 pub(crate) struct Related {

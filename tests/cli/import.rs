@@ -321,6 +321,22 @@ fn pruning_more_than_half_needs_allow_mass_delete() {
 }
 
 #[test]
+fn without_prune_an_entry_whose_row_left_keeps_its_fields() {
+    let config = CRM.replace("    extend:", "    prune: false\n    extend:");
+    let dir = repo_with(&config, &[]);
+    lore(dir.path()).arg("import").assert().success();
+    let before = docs(&read(dir.path(), "catalog/imported/crm.yaml"));
+    let csv = read(dir.path(), "imports/accounts.csv");
+    let header_and_first: String = csv.split_inclusive("\r\n").take(2).collect();
+    std::fs::write(dir.path().join("imports/accounts.csv"), header_and_first).unwrap();
+    let out = lore(dir.path()).arg("import").output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The rows that left are kept as they were, every field; the file is unchanged.
+    assert_eq!(docs(&read(dir.path(), "catalog/imported/crm.yaml")), before);
+    assert!(stderr(&out).contains("(unchanged)"), "{}", stderr(&out));
+}
+
+#[test]
 fn exec_runs_only_when_allowed_and_is_shown_first() {
     let config = "imports:\n  wh:\n    from: {exec: [cat, imports/rows.ndjson]}\n    type: Customer\n    into: catalog/wh.yaml\n    id: \"row.slug\"\n    fields:\n      arr: \"row.arr\"\n";
     let rows = "{\"slug\": \"a\", \"arr\": 5}\n{\"slug\": \"b\", \"arr\": 7.5}\n";
