@@ -197,6 +197,179 @@ mod tests {
         }
     }
 
+    fn read(file: &str) -> String {
+        std::fs::read_to_string(repo().join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
+    }
+
+    /// `owner/name` of this repository on GitHub, from Cargo.toml's `repository`.
+    fn slug() -> &'static str {
+        env!("CARGO_PKG_REPOSITORY")
+            .strip_prefix("https://github.com/")
+            .unwrap()
+    }
+
+    /// The files that pin a lore release for users to copy.
+    const PINNED: [&str; 4] = [
+        "action.yml",
+        "templates/init/.github/workflows/lore.yml",
+        "README.md",
+        ".pre-commit-hooks.yaml",
+    ];
+
+    /// `version` in Cargo.toml's `[package]` table.
+    fn cargo_version(toml: &str) -> Option<&str> {
+        let mut package = false;
+        for line in toml.lines().map(str::trim) {
+            if line.starts_with('[') {
+                package = line == "[package]";
+            } else if let Some(value) = line
+                .strip_prefix("version")
+                .and_then(|rest| rest.trim_start().strip_prefix('='))
+                .filter(|_| package)
+            {
+                return Some(value.trim().trim_matches('"'));
+            }
+        }
+        None
+    }
+
+    /// Where Cargo.toml's version, CHANGELOG.md's newest release and the lore pins in
+    /// `files` (name, text) disagree, one line each naming the file.
+    fn version_problems(cargo: &str, changelog: &str, files: &[(&str, &str)]) -> Vec<String> {
+        let mut problems = Vec::new();
+        let Some(version) = cargo_version(cargo) else {
+            return vec!["Cargo.toml: no `version` in [package]".to_owned()];
+        };
+        // The newest release: the first `## [X.Y.Z] - DATE` below `## [Unreleased]`.
+        let releases: Vec<&str> = changelog
+            .lines()
+            .filter_map(|l| l.strip_prefix("## ["))
+            .filter(|l| !l.starts_with("Unreleased]"))
+            .collect();
+        match releases.first().and_then(|l| l.split_once("] - ")) {
+            Some((newest, _)) if newest == version => {}
+            Some((newest, _)) => problems.push(format!(
+                "CHANGELOG.md: the newest release is {newest}, Cargo.toml's version is {version}"
+            )),
+            None => problems.push(format!(
+                "CHANGELOG.md: no `## [{version}] - YYYY-MM-DD` heading for Cargo.toml's version"
+            )),
+        }
+        let repository = env!("CARGO_PKG_REPOSITORY");
+        for link in [
+            format!("[Unreleased]: {repository}/compare/v{version}...HEAD"),
+            format!("[{version}]: {repository}/"),
+        ] {
+            if !changelog.lines().any(|l| l.starts_with(&link)) {
+                problems.push(format!("CHANGELOG.md: no link definition `{link}…`"));
+            }
+        }
+        // Each way a file pins a release; `(X)` is the version it pins.
+        let x = r"(\d+\.\d+\.\d+)";
+        let forms: Vec<(&str, regex::Regex)> = [
+            ("uses:", format!(r"{}@v{x}", regex::escape(slug()))),
+            ("cargo install --tag", format!(r"--tag v{x}")),
+            ("the download's v=", format!(r"\bv=v{x}")),
+            ("pre-commit rev:", format!(r"\brev: v{x}")),
+            ("the Action's version:", format!(r"\bversion: v{x}")),
+            ("the version input's example", format!(r"e\.g\. v{x}")),
+            ("the container image tag", format!(r"\blore:{x}")),
+        ]
+        .into_iter()
+        .map(|(name, re)| (name, regex::Regex::new(&re).unwrap()))
+        .collect();
+        // Anything else that looks like a release is a pin in a form not listed above.
+        let any_release = regex::Regex::new(r"\bv\d+\.\d+\.\d+\b").unwrap();
+        let line_of = |text: &str, at: usize| text[..at].matches('\n').count() + 1;
+        for (file, text) in files {
+            let mut pins = Vec::new();
+            let mut wrong = Vec::new();
+            for (form, re) in &forms {
+                for c in re.captures_iter(text) {
+                    let whole = c.get(0).unwrap();
+                    pins.push(whole.range());
+                    let pinned = &c[1];
+                    if pinned != version {
+                        let line = line_of(text, whole.start());
+                        wrong.push((line, format!(
+                            "{file}:{line}: {form} pins lore {pinned}, Cargo.toml's version is {version}"
+                        )));
+                    }
+                }
+            }
+            if pins.is_empty() {
+                wrong.push((0, format!("{file}: no lore version pin found")));
+            }
+            for m in any_release.find_iter(text) {
+                if !pins
+                    .iter()
+                    .any(|p| p.start <= m.start() && m.end() <= p.end)
+                {
+                    let line = line_of(text, m.start());
+                    wrong.push((
+                        line,
+                        format!(
+                            "{file}:{line}: `{}` is a pin in a form this test does not know",
+                            m.as_str()
+                        ),
+                    ));
+                }
+            }
+            wrong.sort();
+            problems.extend(wrong.into_iter().map(|(_, p)| p));
+        }
+        problems
+    }
+
+    /// A release cannot go out with a stale pin: Cargo.toml's version, CHANGELOG.md's
+    /// newest release and every pin of lore in the files users copy agree.
+    #[test]
+    fn the_version_pins_agree_with_cargo_toml_and_the_changelog() {
+        let cargo = read("Cargo.toml");
+        let changelog = read("CHANGELOG.md");
+        let texts: Vec<(&str, String)> = PINNED.iter().map(|f| (*f, read(f))).collect();
+        let files: Vec<(&str, &str)> = texts.iter().map(|(f, t)| (*f, t.as_str())).collect();
+        let problems = version_problems(&cargo, &changelog, &files);
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+
+        // Each file's pins are checked: one changed pin is reported in its file.
+        let version = cargo_version(&cargo).unwrap();
+        assert_eq!(version, env!("CARGO_PKG_VERSION"));
+        let next = format!("{version}9");
+        let bumped = cargo.replacen(
+            &format!("version = \"{version}\""),
+            &format!("version = \"{next}\""),
+            1,
+        );
+        let problems = version_problems(&bumped, &changelog, &files);
+        assert!(problems
+            .iter()
+            .any(|p| p.starts_with("CHANGELOG.md: the newest")));
+        for (file, _) in &files {
+            assert!(problems.iter().any(|p| p.starts_with(&format!("{file}:"))));
+        }
+        let newer =
+            changelog.replacen(&format!("## [{version}] - "), &format!("## [{next}] - "), 1);
+        assert!(version_problems(&cargo, &newer, &files)[0].starts_with("CHANGELOG.md:"));
+        for (i, (file, text)) in files.iter().enumerate() {
+            let mut changed = files.clone();
+            let stale = text.replacen(&format!("v{version}"), "v0.0.1", 1);
+            changed[i].1 = &stale;
+            let problems = version_problems(&cargo, &changelog, &changed);
+            assert!(
+                problems.len() == 1 && problems[0].starts_with(&format!("{file}:")),
+                "{file}: {problems:?}"
+            );
+            let unknown = format!("{text}\nlore-v{version}.tar.gz is v{version}\n");
+            changed[i].1 = &unknown;
+            let problems = version_problems(&cargo, &changelog, &changed);
+            assert!(
+                problems[0].contains("a form this test does not know"),
+                "{problems:?}"
+            );
+        }
+    }
+
     /// Every relation of `lore init`'s starter model is used by some example entry.
     #[test]
     fn the_starter_model_uses_every_relation_it_declares() {
