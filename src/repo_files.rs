@@ -1,8 +1,10 @@
 //! Tests of the repository's own files against the code that reads them: README lists
 //! every problem code, the workflows and the `lore init` template parse and run the
-//! catalog loop, and the checked-in editor schemas are what `lore schema` generates
-//! and accept exactly what `lore validate` accepts. They live in the crate (not in
-//! `tests/`) because they call internals the binary does not expose.
+//! catalog loop, action.yml is a composite action that checks its download and takes
+//! what the template passes it, every pin of a lore release is Cargo.toml's version and
+//! CHANGELOG.md's newest, and the checked-in editor schemas are what `lore schema`
+//! generates and accept exactly what `lore validate` accepts. They live in the crate
+//! (not in `tests/`) because they call internals the binary does not expose.
 
 #[cfg(test)]
 mod tests {
@@ -127,9 +129,7 @@ mod tests {
         assert!(wf["on"]["schedule"][0]["cron"].is_string());
         let text = std::fs::read_to_string(&path).unwrap();
         // lore comes from this repository's Action, at a release tag.
-        let slug = env!("CARGO_PKG_REPOSITORY")
-            .strip_prefix("https://github.com/")
-            .unwrap();
+        let slug = slug();
         let uses = format!("uses: {slug}@v");
         assert_eq!(text.matches(&uses).count(), 2, "both jobs use {uses}…");
         for needle in [
@@ -195,6 +195,395 @@ mod tests {
                 );
             }
         }
+    }
+
+    fn read(file: &str) -> String {
+        std::fs::read_to_string(repo().join(file)).unwrap_or_else(|e| panic!("{file}: {e}"))
+    }
+
+    /// `owner/name` of this repository on GitHub, from Cargo.toml's `repository`.
+    fn slug() -> &'static str {
+        env!("CARGO_PKG_REPOSITORY")
+            .strip_prefix("https://github.com/")
+            .unwrap()
+    }
+
+    /// The files that pin a lore release for users to copy.
+    const PINNED: [&str; 4] = [
+        "action.yml",
+        "templates/init/.github/workflows/lore.yml",
+        "README.md",
+        ".pre-commit-hooks.yaml",
+    ];
+
+    /// `version` in Cargo.toml's `[package]` table.
+    fn cargo_version(toml: &str) -> Option<&str> {
+        let mut package = false;
+        for line in toml.lines().map(str::trim) {
+            if line.starts_with('[') {
+                package = line == "[package]";
+            } else if let Some(value) = line
+                .strip_prefix("version")
+                .and_then(|rest| rest.trim_start().strip_prefix('='))
+                .filter(|_| package)
+            {
+                return Some(value.trim().trim_matches('"'));
+            }
+        }
+        None
+    }
+
+    /// Where Cargo.toml's version, CHANGELOG.md's newest release and the lore pins in
+    /// `files` (name, text) disagree, one line each naming the file.
+    fn version_problems(cargo: &str, changelog: &str, files: &[(&str, &str)]) -> Vec<String> {
+        let mut problems = Vec::new();
+        let Some(version) = cargo_version(cargo) else {
+            return vec!["Cargo.toml: no `version` in [package]".to_owned()];
+        };
+        // The newest release: the first `## [X.Y.Z] - DATE` below `## [Unreleased]`.
+        let releases: Vec<&str> = changelog
+            .lines()
+            .filter_map(|l| l.strip_prefix("## ["))
+            .filter(|l| !l.starts_with("Unreleased]"))
+            .collect();
+        match releases.first().and_then(|l| l.split_once("] - ")) {
+            Some((newest, _)) if newest == version => {}
+            Some((newest, _)) => problems.push(format!(
+                "CHANGELOG.md: the newest release is {newest}, Cargo.toml's version is {version}"
+            )),
+            None => problems.push(format!(
+                "CHANGELOG.md: no `## [{version}] - YYYY-MM-DD` heading for Cargo.toml's version"
+            )),
+        }
+        let repository = env!("CARGO_PKG_REPOSITORY");
+        for link in [
+            format!("[Unreleased]: {repository}/compare/v{version}...HEAD"),
+            format!("[{version}]: {repository}/"),
+        ] {
+            if !changelog.lines().any(|l| l.starts_with(&link)) {
+                problems.push(format!("CHANGELOG.md: no link definition `{link}…`"));
+            }
+        }
+        // Each way a file pins a release; `(X)` is the version it pins.
+        let x = r"(\d+\.\d+\.\d+)";
+        let forms: Vec<(&str, regex::Regex)> = [
+            ("uses:", format!(r"{}@v{x}", regex::escape(slug()))),
+            ("cargo install --tag", format!(r"--tag v{x}")),
+            ("the download's v=", format!(r"\bv=v{x}")),
+            ("pre-commit rev:", format!(r"\brev: v{x}")),
+            ("the Action's version:", format!(r"\bversion: v{x}")),
+            ("the version input's example", format!(r"e\.g\. v{x}")),
+            ("the container image tag", format!(r"\blore:{x}")),
+        ]
+        .into_iter()
+        .map(|(name, re)| (name, regex::Regex::new(&re).unwrap()))
+        .collect();
+        // Anything else that looks like a release is a pin in a form not listed above.
+        let any_release = regex::Regex::new(r"\bv\d+\.\d+\.\d+\b").unwrap();
+        let line_of = |text: &str, at: usize| text[..at].matches('\n').count() + 1;
+        for (file, text) in files {
+            let mut pins = Vec::new();
+            let mut wrong = Vec::new();
+            for (form, re) in &forms {
+                for c in re.captures_iter(text) {
+                    let whole = c.get(0).unwrap();
+                    pins.push(whole.range());
+                    let pinned = &c[1];
+                    if pinned != version {
+                        let line = line_of(text, whole.start());
+                        wrong.push((line, format!(
+                            "{file}:{line}: {form} pins lore {pinned}, Cargo.toml's version is {version}"
+                        )));
+                    }
+                }
+            }
+            if pins.is_empty() {
+                wrong.push((0, format!("{file}: no lore version pin found")));
+            }
+            for m in any_release.find_iter(text) {
+                if !pins
+                    .iter()
+                    .any(|p| p.start <= m.start() && m.end() <= p.end)
+                {
+                    let line = line_of(text, m.start());
+                    wrong.push((
+                        line,
+                        format!(
+                            "{file}:{line}: `{}` is a pin in a form this test does not know",
+                            m.as_str()
+                        ),
+                    ));
+                }
+            }
+            wrong.sort();
+            problems.extend(wrong.into_iter().map(|(_, p)| p));
+        }
+        problems
+    }
+
+    /// A release cannot go out with a stale pin: Cargo.toml's version, CHANGELOG.md's
+    /// newest release and every pin of lore in the files users copy agree.
+    #[test]
+    fn the_version_pins_agree_with_cargo_toml_and_the_changelog() {
+        let cargo = read("Cargo.toml");
+        let changelog = read("CHANGELOG.md");
+        let texts: Vec<(&str, String)> = PINNED.iter().map(|f| (*f, read(f))).collect();
+        let files: Vec<(&str, &str)> = texts.iter().map(|(f, t)| (*f, t.as_str())).collect();
+        let problems = version_problems(&cargo, &changelog, &files);
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+
+        // Each file's pins are checked: one changed pin is reported in its file.
+        let version = cargo_version(&cargo).unwrap();
+        assert_eq!(version, env!("CARGO_PKG_VERSION"));
+        let next = format!("{version}9");
+        let bumped = cargo.replacen(
+            &format!("version = \"{version}\""),
+            &format!("version = \"{next}\""),
+            1,
+        );
+        let problems = version_problems(&bumped, &changelog, &files);
+        assert!(problems
+            .iter()
+            .any(|p| p.starts_with("CHANGELOG.md: the newest")));
+        for (file, _) in &files {
+            assert!(problems.iter().any(|p| p.starts_with(&format!("{file}:"))));
+        }
+        let newer =
+            changelog.replacen(&format!("## [{version}] - "), &format!("## [{next}] - "), 1);
+        assert!(version_problems(&cargo, &newer, &files)[0].starts_with("CHANGELOG.md:"));
+        for (i, (file, text)) in files.iter().enumerate() {
+            let mut changed = files.clone();
+            let stale = text.replacen(&format!("v{version}"), "v0.0.1", 1);
+            changed[i].1 = &stale;
+            let problems = version_problems(&cargo, &changelog, &changed);
+            assert!(
+                problems.len() == 1 && problems[0].starts_with(&format!("{file}:")),
+                "{file}: {problems:?}"
+            );
+            let unknown = format!("{text}\nlore-v{version}.tar.gz is v{version}\n");
+            changed[i].1 = &unknown;
+            let problems = version_problems(&cargo, &changelog, &changed);
+            assert!(
+                problems[0].contains("a form this test does not know"),
+                "{problems:?}"
+            );
+        }
+    }
+
+    fn strings_in<'v>(value: &'v Value, out: &mut Vec<&'v str>) {
+        match value {
+            Value::String(s) => out.push(s),
+            Value::Array(a) => a.iter().for_each(|v| strings_in(v, out)),
+            Value::Object(o) => o.values().for_each(|v| strings_in(v, out)),
+            _ => {}
+        }
+    }
+
+    /// The commands that check the downloaded archive against its `.sha256` file (GNU
+    /// coreutils on Linux and Windows, Perl's shasum on macOS).
+    const CHECKSUM: [&str; 2] = [
+        "sha256sum -c \"$ARCHIVE.sha256\"",
+        "shasum -a 256 -c \"$ARCHIVE.sha256\"",
+    ];
+
+    /// What is wrong with `action` (action.yml) as a composite action, and with how the
+    /// `lore init` workflow (`template`) calls it; one line each.
+    fn action_problems(action: &Value, template: &Value) -> Vec<String> {
+        let mut problems = Vec::new();
+        if action["runs"]["using"] != "composite" {
+            problems.push(format!(
+                "action.yml: runs.using is {}, not composite",
+                action["runs"]["using"]
+            ));
+        }
+        let declared: BTreeSet<&str> = action["inputs"]
+            .as_object()
+            .map(|o| o.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        let steps = action["runs"]["steps"]
+            .as_array()
+            .map_or(&[][..], Vec::as_slice);
+        if steps.is_empty() {
+            problems.push("action.yml: runs.steps is empty".to_owned());
+        }
+        let reference = regex::Regex::new(r"\binputs\.([A-Za-z_][A-Za-z0-9_-]*)").unwrap();
+        let mut used = BTreeSet::new();
+        for (i, step) in steps.iter().enumerate() {
+            let name = step["name"].as_str().unwrap_or("?");
+            let mut texts = Vec::new();
+            strings_in(step, &mut texts);
+            for c in texts.iter().flat_map(|t| reference.captures_iter(t)) {
+                let input = c.get(1).unwrap().as_str();
+                if !declared.contains(input) {
+                    problems.push(format!(
+                        "action.yml: step {i} ({name}) uses inputs.{input}, which inputs does not declare"
+                    ));
+                }
+                used.insert(input);
+            }
+            if step.get("run").is_some() && !step["shell"].is_string() {
+                problems.push(format!(
+                    "action.yml: step {i} ({name}) has a run but no shell (composite steps need one)"
+                ));
+            }
+        }
+        for input in declared.difference(&used) {
+            problems.push(format!(
+                "action.yml: input {input} is declared but no step uses it"
+            ));
+        }
+        // The archive is checked before it is unpacked, and a failed check stops the step.
+        let download: Vec<&str> = steps
+            .iter()
+            .filter_map(|s| s["run"].as_str())
+            .filter(|run| run.contains("gh release download"))
+            .collect();
+        match download[..] {
+            [run] => {
+                let unpack = ["tar -x", "unzip"]
+                    .iter()
+                    .filter_map(|u| run.find(u))
+                    .min()
+                    .unwrap_or(run.len());
+                for check in CHECKSUM {
+                    if run.find(check).is_none_or(|at| at >= unpack) {
+                        problems.push(format!(
+                            "action.yml: the download step does not run `{check}` before unpacking"
+                        ));
+                    }
+                }
+                for needle in ["set -euo pipefail", "--pattern \"$ARCHIVE.sha256\""] {
+                    if !run.contains(needle) {
+                        problems.push(format!("action.yml: the download step lacks `{needle}`"));
+                    }
+                }
+            }
+            _ => problems.push(format!(
+                "action.yml: {} steps run `gh release download`, not one",
+                download.len()
+            )),
+        }
+        // The inputs the lore init workflow gives the Action exist.
+        let action_ref = format!("{}@", slug());
+        let mut calls = 0;
+        for (job, def) in template["jobs"].as_object().into_iter().flatten() {
+            let steps = def["steps"].as_array().into_iter().flatten();
+            for step in steps.filter(|s| {
+                s["uses"]
+                    .as_str()
+                    .is_some_and(|u| u.starts_with(&action_ref))
+            }) {
+                calls += 1;
+                for key in step["with"].as_object().into_iter().flat_map(|w| w.keys()) {
+                    if !declared.contains(key.as_str()) {
+                        problems.push(format!(
+                            "templates/init/.github/workflows/lore.yml: job {job} passes `{key}`, which action.yml does not declare"
+                        ));
+                    }
+                }
+            }
+        }
+        if calls == 0 {
+            problems.push(format!(
+                "templates/init/.github/workflows/lore.yml: no step uses {action_ref}…"
+            ));
+        }
+        problems
+    }
+
+    /// action.yml is a composite action whose steps use exactly the inputs it declares,
+    /// each with a shell, that verifies the archive's SHA-256 before unpacking it, and
+    /// that accepts what the `lore init` workflow passes it.
+    #[test]
+    fn the_action_is_a_composite_that_checks_its_download() {
+        let action = yaml_docs(&repo().join("action.yml")).remove(0);
+        let template =
+            yaml_docs(&repo().join("templates/init/.github/workflows/lore.yml")).remove(0);
+        let problems = action_problems(&action, &template);
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+
+        // Each check can fail: every mistake below is reported, and only it.
+        let download = action["runs"]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|s| {
+                s["run"]
+                    .as_str()
+                    .is_some_and(|r| r.contains("gh release download"))
+            })
+            .unwrap();
+        let edit = |f: &dyn Fn(&mut Value)| {
+            let mut a = action.clone();
+            f(&mut a);
+            action_problems(&a, &template)
+        };
+        let cases: Vec<(Vec<String>, &str)> = vec![
+            (
+                edit(&|a| a["runs"]["using"] = "node20".into()),
+                "not composite",
+            ),
+            (
+                edit(&|a| a["runs"]["steps"][0]["env"]["X"] = "${{ inputs.nope }}".into()),
+                "uses inputs.nope, which inputs does not declare",
+            ),
+            (
+                edit(&|a| a["inputs"]["unused"] = json!({"default": ""})),
+                "input unused is declared but no step uses it",
+            ),
+            (
+                edit(&|a| {
+                    a["runs"]["steps"][0]
+                        .as_object_mut()
+                        .unwrap()
+                        .remove("shell");
+                }),
+                "has a run but no shell",
+            ),
+            (
+                edit(&|a| {
+                    let run = a["runs"]["steps"][download]["run"].as_str().unwrap();
+                    a["runs"]["steps"][download]["run"] = run.replace(CHECKSUM[0], "true").into();
+                }),
+                "does not run `sha256sum -c",
+            ),
+            (
+                edit(&|a| {
+                    let run = a["runs"]["steps"][download]["run"].as_str().unwrap();
+                    let unpack_first = format!("tar -xzf \"$ARCHIVE\" -C \"$DIR\"\n{run}");
+                    a["runs"]["steps"][download]["run"] = unpack_first.into();
+                }),
+                "before unpacking",
+            ),
+            (
+                edit(&|a| {
+                    a["runs"]["steps"].as_array_mut().unwrap().remove(download);
+                }),
+                "0 steps run `gh release download`",
+            ),
+        ];
+        for (problems, expected) in &cases {
+            assert!(
+                !problems.is_empty() && problems.iter().all(|p| p.contains(expected)),
+                "expected `{expected}`: {problems:?}"
+            );
+        }
+        // An input the Action does not declare, passed by the template.
+        let mut typo = template.clone();
+        typo["jobs"]["check"]["steps"][1]["with"]["diff-coment"] = true.into();
+        let problems = action_problems(&action, &typo);
+        assert!(
+            problems.len() == 1 && problems[0].contains("job check passes `diff-coment`"),
+            "{problems:?}"
+        );
+        // An input the template passes stops being declared: both sides say so.
+        let mut a = action.clone();
+        a["inputs"].as_object_mut().unwrap().remove("diff-comment");
+        let problems = action_problems(&a, &template);
+        assert!(problems
+            .iter()
+            .any(|p| p.contains("uses inputs.diff-comment")));
+        assert!(problems.iter().any(|p| p.contains("passes `diff-comment`")));
     }
 
     /// Every relation of `lore init`'s starter model is used by some example entry.
