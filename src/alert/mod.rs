@@ -285,7 +285,7 @@ fn gke_clusters(v: &str) -> impl Iterator<Item = &str> {
 
 /// The cluster of a GKE node name: the longest candidate of [`gke_clusters`] that
 /// `exists` (`prod-us-2` of `gke-prod-us-2-default-pool-1a2b3c4d-xz9q` over `prod-us`).
-fn gke_cluster<'v>(v: &'v str, mut exists: impl FnMut(&str) -> bool) -> Option<&'v str> {
+fn gke_cluster(v: &str, mut exists: impl FnMut(&str) -> bool) -> Option<&str> {
     gke_clusters(v).find(|c| exists(c))
 }
 
@@ -1133,7 +1133,7 @@ mod tests {
     fn gke_matches(clusters: &[&str]) -> Vec<(String, Option<Step>, Option<String>)> {
         let mut entries = String::from("type: Service\nid: prod-us-2-default\n");
         for id in clusters {
-            entries.push_str(&format!("---\ntype: Cluster\nid: {id}\n"));
+            let _ = write!(entries, "---\ntype: Cluster\nid: {id}\n");
         }
         let (_d, c) = crate::load::test_catalog(&[
             (
