@@ -196,6 +196,8 @@ pub(crate) enum Step {
     FirstLabel,
     /// The group of a source's `capture` pattern.
     Capture,
+    /// The cluster of a GKE node name (a source's `split: gke`).
+    Gke,
     /// A word of free text (scan only).
     Word,
 }
@@ -208,6 +210,7 @@ impl Step {
             Step::Segment => "segment",
             Step::FirstLabel => "first-label",
             Step::Capture => "capture",
+            Step::Gke => "gke-cluster",
             Step::Word => "word",
         }
     }
@@ -219,6 +222,7 @@ impl Step {
             Step::Segment => "last segment of a path",
             Step::FirstLabel => "first label of a domain name",
             Step::Capture => "captured by the source's pattern",
+            Step::Gke => "cluster of a GKE node name",
             Step::Word => "a word of",
         }
     }
@@ -241,6 +245,48 @@ fn last_segment(v: &str) -> Option<&str> {
     }
     let seg = v.trim_end_matches('/').rsplit(['/', ':']).next()?;
     (!seg.is_empty() && seg != v).then_some(seg)
+}
+
+/// Longest value read as a GKE node name: a Kubernetes node name is a DNS subdomain, at
+/// most 253 bytes. Longer values are not node names, so the prefixes tried stay short.
+const MAX_NODE_NAME: usize = 253;
+
+/// The `<cluster>-<pool>` text of a GKE node name `gke-<cluster>-<pool>-<8 hex>-<4 alnum>`
+/// (lower case letters, digits and `-`), or None when the value has not that shape.
+fn gke_cluster_pool(v: &str) -> Option<&str> {
+    if v.len() > MAX_NODE_NAME {
+        return None;
+    }
+    let (rest, instance) = v.strip_prefix("gke-")?.rsplit_once('-')?;
+    let (middle, group) = rest.rsplit_once('-')?;
+    let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    let hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
+    (instance.len() == 4
+        && instance.bytes().all(alnum)
+        && group.len() == 8
+        && group.bytes().all(hex)
+        && middle.bytes().all(|b| alnum(b) || b == b'-')
+        && middle.contains('-')
+        && !middle.starts_with('-')
+        && !middle.ends_with('-'))
+    .then_some(middle)
+}
+
+/// The clusters a GKE node name may name, longest first: each prefix of its
+/// `<cluster>-<pool>` that ends before a dash (so the pool is never empty). One per dash,
+/// each a slice of the value: linear in the value, which is at most [`MAX_NODE_NAME`].
+fn gke_clusters(v: &str) -> impl Iterator<Item = &str> {
+    let middle = gke_cluster_pool(v).unwrap_or_default();
+    middle
+        .rmatch_indices('-')
+        .map(move |(i, _)| &middle[..i])
+        .filter(|c| !c.ends_with('-'))
+}
+
+/// The cluster of a GKE node name: the longest candidate of [`gke_clusters`] that
+/// `exists` (`prod-us-2` of `gke-prod-us-2-default-pool-1a2b3c4d-xz9q` over `prod-us`).
+fn gke_cluster(v: &str, mut exists: impl FnMut(&str) -> bool) -> Option<&str> {
+    gke_clusters(v).find(|c| exists(c))
 }
 
 /// The first label of a domain name: labels of letters, digits and `-`, the last with a
@@ -708,6 +754,15 @@ impl<'c> Matcher<'c> {
                         step = Some(Step::Segment);
                     }
                 }
+                Some(Split::Gke) => {
+                    let found = |c: &str| !matches!(self.c.find(c, &types), Found::None);
+                    // Not a GKE node name, or none of its clusters in the catalog: no key.
+                    let Some(cluster) = gke_cluster(&v, found) else {
+                        continue;
+                    };
+                    v = cluster.to_owned();
+                    step = Some(Step::Gke);
+                }
                 None => {}
             }
             if v.is_empty() {
@@ -1035,6 +1090,117 @@ mod tests {
             "prod-eu-10.example.com",
         ] {
             assert!(derived(v).iter().all(|(_, d)| *d != "prod-eu-1"), "{v}");
+        }
+    }
+
+    const NODE: &str = "gke-prod-us-2-default-pool-1a2b3c4d-xz9q";
+
+    #[test]
+    fn a_gke_node_names_its_longest_cluster_in_the_catalog() {
+        let both = ["prod-us", "prod-us-2"];
+        assert_eq!(gke_cluster(NODE, |c| both.contains(&c)), Some("prod-us-2"));
+        assert_eq!(gke_cluster(NODE, |c| c == "prod-us"), Some("prod-us"));
+        assert_eq!(gke_cluster(NODE, |_| false), None);
+        // Longest first, one candidate per dash of `<cluster>-<pool>`; never the whole.
+        let tried: Vec<&str> = gke_clusters(NODE).collect();
+        assert_eq!(tried, ["prod-us-2-default", "prod-us-2", "prod-us", "prod"]);
+    }
+
+    #[test]
+    fn a_value_of_another_shape_is_no_gke_node() {
+        for v in [
+            "prod-us-2",
+            "ip-10-0-0-1.ec2.internal",
+            "gke-prod-1a2b3c4d-xz9q",
+            "gke-prod-us-2-default-pool-1a2b3c4d",
+            "gke-prod-us-2-default-pool-1a2b3c4g-xz9q",
+            "gke-prod-us-2-default-pool-1a2b3c4d-xz9",
+            "gke-Prod-us-2-default-pool-1a2b3c4d-xz9q",
+            "gke--pool-1a2b3c4d-xz9q",
+            "gke-prod--1a2b3c4d-xz9q",
+            "aks-nodepool1-12345678-vmss000000",
+            "gke-",
+            "",
+        ] {
+            assert_eq!(gke_cluster(v, |_| true), None, "{v}");
+        }
+        let long = format!("gke-{}-pool-1a2b3c4d-xz9q", "a-".repeat(200));
+        assert_eq!(gke_clusters(&long).count(), 0);
+    }
+
+    /// Clusters of a GKE node, read by the built-in Alertmanager source from a catalog
+    /// with these clusters and a Service `prod-us-2-default` (not of the key's type).
+    fn gke_matches(clusters: &[&str]) -> Vec<(String, Option<Step>, Option<String>)> {
+        let mut entries = String::from("type: Service\nid: prod-us-2-default\n");
+        for id in clusters {
+            let _ = write!(entries, "---\ntype: Cluster\nid: {id}\n");
+        }
+        let (_d, c) = crate::load::test_catalog(&[
+            (
+                "schemas/cluster.yaml",
+                "type: Cluster\nalert_keys: [cluster]\n",
+            ),
+            (
+                "schemas/service.yaml",
+                "type: Service\nalert_keys: [service]\n",
+            ),
+            ("catalog/all.yaml", &entries),
+        ]);
+        let payload = serde_json::json!({
+            "version": "4",
+            "groupKey": "{}:{alertname=\"KubeNodeNotReady\"}",
+            "alerts": [{"labels": {"alertname": "KubeNodeNotReady", "node": NODE}}],
+        });
+        let x = extract(&c, &sources::all(&c), &payload, None).unwrap();
+        assert_eq!(x.source.as_deref(), Some("alertmanager"));
+        x.matches
+            .iter()
+            .map(|m| (c.key(m.entry), m.step, m.within.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn alertmanager_reads_the_cluster_of_a_gke_node_label() {
+        let within = Some(NODE.to_owned());
+        assert_eq!(
+            gke_matches(&["prod-us", "prod-us-2"]),
+            [("Cluster:prod-us-2".into(), Some(Step::Gke), within.clone())]
+        );
+        assert_eq!(
+            gke_matches(&["prod-us"]),
+            [("Cluster:prod-us".into(), Some(Step::Gke), within)]
+        );
+        assert_eq!(gke_matches(&["prod-eu"]), []);
+    }
+
+    mod gke_properties {
+        use proptest::prelude::*;
+
+        use super::super::gke_cluster;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            /// Any string: no panic, at most one lookup per dash, and a cluster only
+            /// from between `gke-` and a dash.
+            #[test]
+            fn any_string_is_a_gke_node_or_not_without_panicking(
+                any in "\\PC{0,300}",
+                near in "(gke-)?[a-z0-9-]{0,40}(-[0-9a-f]{8}-[a-z0-9]{4})?",
+            ) {
+                for v in [any.as_str(), near.as_str()] {
+                    let mut tried = 0;
+                    let none = gke_cluster(v, |_| {
+                        tried += 1;
+                        false
+                    });
+                    prop_assert_eq!(none, None);
+                    prop_assert!(tried <= v.matches('-').count());
+                    if let Some(c) = gke_cluster(v, |_| true) {
+                        prop_assert!(v.starts_with(&format!("gke-{c}-")), "{} in {}", c, v);
+                    }
+                }
+            }
         }
     }
 

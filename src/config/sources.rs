@@ -82,6 +82,10 @@ pub(crate) enum Split {
     Host,
     /// The last segment of a path, URL, ARN or resource name (after `/` or `:`).
     Last,
+    /// The cluster of a GKE node name, `gke-<cluster>-<pool>-<8 hex>-<4 alnum>`: the
+    /// longest dash-ending prefix of `<cluster>-<pool>` that names an entry of the read's
+    /// types. A value of another shape yields nothing.
+    Gke,
 }
 
 /// A place in the payload that holds identifiers.
@@ -100,8 +104,8 @@ pub(crate) struct ReadRaw {
     /// A regular expression whose first group is the identifier (the Sentry project slug
     /// in `/projects/{org}/{slug}/`); values it does not match are skipped.
     pub(crate) capture: Option<String>,
-    /// Take the identifier out of the value: `host` (of `host:port`) or `last` (segment of
-    /// a path or ARN).
+    /// Take the identifier out of the value: `host` (of `host:port`), `last` (segment of
+    /// a path or ARN) or `gke` (the cluster of a GKE node name).
     pub(crate) split: Option<Split>,
     /// The path is from the payload's root, read once, not from each alert (Alertmanager's
     /// `commonLabels`).
@@ -474,13 +478,14 @@ mod tests {
     fn the_language_compiles_every_kind_of_condition_read_and_fallback() {
         let s = compile_builtin(
             "t",
-            "detect: [\"$.a\", {path: \"$.t\", equals: x}, {any: [\"$.b\", \"$.c\"]}]\nunwrap: [\"$.Message\", \"$.Records[0].Sns.Message\"]\ntitle: [\"$.x\", \"$.y\"]\nstatus: \"$.s\"\nread:\n  - {path: \"$.l\", shape: map}\n  - {path: \"$.u\", key: project, capture: \"/p/([^/]+)/\", split: last}\nignore: [App_Name]\nredact: [X-Signature]\n",
+            "detect: [\"$.a\", {path: \"$.t\", equals: x}, {any: [\"$.b\", \"$.c\"]}]\nunwrap: [\"$.Message\", \"$.Records[0].Sns.Message\"]\ntitle: [\"$.x\", \"$.y\"]\nstatus: \"$.s\"\nread:\n  - {path: \"$.l\", shape: map}\n  - {path: \"$.u\", key: project, capture: \"/p/([^/]+)/\", split: last}\n  - {path: \"$.n\", key: cluster, split: gke}\nignore: [App_Name]\nredact: [X-Signature]\n",
         )
         .unwrap();
         assert_eq!(s.detect.len(), 3);
         assert!(matches!(&s.detect[1], Cond::Equals(_, v) if v == "x"));
         assert_eq!((s.unwrap.len(), s.title.len(), s.status.len()), (2, 2, 1));
         assert_eq!(s.reads[1].split, Some(Split::Last));
+        assert_eq!(s.reads[2].split, Some(Split::Gke));
         assert!(s.reads[1].capture.is_some());
         assert_eq!(s.ignore, ["appname"]);
         assert!(is_secret("X-Signature", &s.redact) && is_secret("routing_key", &[]));

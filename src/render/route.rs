@@ -86,7 +86,8 @@ pub(crate) struct MatchJson {
     pub(crate) key: Option<String>,
     /// How `value` was taken out of the payload's longer value `within`: `host` (of
     /// host:port), `segment` (last of a path or ARN), `first-label` (of a domain name),
-    /// `capture` (the source's pattern), `word` (of free text); `null` when whole.
+    /// `capture` (the source's pattern), `gke-cluster` (of a GKE node name), `word` (of free
+    /// text); `null` when whole.
     pub(crate) step: Option<&'static str>,
     /// The payload's whole value, when `value` was taken out of it; else `null`.
     pub(crate) within: Option<String>,
