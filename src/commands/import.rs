@@ -27,7 +27,7 @@ pub(crate) fn run(
         return Err(Error::usage("`import` writes the working tree; drop --rev"));
     }
     let root = workspace::find_root(&super::start_dir(catalog_args)?)?;
-    let base = super::load_at(&root, None)?;
+    let base = super::Loaded::new(super::load_at(&root, None)?);
     if base
         .problems
         .iter()
@@ -113,6 +113,7 @@ pub(crate) fn run(
         }
         import::add_codeowners(p, &root, &file, &mut rows, &mut out);
         let mut entries = import::make_entries(p, &file, &rows, &mut out);
+        drop(rows);
         import::extend(p, &root, &mut entries, &mut out);
         if out.is_empty() {
             if let Some(plan) =
@@ -146,13 +147,23 @@ pub(crate) fn run(
             .map(|(p, _)| (PathBuf::from(&p.into), p.new.clone().into_bytes()))
             .collect(),
     };
-    // Nothing would change: the catalog is the one already loaded.
+    let writes = !(args.dry_run || args.check);
+    // Nothing would change: the catalog is the one already loaded. When the files will
+    // be written, their results go to the cache, so the next command (a second import,
+    // a validate) reads them from it instead of checking 100,000 entries again.
     let head = if overlay.files.is_empty() {
         None
     } else {
-        Some(crate::load::load_from(&root, &overlay)?)
+        let cache = if writes {
+            crate::cache::user_cache(&root)
+        } else {
+            None
+        };
+        Some(super::Loaded::new(crate::load::load_with(
+            &root, &overlay, cache,
+        )?))
     };
-    let after = head.as_ref().unwrap_or(&base);
+    let after: &crate::graph::Catalog = head.as_deref().unwrap_or(&base);
     // An owned file outside `catalog:` (or excluded) would be written but never read.
     for (plan, _) in &plans {
         let read = (0..after.sources.len())
@@ -200,7 +211,6 @@ pub(crate) fn run(
     let style = io.style();
     render(io.out, &changes, &sides, args.format, style)?;
 
-    let writes = !(args.dry_run || args.check);
     let mut changed = false;
     for (plan, file) in &plans {
         let verb = match (plan.changes(), writes) {

@@ -10,6 +10,7 @@
 //! with more or fewer fields than the header anywhere else is a ragged row and an error
 //! with its row and line. Blank lines are not records (as the `csv` crate reads them).
 
+use rayon::prelude::*;
 use serde_json::{Map, Value};
 
 use super::{Problem, Row};
@@ -17,6 +18,7 @@ use super::{Problem, Row};
 /// The rows of a CSV text (`file` names it in problems).
 pub(crate) fn rows(file: &str, bytes: &[u8], out: &mut Vec<Problem>) -> Vec<Row> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let reported = out.len();
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -50,7 +52,7 @@ pub(crate) fn rows(file: &str, bytes: &[u8], out: &mut Vec<Problem>) -> Vec<Row>
         }
         names.push(name);
     }
-    let mut rows = Vec::new();
+    let mut records_kept = Vec::new();
     let mut footer_at: Option<usize> = None;
     let mut number = 0;
     // Lines counted from byte offsets, in one pass: after a CRLF the reader's position
@@ -116,29 +118,39 @@ pub(crate) fn rows(file: &str, bytes: &[u8], out: &mut Vec<Problem>) -> Vec<Row>
             );
             continue;
         }
-        let mut map = Map::with_capacity(names.len());
-        let mut bad_utf8 = false;
-        for (name, raw) in names.iter().zip(record.iter()) {
-            match std::str::from_utf8(raw) {
-                Ok(text) => {
-                    map.insert(name.clone(), Value::String(text.to_owned()));
-                }
-                Err(_) => bad_utf8 = true,
-            }
-        }
-        if bad_utf8 {
-            out.push(
-                Problem::at(file, line, format!("row {number} is not UTF-8"))
-                    .help("export the file as UTF-8 (in Excel: CSV UTF-8)"),
-            );
-            continue;
-        }
-        rows.push(Row {
-            number,
-            line,
-            value: Value::Object(map),
-        });
+        records_kept.push((number, line, record));
     }
+    // Records are split in order (a footer or a bad record ends the data); each one's
+    // map is built on its own, in parallel.
+    let made: Vec<Result<Row, Problem>> = records_kept
+        .into_par_iter()
+        .map(|(number, line, record)| {
+            let mut map = Map::with_capacity(names.len());
+            for (name, raw) in names.iter().zip(record.iter()) {
+                let Ok(text) = std::str::from_utf8(raw) else {
+                    return Err(
+                        Problem::at(file, line, format!("row {number} is not UTF-8"))
+                            .help("export the file as UTF-8 (in Excel: CSV UTF-8)"),
+                    );
+                };
+                map.insert(name.clone(), Value::String(text.to_owned()));
+            }
+            Ok(Row {
+                number,
+                line,
+                value: Value::Object(map),
+            })
+        })
+        .collect();
+    let mut rows = Vec::with_capacity(made.len());
+    for row in made {
+        match row {
+            Ok(row) => rows.push(row),
+            Err(problem) => out.push(problem),
+        }
+    }
+    // In line order, as one pass would have reported them (the sort is stable).
+    out[reported..].sort_by_key(|p| p.line);
     rows
 }
 
@@ -195,6 +207,19 @@ mod tests {
         let (_, out) = read("a,b\n1,2\n\"Grand Totals (1 records)\",\"2\"\n3,4\n");
         assert_eq!(out.len(), 1);
         assert!(out[0].message.contains("after the end of the data"));
+    }
+
+    #[test]
+    fn rows_that_are_not_utf8_are_reported_in_line_order_with_the_others() {
+        let mut out = Vec::new();
+        let text = b"a,b\n\xff,1\n1,2,3\n\xfe,2\n4,5\n";
+        let rows = rows("t.csv", text, &mut out);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].value["a"], "4");
+        let lines: Vec<usize> = out.iter().map(|p| p.line).collect();
+        assert_eq!(lines, [2, 3, 4], "{out:?}");
+        assert!(out[0].message.contains("row 1 is not UTF-8"), "{out:?}");
+        assert!(out[1].message.contains("row 2 has 3 fields"), "{out:?}");
     }
 
     #[test]
