@@ -90,6 +90,7 @@ fn every_builtin_source_routes_its_sample_payload() {
                 "Customer:contoso-telecom",
                 "Feature:live-tv",
                 "Integration:akamai",
+                "Team:playback",
             ],
             &["Team:playback"],
         ),
