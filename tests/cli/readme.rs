@@ -3,7 +3,8 @@
 //! A block is checked when the line right above its opening fence is a marker:
 //!
 //! - `<!-- readme-test: northwind -->`: in a fresh copy of this repository's example
-//!   catalog (`lore.yaml`, `schemas/`, `catalog/`, `routing/`, `examples/`, `.lore/`);
+//!   catalog (`lore.yaml`, `schemas/`, `catalog/`, `routing/`, `examples/`, `.lore/`,
+//!   `imports/`);
 //! - `<!-- readme-test: scratch -->`: in a fresh empty folder;
 //! - `<!-- readme-test: backstage -->`: in a fresh folder holding `backstage-examples/`,
 //!   the subset of Backstage's example catalog in `tests/fixtures/backstage/examples`;
@@ -90,7 +91,7 @@ fn blocks(readme: &str) -> Vec<Block> {
 }
 
 fn northwind(dir: &Path) {
-    for d in ["schemas", "catalog", "routing", "examples", ".lore"] {
+    for d in ["schemas", "catalog", "routing", "examples", ".lore", "imports"] {
         crate::copy_dir(&repo().join(d), &dir.join(d));
     }
     std::fs::copy(repo().join("lore.yaml"), dir.join("lore.yaml")).unwrap();
