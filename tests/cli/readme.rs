@@ -15,6 +15,9 @@
 //! `lore` on PATH, stderr merged into stdout; the lines up to the next `$` are its
 //! expected output. A last line `[exit N]` expects that exit status. To check a new
 //! section, put a marker above its block and run `cargo test --test cli readme`.
+//!
+//! Besides lore, blocks run `git`, `perl` and `sqlite3`; a block naming one that is not
+//! on PATH fails, naming it (`.ci/run` installs sqlite3), rather than being skipped.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -91,7 +94,9 @@ fn blocks(readme: &str) -> Vec<Block> {
 }
 
 fn northwind(dir: &Path) {
-    for d in ["schemas", "catalog", "routing", "examples", ".lore", "imports"] {
+    for d in [
+        "schemas", "catalog", "routing", "examples", ".lore", "imports",
+    ] {
         crate::copy_dir(&repo().join(d), &dir.join(d));
     }
     std::fs::copy(repo().join("lore.yaml"), dir.join("lore.yaml")).unwrap();
@@ -154,6 +159,30 @@ fn run(block: &Block, cwd: &Path, home: &Path) -> (Vec<(Vec<String>, i32)>, Path
     (results, end)
 }
 
+/// The programs other than lore that README's blocks run.
+const TOOLS: [&str; 3] = ["git", "perl", "sqlite3"];
+
+/// Whether `tool` is a file in one of PATH's folders.
+fn on_path(tool: &str) -> bool {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path).any(|d| d.join(tool).is_file())
+}
+
+/// The tools of [`TOOLS`] that `block` runs but PATH does not have.
+fn missing_tools(block: &Block) -> Vec<&'static str> {
+    TOOLS
+        .into_iter()
+        .filter(|tool| {
+            block.steps.iter().any(|s| {
+                s.command
+                    .split(|c: char| c.is_whitespace() || "|&;()".contains(c))
+                    .any(|w| w == *tool)
+            })
+        })
+        .filter(|tool| !on_path(tool))
+        .collect()
+}
+
 #[test]
 fn readme_console_blocks_show_what_lore_prints() {
     let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
@@ -193,6 +222,14 @@ fn readme_console_blocks_show_what_lore_prints() {
                 block.line
             ),
         };
+        let missing = missing_tools(block);
+        assert!(
+            missing.is_empty(),
+            "README.md:{}: this block runs {}, which is not on PATH: install it \
+             (.ci/run installs sqlite3 with apt-get when it is missing)",
+            block.line,
+            missing.join(" and ")
+        );
         let (results, end) = run(block, &cwd, home.path());
         here = Some(end);
         for (step, (got, status)) in block.steps.iter().zip(&results) {
