@@ -8,8 +8,18 @@
 //! - `<!-- readme-test: scratch -->`: in a fresh empty folder;
 //! - `<!-- readme-test: backstage -->`: in a fresh folder holding `backstage-examples/`,
 //!   the subset of Backstage's example catalog in `tests/fixtures/backstage/examples`;
+//! - `<!-- readme-test: northwind-git -->`: as `northwind`, in a fresh git repository
+//!   where the copy is one commit on `main` (2024-01-01, Ada Author, "Northwind example
+//!   catalog"), so `lore show` has a last change to name;
+//! - `<!-- readme-test: diff-demo -->`: in a fresh git repository where
+//!   `tests/fixtures/readme-diff/main` is committed on `main` (the same fixed date and
+//!   author) and the working tree is then `tests/fixtures/readme-diff/work`: the change
+//!   README's `lore diff` transcript describes;
 //! - `<!-- readme-test: continue -->`: where the previous checked block left off (its
 //!   folder and its `cd`).
+//!
+//! git runs without the caller's configuration (`crate::hermetic_git`), in the setup
+//! and in the blocks alike.
 //!
 //! Each `$ command` line (a trailing `\` continues it) runs in one bash per block with
 //! `lore` on PATH, stderr merged into stdout; the lines up to the next `$` are its
@@ -23,7 +33,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::{copy_dir, repo};
+use crate::{copy_dir, hermetic_git, repo};
 
 const SEP: &str = "@@lore-readme@@";
 
@@ -91,6 +101,25 @@ fn blocks(readme: &str) -> Vec<Block> {
         i = j + 1;
     }
     out
+}
+
+/// `tests/fixtures/readme-diff/main` committed on `main`, then `work` as the working tree.
+fn diff_demo(dir: &Path) {
+    let fixture = repo().join("tests/fixtures/readme-diff");
+    copy_dir(&fixture.join("main"), dir);
+    hermetic_git::init_and_commit(dir, "Start the catalog", 0);
+    for item in std::fs::read_dir(dir).unwrap() {
+        let item = item.unwrap();
+        if item.file_name() == ".git" {
+            continue;
+        }
+        if item.file_type().unwrap().is_dir() {
+            std::fs::remove_dir_all(item.path()).unwrap();
+        } else {
+            std::fs::remove_file(item.path()).unwrap();
+        }
+    }
+    copy_dir(&fixture.join("work"), dir);
 }
 
 fn northwind(dir: &Path) {
@@ -202,10 +231,16 @@ fn readme_console_blocks_show_what_lore_prints() {
     for block in &blocks {
         let cwd = match block.mode.as_str() {
             "continue" => here.clone().expect("`continue` follows a checked block"),
-            "scratch" | "northwind" | "backstage" => {
+            "scratch" | "northwind" | "northwind-git" | "backstage" | "diff-demo" => {
                 let dir = tempfile::tempdir().unwrap();
-                if block.mode == "northwind" {
+                if block.mode.starts_with("northwind") {
                     northwind(dir.path());
+                }
+                if block.mode == "northwind-git" {
+                    hermetic_git::init_and_commit(dir.path(), "Northwind example catalog", 0);
+                }
+                if block.mode == "diff-demo" {
+                    diff_demo(dir.path());
                 }
                 if block.mode == "backstage" {
                     copy_dir(
