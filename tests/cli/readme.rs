@@ -23,8 +23,8 @@
 //!
 //! Each `$ command` line (a trailing `\` continues it) runs in one bash per block with
 //! `lore` on PATH, stderr merged into stdout; the lines up to the next `$` are its
-//! expected output. A last line `[exit N]` expects that exit status. To check a new
-//! section, put a marker above its block and run `cargo test --test cli readme`.
+//! expected output. A last line `[exit N]` expects that exit status. Every console
+//! block needs a marker: put one above a new block and run `cargo test --test cli readme`.
 //!
 //! Besides lore, blocks run `git`, `perl` and `sqlite3`; a block naming one that is not
 //! on PATH fails, naming it (`.ci/run` installs sqlite3), rather than being skipped.
@@ -220,6 +220,18 @@ fn readme_console_blocks_show_what_lore_prints() {
         blocks.len() >= 5,
         "README.md has {} checked blocks",
         blocks.len()
+    );
+    // Every transcript is checked: a console block without a marker is a mistake.
+    let lines: Vec<&str> = readme.lines().collect();
+    let unmarked: Vec<String> = (0..lines.len())
+        .filter(|&i| lines[i] == "```console")
+        .filter(|&i| i == 0 || !lines[i - 1].trim().starts_with("<!-- readme-test:"))
+        .map(|i| format!("README.md:{}", i + 1))
+        .collect();
+    assert!(
+        unmarked.is_empty(),
+        "console blocks without a `<!-- readme-test: MODE -->` marker: {}",
+        unmarked.join(", ")
     );
     let home = tempfile::tempdir().unwrap();
     let mut keep: Vec<tempfile::TempDir> = Vec::new();
