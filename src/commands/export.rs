@@ -61,11 +61,13 @@ pub(crate) fn run(
         })?;
         tmp.persist_noclobber(path)
             .map_err(|e| Error::io(format!("write {}", path.display()))(e.error))?;
+        // Named as the user wrote it: a relative --output stays relative.
+        let named = args.output.as_deref().unwrap_or(path);
         writeln!(
             io.err,
             "wrote {} entries to {}",
             ids.len(),
-            escape(&path.display().to_string())
+            escape(&named.display().to_string())
         )?;
         return Ok(if ids.is_empty() {
             Outcome::Failed

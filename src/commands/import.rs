@@ -210,6 +210,9 @@ pub(crate) fn run(
     };
     let style = io.style();
     render(io.out, &changes, &sides, args.format, style)?;
+    // The changes come before the per-file summary on stderr, also on a terminal or a
+    // merged pipe (stdout is buffered until the end otherwise).
+    io.out.flush()?;
 
     let mut changed = false;
     for (plan, file) in &plans {

@@ -3,23 +3,37 @@
 //! A block is checked when the line right above its opening fence is a marker:
 //!
 //! - `<!-- readme-test: northwind -->`: in a fresh copy of this repository's example
-//!   catalog (`lore.yaml`, `schemas/`, `catalog/`, `routing/`, `examples/`, `.lore/`);
+//!   catalog (`lore.yaml`, `schemas/`, `catalog/`, `routing/`, `examples/`, `.lore/`,
+//!   `imports/`);
 //! - `<!-- readme-test: scratch -->`: in a fresh empty folder;
 //! - `<!-- readme-test: backstage -->`: in a fresh folder holding `backstage-examples/`,
 //!   the subset of Backstage's example catalog in `tests/fixtures/backstage/examples`;
+//! - `<!-- readme-test: northwind-git -->`: as `northwind`, in a fresh git repository
+//!   where the copy is one commit on `main` (2024-01-01, Ada Author, "Northwind example
+//!   catalog"), so `lore show` has a last change to name;
+//! - `<!-- readme-test: diff-demo -->`: in a fresh git repository where
+//!   `tests/fixtures/readme-diff/main` is committed on `main` (the same fixed date and
+//!   author) and the working tree is then `tests/fixtures/readme-diff/work`: the change
+//!   README's `lore diff` transcript describes;
 //! - `<!-- readme-test: continue -->`: where the previous checked block left off (its
 //!   folder and its `cd`).
 //!
+//! git runs without the caller's configuration (`crate::hermetic_git`), in the setup
+//! and in the blocks alike.
+//!
 //! Each `$ command` line (a trailing `\` continues it) runs in one bash per block with
 //! `lore` on PATH, stderr merged into stdout; the lines up to the next `$` are its
-//! expected output. A last line `[exit N]` expects that exit status. To check a new
-//! section, put a marker above its block and run `cargo test --test cli readme`.
+//! expected output. A last line `[exit N]` expects that exit status. Every console
+//! block needs a marker: put one above a new block and run `cargo test --test cli readme`.
+//!
+//! Besides lore, blocks run `git`, `perl` and `sqlite3`; a block naming one that is not
+//! on PATH fails, naming it (`.ci/run` installs sqlite3), rather than being skipped.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::{copy_dir, repo};
+use crate::{copy_dir, hermetic_git, repo};
 
 const SEP: &str = "@@lore-readme@@";
 
@@ -89,8 +103,29 @@ fn blocks(readme: &str) -> Vec<Block> {
     out
 }
 
+/// `tests/fixtures/readme-diff/main` committed on `main`, then `work` as the working tree.
+fn diff_demo(dir: &Path) {
+    let fixture = repo().join("tests/fixtures/readme-diff");
+    copy_dir(&fixture.join("main"), dir);
+    hermetic_git::init_and_commit(dir, "Start the catalog", 0);
+    for item in std::fs::read_dir(dir).unwrap() {
+        let item = item.unwrap();
+        if item.file_name() == ".git" {
+            continue;
+        }
+        if item.file_type().unwrap().is_dir() {
+            std::fs::remove_dir_all(item.path()).unwrap();
+        } else {
+            std::fs::remove_file(item.path()).unwrap();
+        }
+    }
+    copy_dir(&fixture.join("work"), dir);
+}
+
 fn northwind(dir: &Path) {
-    for d in ["schemas", "catalog", "routing", "examples", ".lore"] {
+    for d in [
+        "schemas", "catalog", "routing", "examples", ".lore", "imports",
+    ] {
         crate::copy_dir(&repo().join(d), &dir.join(d));
     }
     std::fs::copy(repo().join("lore.yaml"), dir.join("lore.yaml")).unwrap();
@@ -153,6 +188,30 @@ fn run(block: &Block, cwd: &Path, home: &Path) -> (Vec<(Vec<String>, i32)>, Path
     (results, end)
 }
 
+/// The programs other than lore that README's blocks run.
+const TOOLS: [&str; 3] = ["git", "perl", "sqlite3"];
+
+/// Whether `tool` is a file in one of PATH's folders.
+fn on_path(tool: &str) -> bool {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path).any(|d| d.join(tool).is_file())
+}
+
+/// The tools of [`TOOLS`] that `block` runs but PATH does not have.
+fn missing_tools(block: &Block) -> Vec<&'static str> {
+    TOOLS
+        .into_iter()
+        .filter(|tool| {
+            block.steps.iter().any(|s| {
+                s.command
+                    .split(|c: char| c.is_whitespace() || "|&;()".contains(c))
+                    .any(|w| w == *tool)
+            })
+        })
+        .filter(|tool| !on_path(tool))
+        .collect()
+}
+
 #[test]
 fn readme_console_blocks_show_what_lore_prints() {
     let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
@@ -161,6 +220,18 @@ fn readme_console_blocks_show_what_lore_prints() {
         blocks.len() >= 5,
         "README.md has {} checked blocks",
         blocks.len()
+    );
+    // Every transcript is checked: a console block without a marker is a mistake.
+    let lines: Vec<&str> = readme.lines().collect();
+    let unmarked: Vec<String> = (0..lines.len())
+        .filter(|&i| lines[i] == "```console")
+        .filter(|&i| i == 0 || !lines[i - 1].trim().starts_with("<!-- readme-test:"))
+        .map(|i| format!("README.md:{}", i + 1))
+        .collect();
+    assert!(
+        unmarked.is_empty(),
+        "console blocks without a `<!-- readme-test: MODE -->` marker: {}",
+        unmarked.join(", ")
     );
     let home = tempfile::tempdir().unwrap();
     let mut keep: Vec<tempfile::TempDir> = Vec::new();
@@ -172,10 +243,16 @@ fn readme_console_blocks_show_what_lore_prints() {
     for block in &blocks {
         let cwd = match block.mode.as_str() {
             "continue" => here.clone().expect("`continue` follows a checked block"),
-            "scratch" | "northwind" | "backstage" => {
+            "scratch" | "northwind" | "northwind-git" | "backstage" | "diff-demo" => {
                 let dir = tempfile::tempdir().unwrap();
-                if block.mode == "northwind" {
+                if block.mode.starts_with("northwind") {
                     northwind(dir.path());
+                }
+                if block.mode == "northwind-git" {
+                    hermetic_git::init_and_commit(dir.path(), "Northwind example catalog", 0);
+                }
+                if block.mode == "diff-demo" {
+                    diff_demo(dir.path());
                 }
                 if block.mode == "backstage" {
                     copy_dir(
@@ -192,6 +269,14 @@ fn readme_console_blocks_show_what_lore_prints() {
                 block.line
             ),
         };
+        let missing = missing_tools(block);
+        assert!(
+            missing.is_empty(),
+            "README.md:{}: this block runs {}, which is not on PATH: install it \
+             (.ci/run installs sqlite3 with apt-get when it is missing)",
+            block.line,
+            missing.join(" and ")
+        );
         let (results, end) = run(block, &cwd, home.path());
         here = Some(end);
         for (step, (got, status)) in block.steps.iter().zip(&results) {
