@@ -13,6 +13,7 @@
 //! | `owners` | `entry`, `owner`, `distance` (1: its own owner), `via` (the entry whose owner it is) | resolved owner, also inherited through parents |
 //! | `impact` | `broken`, `impacted`, `relation` | impact edge: when `broken` breaks, `impacted` is affected |
 
+use rusqlite::types::Value as SqlValue;
 use std::io::{self, Write};
 
 use serde_json::Value;
@@ -258,74 +259,183 @@ pub(crate) fn codeowners(
     Ok(())
 }
 
+/// The tables rows are written to, with their column counts.
+const TABLES: [(&str, usize); 5] = [
+    ("entries", 7),
+    ("fields", 3),
+    ("relations", 4),
+    ("owners", 4),
+    ("impact", 3),
+];
+const ENTRIES: usize = 0;
+const FIELDS: usize = 1;
+const RELATIONS: usize = 2;
+const OWNERS: usize = 3;
+const IMPACT: usize = 4;
+
+/// Rows per INSERT statement: SQLite's cost is largely per statement step, and an
+/// export of 100,000 entries has a million rows.
+const BATCH: usize = 64;
+
+/// Rows made on one thread, inserted on another: making them (keys, JSON text, owners)
+/// overlaps SQLite's work instead of adding to it.
+struct Rows {
+    pending: [Vec<SqlValue>; 5],
+    to_writer: std::sync::mpsc::SyncSender<(usize, Vec<SqlValue>)>,
+}
+
+impl Rows {
+    /// Queues one row of `table`; false when the writer has stopped (its error is
+    /// what the export reports).
+    fn push<const N: usize>(&mut self, table: usize, row: [SqlValue; N]) -> bool {
+        let pending = &mut self.pending[table];
+        pending.extend(row);
+        if pending.len() == TABLES[table].1 * BATCH {
+            let full = std::mem::replace(pending, Vec::with_capacity(N * BATCH));
+            return self.to_writer.send((table, full)).is_ok();
+        }
+        true
+    }
+
+    fn finish(mut self) {
+        for (table, rest) in self.pending.iter_mut().enumerate() {
+            if !rest.is_empty() && self.to_writer.send((table, std::mem::take(rest))).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+fn text(s: impl Into<String>) -> SqlValue {
+    SqlValue::Text(s.into())
+}
+
 /// Write the catalog into a new SQLite database at `path` (which must not exist).
 pub(crate) fn sqlite(path: &std::path::Path, c: &Catalog, ids: &[EntryId]) -> rusqlite::Result<()> {
+    let (to_writer, batches) = std::sync::mpsc::sync_channel(256);
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || write_rows(path, &batches));
+        let mut rows = Rows {
+            pending: Default::default(),
+            to_writer,
+        };
+        make_rows(c, ids, &mut rows);
+        rows.finish();
+        writer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
+/// The rows of every table, in entry order.
+fn make_rows(c: &Catalog, ids: &[EntryId], rows: &mut Rows) {
+    let mut owners = OwnerIndex::default();
+    let keys: Vec<String> = c.entry_ids().map(|e| c.key(e)).collect();
+    let selected: std::collections::HashSet<EntryId> = ids.iter().copied().collect();
+    for &e in ids {
+        let entry = c.entry(e);
+        let key = &keys[e.index()];
+        let file = crate::fsutil::slashed(c.sources.path(entry.file));
+        let mut open = rows.push(
+            ENTRIES,
+            [
+                text(key.as_str()),
+                text(c.type_def(entry.type_id).name.as_str()),
+                text(entry.id.as_str()),
+                text(entry.name()),
+                text(file),
+                SqlValue::Integer(c.line(e) as i64),
+                text(entry.value.to_string()),
+            ],
+        );
+        if let Some(map) = entry.value.as_object() {
+            for (k, v) in map {
+                open &= rows.push(
+                    FIELDS,
+                    [text(key.as_str()), text(k.as_str()), text(v.to_string())],
+                );
+            }
+        }
+        for edge in c.out(e) {
+            let rel = c.relation(edge);
+            open &= rows.push(
+                RELATIONS,
+                [
+                    text(key.as_str()),
+                    text(rel.name.as_str()),
+                    text(keys[edge.to.index()].as_str()),
+                    edge.item
+                        .map_or(SqlValue::Null, |i| SqlValue::Integer(i64::from(i))),
+                ],
+            );
+            let (broken, impacted) = match rel.impact {
+                Some(Impact::Source) => (edge.to, e),
+                Some(Impact::Target) => (e, edge.to),
+                None => continue,
+            };
+            if selected.contains(&broken) || selected.contains(&impacted) {
+                open &= rows.push(
+                    IMPACT,
+                    [
+                        text(keys[broken.index()].as_str()),
+                        text(keys[impacted.index()].as_str()),
+                        text(rel.name.as_str()),
+                    ],
+                );
+            }
+        }
+        for h in owners.owners(c, e) {
+            open &= rows.push(
+                OWNERS,
+                [
+                    text(key.as_str()),
+                    text(keys[h.owner.index()].as_str()),
+                    SqlValue::Integer(h.distance as i64),
+                    text(keys[h.holder.index()].as_str()),
+                ],
+            );
+        }
+        if !open {
+            return; // the writer failed: its error is the answer
+        }
+    }
+}
+
+/// Creates the database and inserts the batches as they come, then indexes it.
+fn write_rows(
+    path: &std::path::Path,
+    batches: &std::sync::mpsc::Receiver<(usize, Vec<SqlValue>)>,
+) -> rusqlite::Result<()> {
     let mut db = rusqlite::Connection::open(path)?;
     db.execute_batch(
         "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
-         CREATE TABLE entries (entry TEXT PRIMARY KEY, type TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, file TEXT NOT NULL, line INTEGER NOT NULL, value TEXT NOT NULL);
-         CREATE TABLE fields (entry TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (entry, field));
+         CREATE TABLE entries (entry TEXT PRIMARY KEY, type TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, file TEXT NOT NULL, line INTEGER NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
+         CREATE TABLE fields (entry TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (entry, field)) WITHOUT ROWID;
          CREATE TABLE relations (entry TEXT NOT NULL, relation TEXT NOT NULL, target TEXT NOT NULL, item INTEGER);
          CREATE TABLE owners (entry TEXT NOT NULL, owner TEXT NOT NULL, distance INTEGER NOT NULL, via TEXT NOT NULL);
          CREATE TABLE impact (broken TEXT NOT NULL, impacted TEXT NOT NULL, relation TEXT NOT NULL);",
     )?;
     let tx = db.transaction()?;
     {
-        let mut entries = tx.prepare("INSERT INTO entries VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?;
-        let mut fields = tx.prepare("INSERT INTO fields VALUES (?1, ?2, ?3)")?;
-        let mut relations = tx.prepare("INSERT INTO relations VALUES (?1, ?2, ?3, ?4)")?;
-        let mut owners_row = tx.prepare("INSERT INTO owners VALUES (?1, ?2, ?3, ?4)")?;
-        let mut impact = tx.prepare("INSERT INTO impact VALUES (?1, ?2, ?3)")?;
-        let mut owners = OwnerIndex::default();
-        let keys: Vec<String> = c.entry_ids().map(|e| c.key(e)).collect();
-        let selected: std::collections::HashSet<EntryId> = ids.iter().copied().collect();
-        for &e in ids {
-            let entry = c.entry(e);
-            let key = &keys[e.index()];
-            let file = crate::fsutil::slashed(c.sources.path(entry.file));
-            entries.execute(rusqlite::params![
-                key,
-                c.type_def(entry.type_id).name,
-                entry.id,
-                entry.name(),
-                file,
-                c.line(e) as i64,
-                entry.value.to_string()
-            ])?;
-            if let Some(map) = entry.value.as_object() {
-                for (k, v) in map {
-                    fields.execute(rusqlite::params![key, k, v.to_string()])?;
+        let mut statements = Vec::new();
+        for (table, columns) in TABLES {
+            let row = format!("({})", vec!["?"; columns].join(", "));
+            let one = tx.prepare(&format!("INSERT INTO {table} VALUES {row}"))?;
+            let many = tx.prepare(&format!(
+                "INSERT INTO {table} VALUES {}",
+                vec![row.as_str(); BATCH].join(", ")
+            ))?;
+            statements.push((one, many));
+        }
+        for (table, values) in batches {
+            let columns = TABLES[table].1;
+            let (one, many) = &mut statements[table];
+            if values.len() == columns * BATCH {
+                many.execute(rusqlite::params_from_iter(values))?;
+            } else {
+                for row in values.chunks(columns) {
+                    one.execute(rusqlite::params_from_iter(row))?;
                 }
-            }
-            for edge in c.out(e) {
-                let rel = c.relation(edge);
-                let target = &keys[edge.to.index()];
-                relations.execute(rusqlite::params![
-                    key,
-                    rel.name,
-                    target,
-                    edge.item.map(i64::from)
-                ])?;
-                let (broken, impacted) = match rel.impact {
-                    Some(Impact::Source) => (edge.to, e),
-                    Some(Impact::Target) => (e, edge.to),
-                    None => continue,
-                };
-                if selected.contains(&broken) || selected.contains(&impacted) {
-                    impact.execute(rusqlite::params![
-                        keys[broken.index()],
-                        keys[impacted.index()],
-                        rel.name
-                    ])?;
-                }
-            }
-            for h in owners.owners(c, e) {
-                owners_row.execute(rusqlite::params![
-                    key,
-                    keys[h.owner.index()],
-                    h.distance as i64,
-                    keys[h.holder.index()]
-                ])?;
             }
         }
     }
@@ -336,4 +446,63 @@ pub(crate) fn sqlite(path: &std::path::Path, c: &Catalog, ids: &[EntryId]) -> ru
          CREATE INDEX impact_broken ON impact (broken);",
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalog(entries: usize) -> (tempfile::TempDir, Catalog) {
+        let mut text = String::new();
+        for i in 0..entries {
+            text.push_str(&format!(
+                "---\ntype: Service\nid: s{i}\nowner: team\ndepends_on: [s{}]\n",
+                (i + 1) % entries
+            ));
+        }
+        crate::load::test_catalog(&[
+            (
+                "schemas/team.yaml",
+                "type: Team\nschema: {properties: {}}\n",
+            ),
+            (
+                "schemas/service.yaml",
+                "type: Service\nrelations:\n  owner: {to: Team, owner: true}\n  depends_on: {to: Service, many: true, impact: source}\n",
+            ),
+            ("catalog/team.yaml", "type: Team\nid: team\n"),
+            ("catalog/services.yaml", &text),
+        ])
+    }
+
+    #[test]
+    fn every_row_reaches_its_table_across_batches() {
+        // More rows than one batch, and not a multiple of it: both statements run.
+        let (dir, c) = catalog(BATCH * 3 + 5);
+        assert!(c.problems.is_empty(), "{:?}", c.problems);
+        let ids = selected(&c, &[]);
+        let path = dir.path().join("out.db");
+        sqlite(&path, &c, &ids).unwrap();
+        let db = rusqlite::Connection::open(&path).unwrap();
+        let count = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).unwrap() };
+        let services = (BATCH * 3 + 5) as i64;
+        assert_eq!(count("SELECT count(*) FROM entries"), services + 1);
+        assert_eq!(count("SELECT count(*) FROM relations"), services * 2);
+        assert_eq!(count("SELECT count(*) FROM impact"), services);
+        assert_eq!(
+            count("SELECT count(*) FROM fields WHERE entry = 'Service:s7'"),
+            4
+        );
+        assert_eq!(
+            count("SELECT count(*) FROM owners WHERE owner = 'Team:team'"),
+            services + 1
+        );
+    }
+
+    #[test]
+    fn a_database_that_cannot_be_created_is_an_error_not_a_hang() {
+        let (dir, c) = catalog(BATCH * 2);
+        let ids = selected(&c, &[]);
+        let path = dir.path().join("no/such/folder/out.db");
+        assert!(sqlite(&path, &c, &ids).is_err());
+    }
 }
