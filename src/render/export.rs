@@ -455,10 +455,12 @@ mod tests {
     fn catalog(entries: usize) -> (tempfile::TempDir, Catalog) {
         let mut text = String::new();
         for i in 0..entries {
-            text.push_str(&format!(
-                "---\ntype: Service\nid: s{i}\nowner: team\ndepends_on: [s{}]\n",
-                (i + 1) % entries
-            ));
+            let next = (i + 1) % entries;
+            text += "---\ntype: Service\nid: s";
+            text += &i.to_string();
+            text += "\nowner: team\ndepends_on: [s";
+            text += &next.to_string();
+            text += "]\n";
         }
         crate::load::test_catalog(&[
             (
