@@ -318,6 +318,9 @@ pub(crate) fn human(c: &Catalog, r: &Route, out: &mut dyn Write, st: Style) -> i
             "{}",
             st.warning("Nothing in the catalog matches this alert.")
         )?;
+        if r.found.unmatched.is_empty() {
+            writeln!(out, "The payload holds no value to try.")?;
+        }
     } else {
         writeln!(out, "{}", st.bold("Matched"))?;
         let w = r
@@ -403,13 +406,17 @@ pub(crate) fn human(c: &Catalog, r: &Route, out: &mut dyn Write, st: Style) -> i
     }
     for (owner, of) in &by_owner {
         let reach: Vec<String> = text_pairs(c, *owner);
-        writeln!(
+        write!(
             out,
-            "  {} ({})  {}",
+            "  {} ({})",
             type_and_id(c, *owner),
-            e(c.entry(*owner).name()),
-            e(&reach.join("  "))
+            e(c.entry(*owner).name())
         )?;
+        if reach.is_empty() {
+            writeln!(out)?;
+        } else {
+            writeln!(out, "  {}", e(&reach.join("  ")))?;
+        }
         for o in of {
             if o.of == o.owner {
                 writeln!(out, "    named by the alert")?;
@@ -663,12 +670,16 @@ pub(crate) fn markdown(c: &Catalog, r: &Route, out: &mut dyn Write) -> io::Resul
         } else {
             format!("owns {}", of.join(", "))
         };
+        let reach = if reach.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", reach.join(", "))
+        };
         writeln!(
             out,
-            "- **{}** {} — {} ({what})",
+            "- **{}** {}{reach} ({what})",
             term::markdown(c.entry(owner).name()),
             markdown_code(&c.key(owner)),
-            reach.join(", "),
         )?;
     }
     writeln!(out)?;

@@ -216,3 +216,51 @@ fn source_skips_detection_but_an_envelope_source_needs_its_envelope() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_word_of_a_longer_value_is_shown_as_such_and_a_matched_value_is_never_missing() {
+    let dir = repo_with("{}\n");
+    // Scanned: `checkout` is a word of `notes`, not the value of a key.
+    let payload = r#"{"incident":{"title":"Cart","notes":"checkout is down","service":"cart"}}"#;
+    let (code, human) = route(dir.path(), payload, "human");
+    assert_eq!(code, 0, "{human}");
+    assert!(
+        human.contains("Service checkout  checkout (a word of notes) by id"),
+        "{human}"
+    );
+    assert!(!human.contains("notes=checkout"), "{human}");
+    // An owner with no contact fields ends its line at its name.
+    assert!(human.contains("\n  Team payments (payments)\n"), "{human}");
+    assert!(!human.lines().any(|l| l.ends_with(' ')), "{human}");
+    let (_, md) = route(dir.path(), payload, "markdown");
+    assert!(
+        md.contains("- **payments** `Team:payments` (owns `Service:checkout`)"),
+        "{md}"
+    );
+    // `cluster=checkout` names no Cluster but matches the Service elsewhere: it is not
+    // listed as missing; `checkout-x` is.
+    let payload = r#"{"version":"4","groupKey":"g","status":"firing","alerts":[{"labels":{"alertname":"A","service":"checkout"}},{"labels":{"alertname":"B","service":"checkout-x","cluster":"checkout"}}]}"#;
+    let (_, human) = route(dir.path(), payload, "human");
+    let missing = human.split("Not in the catalog").nth(1).unwrap_or_default();
+    let missing = missing.split("\n\n").next().unwrap_or_default();
+    assert!(missing.contains("service=checkout-x"), "{human}");
+    assert!(!missing.contains("=checkout "), "{human}");
+    assert!(!missing.contains("cluster="), "{human}");
+}
+
+#[test]
+fn a_payload_with_no_value_says_so_without_an_empty_heading() {
+    let dir = repo_with("{}\n");
+    for format in ["human", "markdown"] {
+        let (code, out) = route(dir.path(), r#"{"a":[]}"#, format);
+        assert_eq!(code, 1, "{out}");
+        assert!(out.contains("The payload holds no value to try."), "{out}");
+        assert!(!out.contains("Values tried"), "{format}: {out}");
+    }
+    let (_, out) = route(
+        dir.path(),
+        r#"{"version":"4","groupKey":"g","status":"firing","alerts":[{"labels":{"service":"billing-v2"}}]}"#,
+        "human",
+    );
+    assert!(out.contains("Values tried\n  service=billing-v2"), "{out}");
+}
