@@ -46,9 +46,10 @@ gen() {
 }
 
 # measure LABEL CMD ARGS...: run CMD once to warm up (none with WARMUP=0), then RUNS
-# times, in the current
-# directory and environment; print the median wall time and the median peak RSS
-# (from /usr/bin/time -v). A non-zero exit (validate finding planted errors) is fine.
+# times, in the current directory and environment; print the median wall time and the
+# median peak RSS (from /usr/bin/time -v). A non-zero exit (validate finding planted
+# errors) is fine. PREPARE='shell command', when set, runs before every run, untimed
+# (to reset what the command changes).
 measure() {
   local label=$1
   shift
@@ -57,10 +58,16 @@ measure() {
   if command -v hyperfine >/dev/null; then
     local cmd
     cmd=$(printf '%q ' /usr/bin/time -v -a -o "$log" "$@")
-    hyperfine -N -i --warmup "$WARMUP" --runs "$RUNS" --export-json "$json" "$cmd" >/dev/null 2>&1 || true
+    hyperfine -N -i --warmup "$WARMUP" --runs "$RUNS" \
+      --prepare "$(printf '%q ' bash -c "${PREPARE:-true}")" \
+      --export-json "$json" "$cmd" >/dev/null 2>&1 || true
   else
-    if [ "$WARMUP" != 0 ]; then "$@" >/dev/null 2>&1 || true; fi
+    if [ "$WARMUP" != 0 ]; then
+      bash -c "${PREPARE:-true}"
+      "$@" >/dev/null 2>&1 || true
+    fi
     for _ in $(seq "$RUNS"); do
+      bash -c "${PREPARE:-true}"
       /usr/bin/time -v -a -o "$log" "$@" >/dev/null 2>&1 || true
     done
   fi

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Run every benchmark: validate at 100k entries (multidoc, one file each, warm cache,
 # planted errors) with the peer validators on the same files, the queries at 100k,
-# validate and the queries at 1M entries (220 MB of YAML), and the git history commands.
+# validate and the queries at 1M entries (220 MB of YAML), the git history commands, and
+# import and export of 100,000 CSV rows.
 # Everything printed also goes to $BENCH_DIR/results-<UTC time>.txt.
 #
-#   bench/run.sh [--skip peers,1m,history]
+#   bench/run.sh [--skip peers,1m,history,import]
 #
 # Generating the 1M catalog takes a few minutes the first time (later runs reuse it);
 # check-jsonschema takes about two minutes on 100k files. See bench/lib.sh for RUNS,
@@ -13,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 skip=
-usage() { echo "usage: $0 [--skip peers,1m,history]" >&2; exit 2; }
+usage() { echo "usage: $0 [--skip peers,1m,history,import]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in
     --skip) [ $# -ge 2 ] || usage; skip=$2; shift ;;
@@ -22,7 +23,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 for s in ${skip//,/ }; do
-  case $s in peers | 1m | history) ;; *) echo "--skip: unknown part '$s'" >&2; usage ;; esac
+  case $s in peers | 1m | history | import) ;; *) echo "--skip: unknown part '$s'" >&2; usage ;; esac
 done
 skips() { [[ ",$skip," == *",$1,"* ]]; }
 LORE=$(lore_binary) # build once, for every script
@@ -40,5 +41,6 @@ log=$BENCH_DIR/results-$(date -u +%Y%m%dT%H%M%SZ).txt
     bash bench/queries.sh --entries 1000000
   fi
   skips history || bash bench/history.sh
+  skips import || bash bench/import.sh
 } 2>&1 | tee "$log"
 echo "results: $log"

@@ -92,6 +92,9 @@ fn yaml_diag(file: FileId, e: yaml::YamlError) -> Diag {
     }
 }
 
+/// Documents in one file above which [`check_text`] checks them in parallel.
+const PARALLEL_DOCS: usize = 2048;
+
 /// Parse and check the entries of one file's text (`bad`: where it stops being UTF-8).
 pub(crate) fn check_text(
     file: FileId,
@@ -111,14 +114,26 @@ pub(crate) fn check_text(
         };
     }
     let docs = parse_reporting(file, &text, limits, false, &mut problems);
-    let mut entries = Vec::new();
-    for (doc_index, doc) in docs.into_iter().enumerate() {
-        if doc.value.is_null() {
-            continue; // reported as an empty document
-        }
-        if let Some(entry) = check_entry(file, doc_index, doc, ctx, &mut problems) {
-            entries.push(entry);
-        }
+    let one = |(doc_index, doc): (usize, yaml::Document)| {
+        let mut found = Vec::new();
+        // A null document is reported as an empty document.
+        let entry = (!doc.value.is_null())
+            .then(|| check_entry(file, doc_index, doc, ctx, &mut found))
+            .flatten();
+        (entry, found)
+    };
+    // One file of many entries (an import's output) is checked on every core; the
+    // results keep document order either way.
+    let checked: Vec<(Option<Entry>, Vec<Diag>)> = if docs.len() >= PARALLEL_DOCS {
+        use rayon::prelude::*;
+        docs.into_par_iter().enumerate().map(one).collect()
+    } else {
+        docs.into_iter().enumerate().map(one).collect()
+    };
+    let mut entries = Vec::with_capacity(checked.len());
+    for (entry, mut found) in checked {
+        entries.extend(entry);
+        problems.append(&mut found);
     }
     FileResult {
         file,

@@ -180,6 +180,87 @@ pub(crate) struct Parsed {
 /// `Document::spans`; without, only `Document::span` is filled (the fast path). Both modes
 /// produce the same documents, values and errors.
 pub(crate) fn parse(src: &str, limits: Limits, with_spans: bool) -> Parsed {
+    if !with_spans && src.len() >= 2 * CHUNK {
+        if let Some(parsed) = parse_chunks(src, limits, CHUNK) {
+            return parsed;
+        }
+    }
+    parse_whole(src, limits, with_spans).0
+}
+
+/// Least bytes of one file that [`parse_chunks`] gives one thread.
+const CHUNK: usize = 1 << 20;
+
+/// The documents of a large multi-document file (an import's output: 100,000 entries in
+/// one file), parsed in parallel: the text is cut before `---` lines into pieces of at
+/// least `min` bytes, each parsed on its own. A `---` at the start of a line always
+/// starts a document (YAML 1.2 §9.1.4, no scalar may hold one), so the documents are
+/// those of one parse. Anything else (an error, a directive before a `---`, aliases over
+/// the file's limits, which count all documents together) is left to the serial parse,
+/// which then reports it exactly as it always has: `None`.
+fn parse_chunks(src: &str, limits: Limits, min: usize) -> Option<Parsed> {
+    use rayon::prelude::*;
+    let bytes = src.as_bytes();
+    let mut cuts = vec![0];
+    let mut from = min;
+    while from < bytes.len() {
+        let Some(at) = memchr_doc_start(bytes, from) else {
+            break;
+        };
+        cuts.push(at);
+        from = at + min;
+    }
+    if cuts.len() < 2 {
+        return None;
+    }
+    cuts.push(bytes.len());
+    let parts: Vec<(Parsed, usize, usize)> = cuts
+        .par_windows(2)
+        .map(|w| {
+            let (mut parsed, nodes, aliased) = parse_whole(&src[w[0]..w[1]], limits, false);
+            for d in &mut parsed.documents {
+                d.span = d.span.start + w[0]..d.span.end + w[0];
+            }
+            (parsed, nodes, aliased)
+        })
+        .collect();
+    let nodes: usize = parts.iter().map(|p| p.1).fold(0, usize::saturating_add);
+    let aliased: usize = parts.iter().map(|p| p.2).fold(0, usize::saturating_add);
+    if nodes > limits.max_alias_nodes
+        || aliased > limits.max_alias_bytes
+        || parts.iter().any(|p| !p.0.errors.is_empty())
+    {
+        return None;
+    }
+    let mut documents = Vec::new();
+    for (parsed, _, _) in parts {
+        documents.extend(parsed.documents);
+    }
+    Some(Parsed {
+        documents,
+        errors: Vec::new(),
+    })
+}
+
+/// Where the first line at or after `from` that is a `---` document marker starts.
+fn memchr_doc_start(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    while i < bytes.len() {
+        let nl = i + bytes[i..].iter().position(|&b| b == b'\n')?;
+        let line = nl + 1;
+        let rest = &bytes[line..];
+        if rest.starts_with(b"---")
+            && matches!(rest.get(3), None | Some(b'\n' | b'\r' | b' ' | b'\t'))
+        {
+            return Some(line);
+        }
+        i = line;
+    }
+    None
+}
+
+/// One serial parse, with the alias totals [`parse_chunks`] adds up.
+fn parse_whole(src: &str, limits: Limits, with_spans: bool) -> (Parsed, usize, usize) {
     let mut builder = Builder::new(src, limits, with_spans);
     let mut parser = Parser::new_from_str(src);
     while let Some(next) = parser.next_event() {
@@ -212,10 +293,14 @@ pub(crate) fn parse(src: &str, limits: Limits, with_spans: bool) -> Parsed {
             related: None,
         });
     }
-    Parsed {
-        documents: builder.documents,
-        errors: builder.errors,
-    }
+    (
+        Parsed {
+            documents: builder.documents,
+            errors: builder.errors,
+        },
+        builder.alias_nodes,
+        builder.alias_bytes,
+    )
 }
 
 /// Most characters of a value (a key, an alias, a scalar) quoted in a message.
@@ -1799,7 +1884,7 @@ mod properties {
 
     use proptest::prelude::*;
 
-    use super::{parse, Limits, Parsed};
+    use super::{parse, parse_chunks, Limits, Parsed};
 
     /// Pieces YAML is made of, hostile ones included.
     const PIECES: &[&str] = &[
@@ -1946,7 +2031,60 @@ mod properties {
                 (docs, errors)
             };
             assert_eq!(summary(&fast), summary(&slow));
+            // Cut before every `---` line, the documents are those of one parse.
+            if let Some(chunked) = parse_chunks(src, limits, 1) {
+                assert_eq!(summary(&chunked), summary(&fast));
+            }
         }
+    }
+
+    #[test]
+    fn pieces_are_cut_before_markers_and_alias_totals_span_them() {
+        let src = "a: 1\n---\nb: 2\n--- \nc: 3\n";
+        let p = parse_chunks(src, Limits::default(), 1).expect("cut into pieces");
+        assert_eq!(p.documents.len(), 3);
+        assert_eq!(&src[p.documents[2].span.clone()], "c: 3");
+        // Each document copies 8 nodes; ten together pass the limit of 20.
+        let src = "x: &a [1, 2, 3]\ny: [*a, *a]\n---\n".repeat(10);
+        let limits = Limits {
+            max_alias_nodes: 20,
+            ..Limits::default()
+        };
+        assert!(parse_chunks(&src, limits, 1).is_none());
+        let whole = parse(&src, limits, false);
+        assert_eq!(whole.errors[0].kind, super::YamlErrorKind::AliasLimit);
+    }
+
+    /// Valid multi-document files, whose documents hold what a `---` line might hide in:
+    /// block scalars (one at the root, unindented), quoted strings, comments, flow.
+    fn documents() -> impl Strategy<Value = String> {
+        let body = proptest::sample::select(
+            &[
+                "a: 1\nb: [x, y]\n",
+                "type: Customer\nid: c-1\nname: 'x: y'\n",
+                "|\nfoo\n--- not a marker?\n",
+                "--- |\n  text\n",
+                "note: |\n  ---\n  x\n",
+                "s: \"a\n  --- b\"\n",
+                "# ---\nk: v\n",
+                "&x {a: 1}\n",
+                "[*x]\n",
+                "",
+                "k: &y v\nl: *y\n",
+                "---x: 1\n",
+            ][..],
+        );
+        let sep = proptest::sample::select(
+            &["---\n", "--- \n", "---\r\n", "...\n---\n", "\n---\n", "---"][..],
+        );
+        prop::collection::vec((sep, body), 0..30).prop_map(|parts| {
+            let mut src = String::new();
+            for (s, b) in parts {
+                src.push_str(s);
+                src.push_str(b);
+            }
+            src
+        })
     }
 
     proptest! {
@@ -1954,6 +2092,11 @@ mod properties {
 
         #[test]
         fn random_yaml_is_handled(src in random_yaml()) {
+            holds(&src);
+        }
+
+        #[test]
+        fn multi_document_files_parse_the_same_in_pieces(src in documents()) {
             holds(&src);
         }
 
