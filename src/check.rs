@@ -276,7 +276,7 @@ fn check_entry(
             }
         }
     }
-    if !t.rules.is_empty() {
+    if !t.rules.is_empty() || !t.notes.is_empty() {
         check_rules(t, &id, &value, at(file, doc, "/id", false), &key, out);
     }
     Some(Entry {
@@ -366,6 +366,36 @@ fn check_rules(t: &TypeDef, id: &str, value: &Value, loc: Loc, key: &str, out: &
                 d.severity = severity;
                 out.push(d);
             }
+        }
+    }
+    // A note that fails for this entry would be lost in `lore route` at 3 a.m. (a
+    // warning on stderr): say so now. Notes that read `alert` depend on the payload, so
+    // only `lore route` can evaluate them.
+    for (k, note) in t.notes.iter().enumerate() {
+        let reads_alert = |vars: Vec<String>| vars.iter().any(|v| v == "alert");
+        if note
+            .when
+            .as_ref()
+            .is_some_and(|w| reads_alert(w.variables()))
+            || reads_alert(note.say.variables())
+        {
+            continue;
+        }
+        if let Err(e) = note.text_in(&scope) {
+            out.push(
+                Diag::warning(
+                    Code::RuleError,
+                    format!(
+                        "note {} of type {} could not be evaluated: {}",
+                        k + 1,
+                        t.name,
+                        e.message
+                    ),
+                    loc.clone(),
+                )
+                .with_entry(key)
+                .with_help("guard optional fields with `has(self.field)` in the note's `when`"),
+            );
         }
     }
 }

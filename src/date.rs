@@ -4,6 +4,10 @@
 use jiff::civil::Date;
 use jiff::{tz::TimeZone, Timestamp};
 
+/// Environment variable that fixes "now" (`YYYY-MM-DD` or Unix seconds; expressions
+/// also take an RFC 3339 date-time), for tests and reproducible reports.
+pub(crate) const NOW_VAR: &str = "LORE_NOW";
+
 /// `YYYY-MM-DD` (UTC) of a Unix time; out-of-range times are clamped to jiff's range.
 pub(crate) fn day(seconds: i64) -> String {
     let t = Timestamp::from_second(seconds).unwrap_or(if seconds < 0 {

@@ -302,7 +302,8 @@ fn config_cause(fatal: Error, sources: &SourceMap, problems: &[Diag]) -> Error {
 }
 
 /// What every cached result depends on besides its own file: lore's version and every
-/// file read before the entries (lore.yaml and the type definitions), paths included.
+/// file read before the entries (lore.yaml and the type definitions), paths included,
+/// and the day, when they may use `now`.
 fn cache_key(config_and_types: &SourceMap) -> u128 {
     let mut all = format!("lore {}\0", env!("CARGO_PKG_VERSION"));
     for i in 0..config_and_types.len() {
@@ -311,6 +312,13 @@ fn cache_key(config_and_types: &SourceMap) -> u128 {
         all.push('\0');
         all.push_str(&f.text);
         all.push('\0');
+    }
+    // Rules may compare with `now`: their results hold for a day (a wider net than the
+    // rules that use it, which only costs a miss a day).
+    if (0..config_and_types.len())
+        .any(|i| config_and_types.get(FileId(i as u32)).text.contains("now"))
+    {
+        all.push_str(&crate::expr::now_day());
     }
     cache::content_hash(all.as_bytes())
 }

@@ -115,7 +115,14 @@ fn past_incidents(c: &Catalog, roots: &[EntryId]) -> Vec<Touching> {
     all
 }
 
+/// The alert as notes see it: its first alert's title, severity and status.
+fn alert_value(route: &Route) -> Value {
+    let first = route.found.alerts.first().cloned().unwrap_or_default();
+    json!({"title": first.title, "severity": first.severity, "status": first.status})
+}
+
 fn entry_notes(c: &Catalog, route: &mut Route) {
+    let alert = alert_value(route);
     let involved: Vec<EntryId> = route
         .found
         .matches
@@ -130,7 +137,7 @@ fn entry_notes(c: &Catalog, route: &mut Route) {
             continue;
         }
         let this = crate::model::entry::self_value(&entry.id, &entry.value);
-        let scope = Scope::new(&[("self", &*this)]);
+        let scope = Scope::new(&[("self", &*this), ("alert", &alert)]);
         for note in &t.notes {
             match note.text_in(&scope) {
                 Ok(Some(text)) => route.notes.push(RouteNote {
@@ -149,7 +156,8 @@ fn entry_notes(c: &Catalog, route: &mut Route) {
     }
 }
 
-/// The variables global notes see: totals, matches, owners, impacted, alert.
+/// The variables global notes see: totals, matches, owners, impacted (each with the
+/// entry's `fields`), alert.
 pub(crate) fn note_variables(c: &Catalog, route: &Route) -> Vec<(&'static str, Value)> {
     let describe = |e: EntryId| {
         let entry = c.entry(e);
@@ -191,7 +199,12 @@ pub(crate) fn note_variables(c: &Catalog, route: &Route) -> Vec<(&'static str, V
         .impact
         .impacted
         .iter()
-        .map(|i| with(describe(i.entry), json!({"distance": i.distance})))
+        .map(|i| {
+            with(
+                describe(i.entry),
+                json!({"distance": i.distance, "fields": c.entry(i.entry).value}),
+            )
+        })
         .collect();
     let totals: Map<String, Value> = route
         .impact
@@ -205,8 +218,7 @@ pub(crate) fn note_variables(c: &Catalog, route: &Route) -> Vec<(&'static str, V
             (t.clone(), Value::Object(m))
         })
         .collect();
-    let first = route.found.alerts.first().cloned().unwrap_or_default();
-    let alert = json!({"title": first.title, "severity": first.severity, "status": first.status});
+    let alert = alert_value(route);
     vec![
         ("totals", Value::Object(totals)),
         ("matches", Value::Array(matches)),

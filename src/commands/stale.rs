@@ -6,9 +6,7 @@ use crate::query::stale;
 use crate::render::stale::render;
 use crate::{history, workspace};
 
-/// Environment variable that fixes "now" (`YYYY-MM-DD` or Unix seconds), for tests and
-/// reproducible reports.
-pub(crate) const NOW_VAR: &str = "LORE_NOW";
+use crate::date::NOW_VAR;
 
 pub(crate) fn run(
     args: &StaleArgs,

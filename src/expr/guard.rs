@@ -32,7 +32,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use cel::common::ast::{CallExpr, EntryExpr, Expr as Ast, IdedExpr, LiteralValue, SourceInfo};
-use cel::common::types::{CelBool, CelString, DYN_TYPE, STRING_TYPE};
+use cel::common::types::{CelBool, CelString, CelTimestamp, DYN_TYPE, STRING_TYPE};
 use cel::common::value::CowVal;
 use cel::{Env, ExecutionError};
 
@@ -64,6 +64,10 @@ const PATTERN_SIZE: usize = 1 << 20;
 
 /// The function `lore report --where` asks which entries a fact touches with.
 pub(crate) const TOUCHES: &str = "touches";
+/// What `now` is rewritten to: the time of this run, or `LORE_NOW`'s.
+const NOW: &str = "@lore_now";
+/// What `timestamp(x)` is rewritten to: CEL's, which also takes a `YYYY-MM-DD` date.
+const TIMESTAMP: &str = "@lore_timestamp";
 
 thread_local! {
     /// `touches(REF)` answers of the fact being evaluated, by REF as written; `None`
@@ -85,6 +89,10 @@ pub(crate) fn register(env: &mut Env) {
     )
     .expect("a unique overload");
     env.add_overload(TOUCHES, "lore_touches", vec![STRING_TYPE], touches)
+        .expect("a unique overload");
+    env.add_overload(NOW, "lore_now", vec![], now)
+        .expect("a unique overload");
+    env.add_overload(TIMESTAMP, "lore_timestamp", vec![DYN_TYPE], timestamp)
         .expect("a unique overload");
 }
 
@@ -273,15 +281,38 @@ fn entries(entries: &[cel::common::ast::IdedEntryExpr]) -> Vec<&IdedExpr> {
 }
 
 fn rewrite(e: &mut IdedExpr, info: &SourceInfo, src: &str) -> Result<(), ExprError> {
+    rewrite_in(e, info, src, &mut Vec::new())
+}
+
+/// [`rewrite`], with the names that enclosing macros bind (`exists(now, …)` binds a
+/// `now` of its own).
+fn rewrite_in(
+    e: &mut IdedExpr,
+    info: &SourceInfo,
+    src: &str,
+    bound: &mut Vec<String>,
+) -> Result<(), ExprError> {
     match &mut e.expr {
-        Ast::Unspecified | Ast::Literal(_) | Ast::Ident(_) => {}
-        Ast::Select(s) => rewrite(&mut s.operand, info, src)?,
+        Ast::Unspecified | Ast::Literal(_) => {}
+        Ast::Ident(name) => {
+            if name == "now" && !bound.iter().any(|b| b == "now") {
+                e.expr = Ast::Call(CallExpr {
+                    func_name: NOW.to_owned(),
+                    target: None,
+                    args: Vec::new(),
+                });
+            }
+        }
+        Ast::Select(s) => rewrite_in(&mut s.operand, info, src, bound)?,
         Ast::Call(call) => {
             if let Some(target) = &mut call.target {
-                rewrite(target, info, src)?;
+                rewrite_in(target, info, src, bound)?;
             }
             for arg in &mut call.args {
-                rewrite(arg, info, src)?;
+                rewrite_in(arg, info, src, bound)?;
+            }
+            if call.func_name == "timestamp" && call.target.is_none() && call.args.len() == 1 {
+                TIMESTAMP.clone_into(&mut call.func_name);
             }
             if call.func_name == "matches" {
                 let args = match (call.target.take(), call.args.len()) {
@@ -311,21 +342,22 @@ fn rewrite(e: &mut IdedExpr, info: &SourceInfo, src: &str) -> Result<(), ExprErr
         }
         Ast::List(list) => {
             for element in &mut list.elements {
-                rewrite(element, info, src)?;
+                rewrite_in(element, info, src, bound)?;
             }
         }
-        Ast::Map(map) => rewrite_entries(&mut map.entries, info, src)?,
-        Ast::Struct(st) => rewrite_entries(&mut st.entries, info, src)?,
+        Ast::Map(map) => rewrite_entries(&mut map.entries, info, src, bound)?,
+        Ast::Struct(st) => rewrite_entries(&mut st.entries, info, src, bound)?,
         Ast::Comprehension(c) => {
-            for part in [
-                &mut c.iter_range,
-                &mut c.accu_init,
-                &mut c.loop_cond,
-                &mut c.loop_step,
-                &mut c.result,
-            ] {
-                rewrite(part, info, src)?;
+            rewrite_in(&mut c.iter_range, info, src, bound)?;
+            rewrite_in(&mut c.accu_init, info, src, bound)?;
+            let outer = bound.len();
+            bound.push(c.iter_var.clone());
+            bound.extend(c.iter_var2.clone());
+            bound.push(c.accu_var.clone());
+            for part in [&mut c.loop_cond, &mut c.loop_step, &mut c.result] {
+                rewrite_in(part, info, src, bound)?;
             }
+            bound.truncate(outer);
             let range = std::mem::take(&mut c.iter_range);
             c.iter_range = IdedExpr {
                 id: range.id,
@@ -344,13 +376,14 @@ fn rewrite_entries(
     entries: &mut [cel::common::ast::IdedEntryExpr],
     info: &SourceInfo,
     src: &str,
+    bound: &mut Vec<String>,
 ) -> Result<(), ExprError> {
     for entry in entries {
         match &mut entry.expr {
-            EntryExpr::StructField(field) => rewrite(&mut field.value, info, src)?,
+            EntryExpr::StructField(field) => rewrite_in(&mut field.value, info, src, bound)?,
             EntryExpr::MapEntry(e) => {
-                rewrite(&mut e.key, info, src)?;
-                rewrite(&mut e.value, info, src)?;
+                rewrite_in(&mut e.key, info, src, bound)?;
+                rewrite_in(&mut e.value, info, src, bound)?;
             }
         }
     }
@@ -419,6 +452,47 @@ fn touches<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, Executio
             )),
         },
     })
+}
+
+/// `now`: the moment this run started, or the one `LORE_NOW` names.
+fn now<'b, 'v>(_args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    match &*super::NOW {
+        Ok(t) => Ok(CowVal::owned(CelTimestamp::from(*t))),
+        Err(message) => Err(ExecutionError::function_error("now", message)),
+    }
+}
+
+/// `timestamp(x)`: CEL's (an RFC 3339 date-time, a timestamp, Unix seconds), and a
+/// `YYYY-MM-DD` date as its midnight UTC, since that is how catalogs write dates.
+fn timestamp<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    let arg = args
+        .first()
+        .ok_or_else(ExecutionError::missing_argument_or_target)?;
+    if let Some(t) = arg.downcast_ref::<CelTimestamp>() {
+        return Ok(CowVal::owned(CelTimestamp::from(*t.inner())));
+    }
+    if let Some(i) = arg.downcast_ref::<cel::common::types::CelInt>() {
+        let t = chrono::DateTime::from_timestamp(*i.inner(), 0)
+            .ok_or_else(|| ExecutionError::function_error("timestamp", "timestamp out of range"))?;
+        return Ok(CowVal::owned(CelTimestamp::from(t.fixed_offset())));
+    }
+    let Some(text) = arg.downcast_ref::<CelString>() else {
+        return Err(ExecutionError::function_error(
+            "timestamp",
+            "timestamp() takes a date (`2025-03-01`), an RFC 3339 date-time (`2025-03-01T12:00:00Z`) or Unix seconds",
+        ));
+    };
+    super::parse_moment(text.inner())
+        .map(|t| CowVal::owned(CelTimestamp::from(t)))
+        .ok_or_else(|| {
+            ExecutionError::function_error(
+                "timestamp",
+                format!(
+                    "`{}` is neither a date (`2025-03-01`) nor an RFC 3339 date-time (`2025-03-01T12:00:00Z`)",
+                    super::excerpt(text.inner())
+                ),
+            )
+        })
 }
 
 /// `@lore_matches(text, pattern)`: `text.matches(pattern)` with the compiled pattern

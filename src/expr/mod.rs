@@ -45,6 +45,52 @@ static ENV: LazyLock<Arc<Env>> = LazyLock::new(|| {
     Arc::new(env)
 });
 
+/// `now` in expressions: when this run started, or the moment `LORE_NOW` names (a
+/// `YYYY-MM-DD` date, Unix seconds, or an RFC 3339 date-time), for tests and
+/// reproducible reports. A bad `LORE_NOW` is an error wherever `now` is used.
+pub(crate) static NOW: LazyLock<Result<chrono::DateTime<chrono::FixedOffset>, String>> =
+    LazyLock::new(|| now_from(std::env::var(crate::date::NOW_VAR).ok().as_deref()));
+
+fn now_from(var: Option<&str>) -> Result<chrono::DateTime<chrono::FixedOffset>, String> {
+    let Some(text) = var else {
+        return Ok(chrono::Utc::now().fixed_offset());
+    };
+    let seconds = text.parse::<i64>().ok();
+    seconds
+        .and_then(|s| chrono::DateTime::from_timestamp(s, 0).map(|t| t.fixed_offset()))
+        .or_else(|| parse_moment(text))
+        .ok_or_else(|| {
+            format!(
+                "{}=`{}` is not a moment; write YYYY-MM-DD, Unix seconds or an RFC 3339 date-time",
+                crate::date::NOW_VAR,
+                excerpt(text)
+            )
+        })
+}
+
+/// A `YYYY-MM-DD` date (its midnight UTC) or an RFC 3339 date-time.
+fn parse_moment(text: &str) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Some(t);
+    }
+    let day = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+    // `%Y` takes any number of digits; a date is written with four.
+    (text.len() == 10).then(|| {
+        day.and_time(chrono::NaiveTime::MIN)
+            .and_utc()
+            .fixed_offset()
+    })
+}
+
+/// What results that depend on `now` are cached under: its UTC day, so a rule such as
+/// `timestamp(self.support_ends) < now` is checked again each day.
+pub(crate) fn now_day() -> String {
+    match &*NOW {
+        Ok(t) => t.with_timezone(&chrono::Utc).date_naive().to_string(),
+        Err(e) => e.clone(),
+    }
+}
+
 /// A problem compiling or evaluating an expression or a template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ExprError {
@@ -374,12 +420,35 @@ fn to_json(value: &Value) -> Json {
             entries.sort_by(|a, b| a.0.cmp(&b.0));
             Json::Object(entries.into_iter().collect())
         }
+        Value::Timestamp(t) => {
+            // As CEL's `string(timestamp)`: UTC, with `Z`.
+            Json::String(
+                t.with_timezone(&chrono::Utc)
+                    .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            )
+        }
+        Value::Duration(d) => Json::String(duration_text(d)),
         Value::Opaque(o) => match o.downcast_ref::<OptionalValue>() {
             Some(opt) => opt.value().map_or(Json::Null, to_json),
             None => Json::String(format!("<{}>", o.runtime_type_name())),
         },
         other => Json::String(format!("{other:?}")),
     }
+}
+
+/// A duration as CEL writes one: seconds with up to nine decimals, `5400s`, `0.5s`.
+fn duration_text(d: &chrono::Duration) -> String {
+    let (secs, nanos) = (d.num_seconds(), d.subsec_nanos());
+    if nanos == 0 {
+        return format!("{secs}s");
+    }
+    let sign = if secs < 0 || nanos < 0 { "-" } else { "" };
+    let frac = format!("{:09}", nanos.unsigned_abs());
+    format!(
+        "{sign}{}.{}s",
+        secs.unsigned_abs(),
+        frac.trim_end_matches('0')
+    )
 }
 
 fn key_text(key: &Key) -> String {
@@ -425,6 +494,8 @@ fn type_name(value: &Value) -> &'static str {
         Value::Bytes(_) => "bytes",
         Value::Bool(_) => "a bool",
         Value::Null => "null",
+        Value::Timestamp(_) => "a timestamp",
+        Value::Duration(_) => "a duration",
         _ => "a value",
     }
 }
@@ -634,6 +705,83 @@ mod tests {
 
     fn eval(src: &str, self_: &Json) -> Result<Json, ExprError> {
         Expr::compile(src).unwrap().eval(&[("self", self_)])
+    }
+
+    #[test]
+    fn timestamps_and_durations_compare_add_and_print() {
+        let e = json!({"support_ends": "2025-03-01", "opened": "2025-03-01T10:30:00+02:00"});
+        assert!(check(
+            "timestamp(self.support_ends) < timestamp(self.opened)",
+            &e
+        ));
+        assert!(check(
+            "timestamp(self.support_ends) + duration('24h') == timestamp('2025-03-02')",
+            &e
+        ));
+        assert!(check("timestamp(self.support_ends) < now", &e));
+        assert!(check(
+            "timestamp(timestamp(self.support_ends)) == timestamp(1740787200)",
+            &e
+        ));
+        assert_eq!(
+            eval("timestamp(self.opened)", &e),
+            Ok(json!("2025-03-01T08:30:00Z"))
+        );
+        assert_eq!(
+            eval("timestamp(self.opened) - timestamp(self.support_ends)", &e),
+            Ok(json!("30600s"))
+        );
+        assert_eq!(eval("duration('1.5s')", &e), Ok(json!("1.5s")));
+        assert_eq!(
+            eval("timestamp(self.support_ends).getDayOfWeek()", &e),
+            Ok(json!(6))
+        );
+        let t = Template::compile("ends {{ timestamp(self.support_ends) }}").unwrap();
+        assert_eq!(
+            t.render(&[("self", &e)]).unwrap(),
+            "ends 2025-03-01T00:00:00Z"
+        );
+    }
+
+    #[test]
+    fn a_bad_date_names_what_to_write_and_a_macro_may_bind_now() {
+        let e = json!({"d": "2025-3-1"});
+        let err = eval("timestamp(self.d) < now", &e).unwrap_err();
+        assert!(
+            err.message.contains("`2025-3-1` is neither a date"),
+            "{err:?}"
+        );
+        let err = eval("timestamp(1.5)", &e).unwrap_err();
+        assert!(err.message.contains("takes a date"), "{err:?}");
+        // `now` bound by a macro is the macro's, not the clock.
+        assert!(check("[1, 2].exists(now, now == 2)", &e));
+        assert_eq!(
+            Expr::compile("now").unwrap().variables(),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn lore_now_takes_a_date_seconds_or_a_date_time() {
+        let day = |t: chrono::DateTime<chrono::FixedOffset>| t.to_rfc3339();
+        assert_eq!(
+            now_from(Some("2026-01-05")).map(day),
+            Ok("2026-01-05T00:00:00+00:00".to_owned())
+        );
+        assert_eq!(
+            now_from(Some("1767571200")).map(day),
+            Ok("2026-01-05T00:00:00+00:00".to_owned())
+        );
+        assert_eq!(
+            now_from(Some("2026-01-05T06:00:00-05:00")).map(day),
+            Ok("2026-01-05T06:00:00-05:00".to_owned())
+        );
+        let err = now_from(Some("next tuesday")).unwrap_err();
+        assert!(
+            err.starts_with("LORE_NOW=`next tuesday` is not a moment"),
+            "{err}"
+        );
+        assert!(now_from(None).is_ok());
     }
 
     fn check(src: &str, self_: &Json) -> bool {

@@ -217,6 +217,10 @@ impl Note {
     }
 }
 
+/// What a type's notes see: the entry, and the alert being routed (`title`, `severity`,
+/// `status`, each `null` when the payload does not say).
+pub(crate) const NOTE_VARIABLES: &[&str] = &["self", "alert"];
+
 /// A checked type definition.
 #[derive(Debug)]
 pub(crate) struct TypeDef {
@@ -486,8 +490,8 @@ pub(crate) fn load_types(docs: &[SpannedDoc<'_>], out: &mut Vec<Diag>) -> Vec<Ty
             let when = n
                 .when
                 .as_ref()
-                .map(|w| compile_expr(d, &format!("{base}/when"), w, &["self"], out));
-            let say = compile_template(d, &format!("{base}/say"), &n.say, &["self"], out);
+                .map(|w| compile_expr(d, &format!("{base}/when"), w, NOTE_VARIABLES, out));
+            let say = compile_template(d, &format!("{base}/say"), &n.say, NOTE_VARIABLES, out);
             if let (Some(say), Some(when)) = (say, flip(when)) {
                 notes.push(Note { when, say });
             }

@@ -58,6 +58,33 @@ pub(crate) struct RouteDoc {
     /// The latest incidents (up to 5) touching a matched entry, newest first, as
     /// `lore incidents` writes them.
     pub(crate) past_incidents: Vec<super::report::IncidentJson>,
+    /// For each impacted type with totals and summary fields (customers), its top
+    /// impacted entries (up to 3) by the type's first total.
+    pub(crate) top: Vec<TopJson>,
+}
+
+/// The top impacted entries of one type.
+#[derive(Debug, Serialize)]
+pub(crate) struct TopJson {
+    /// The type, `Customer`.
+    pub(crate) r#type: String,
+    /// The total they are ranked by (the type's first), `arr`.
+    pub(crate) by: String,
+    /// Largest first, then by `Type:id`.
+    pub(crate) entries: Vec<TopEntryJson>,
+}
+
+/// One of the top impacted entries.
+#[derive(Debug, Serialize)]
+pub(crate) struct TopEntryJson {
+    /// `Type:id`.
+    pub(crate) entry: String,
+    /// Its display name.
+    pub(crate) name: String,
+    /// Its value of the total; `null` when it has none.
+    pub(crate) value: Option<Value>,
+    /// The type's `summary` attributes that the entry has (CSM, plan…).
+    pub(crate) summary: BTreeMap<String, Value>,
 }
 
 /// One alert of the payload; each field `null` when the payload does not say.
@@ -203,6 +230,23 @@ pub(crate) fn json(c: &Catalog, r: &Route) -> RouteDoc {
             .iter()
             .map(|t| super::report::incident_json(c, t))
             .collect(),
+        top: tops(c, &by_type(c, r))
+            .into_iter()
+            .map(|t| TopJson {
+                r#type: t.type_name.to_owned(),
+                by: t.by.to_owned(),
+                entries: t
+                    .entries
+                    .iter()
+                    .map(|&x| TopEntryJson {
+                        entry: c.key(x),
+                        name: c.entry(x).name().to_owned(),
+                        value: c.entry(x).value.get(t.by).cloned(),
+                        summary: super::query::summary(c, x),
+                    })
+                    .collect(),
+            })
+            .collect(),
     }
 }
 
@@ -252,6 +296,56 @@ fn by_type(c: &Catalog, r: &Route) -> Vec<(String, Vec<EntryId>)> {
             out.len() - 1
         });
         out[n].1.push(i.entry);
+    }
+    out
+}
+
+/// The top impacted entries of a type by its first total, for types with totals and
+/// summary fields (customers by ARR, with their CSM).
+struct Top<'c> {
+    type_name: &'c str,
+    /// The total they are ranked by.
+    by: &'c str,
+    /// At most [`TOP_SUMMARIES`], largest first, then by `Type:id`.
+    entries: Vec<EntryId>,
+}
+
+fn tops<'c>(c: &'c Catalog, groups: &[(String, Vec<EntryId>)]) -> Vec<Top<'c>> {
+    let mut out = Vec::new();
+    for (_, items) in groups {
+        let Some(tid) = items.first().map(|&x| c.entry(x).type_id) else {
+            continue;
+        };
+        let def = c.type_def(tid);
+        let Some(total) = def.totals.first() else {
+            continue;
+        };
+        if def.summary.is_empty() {
+            continue;
+        }
+        let value = |x: EntryId| {
+            c.entry(x)
+                .value
+                .get(total)
+                .and_then(serde_json::Value::as_f64)
+                .unwrap_or(0.0)
+        };
+        let mut top: Vec<(f64, String, EntryId)> =
+            items.iter().map(|&x| (value(x), c.key(x), x)).collect();
+        let order = |a: &(f64, String, EntryId), b: &(f64, String, EntryId)| {
+            b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1))
+        };
+        // Linear: the first few, then only they are sorted.
+        if top.len() > TOP_SUMMARIES {
+            top.select_nth_unstable_by(TOP_SUMMARIES - 1, order);
+            top.truncate(TOP_SUMMARIES);
+        }
+        top.sort_by(order);
+        out.push(Top {
+            type_name: &def.name,
+            by: total,
+            entries: top.into_iter().map(|(_, _, x)| x).collect(),
+        });
     }
     out
 }
@@ -460,32 +554,9 @@ pub(crate) fn human(c: &Catalog, r: &Route, out: &mut dyn Write, st: Style) -> i
 
     // For impacted types with summary fields and totals (customers), the top entries by
     // the first total with their summary: the CSM to pull in, named.
-    for (t, items) in &groups {
-        let Some(tid) = items.first().map(|&x| c.entry(x).type_id) else {
-            continue;
-        };
-        let def = c.type_def(tid);
-        let Some(total) = def.totals.first() else {
-            continue;
-        };
-        if def.summary.is_empty() {
-            continue;
-        }
-        let value = |x: EntryId| {
-            c.entry(x)
-                .value
-                .get(total)
-                .and_then(serde_json::Value::as_f64)
-                .unwrap_or(0.0)
-        };
-        let mut top: Vec<EntryId> = items.clone();
-        top.sort_by(|&a, &b| {
-            value(b)
-                .total_cmp(&value(a))
-                .then_with(|| c.key(a).cmp(&c.key(b)))
-        });
-        writeln!(out, "  top {} by {}:", e(t), e(total))?;
-        for &x in top.iter().take(TOP_SUMMARIES) {
+    for top in tops(c, &groups) {
+        writeln!(out, "  top {} by {}:", e(top.type_name), e(top.by))?;
+        for &x in &top.entries {
             let fields: Vec<String> = text_pairs(c, x);
             writeln!(out, "    {}  {}", e(&c.entry(x).id), e(&fields.join("  ")))?;
         }
@@ -670,16 +741,12 @@ pub(crate) fn markdown(c: &Catalog, r: &Route, out: &mut dyn Write) -> io::Resul
         } else {
             format!("owns {}", of.join(", "))
         };
-        let reach = if reach.is_empty() {
-            String::new()
-        } else {
-            format!(" — {}", reach.join(", "))
-        };
         writeln!(
             out,
-            "- **{}** {}{reach} ({what})",
+            "- **{}** {}{} ({what})",
             term::markdown(c.entry(owner).name()),
             markdown_code(&c.key(owner)),
+            dash_list(&reach),
         )?;
     }
     writeln!(out)?;
@@ -699,17 +766,33 @@ pub(crate) fn markdown(c: &Catalog, r: &Route, out: &mut dyn Write) -> io::Resul
             names_list(c, items, 8, term::markdown)
         )?;
     }
+    for top in tops(c, &groups) {
+        writeln!(
+            out,
+            "- top {} by {}:",
+            term::markdown(top.type_name),
+            term::markdown(top.by)
+        )?;
+        for &x in &top.entries {
+            writeln!(
+                out,
+                "  - {} {}{}",
+                markdown_code(&c.key(x)),
+                term::markdown(c.entry(x).name()),
+                dash_list(&markdown_pairs(c, x))
+            )?;
+        }
+    }
     if !r.inform.is_empty() {
         writeln!(out)?;
         writeln!(out, "**Inform** (tell, do not page)")?;
         for o in &r.inform {
-            let reach: Vec<String> = markdown_pairs(c, o.owner);
             writeln!(
                 out,
-                "- **{}** {} — {} (for {})",
+                "- **{}** {}{} (for {})",
                 term::markdown(c.entry(o.owner).name()),
                 markdown_code(&c.key(o.owner)),
-                reach.join(", "),
+                dash_list(&markdown_pairs(c, o.owner)),
                 markdown_code(&c.key(o.of))
             )?;
         }
@@ -763,6 +846,15 @@ pub(crate) fn markdown(c: &Catalog, r: &Route, out: &mut dyn Write) -> io::Resul
     Ok(())
 }
 
+/// ` — a, b` after a name, or nothing when there are no items.
+fn dash_list(items: &[String]) -> String {
+    if items.is_empty() {
+        String::new()
+    } else {
+        format!(" — {}", items.join(", "))
+    }
+}
+
 /// An entry's summary fields as `key value` items, for human output.
 fn text_pairs(c: &Catalog, e: EntryId) -> Vec<String> {
     summary_pairs(c, e)
@@ -783,6 +875,76 @@ fn markdown_pairs(c: &Catalog, e: EntryId) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::render::json_keys;
+
+    #[test]
+    fn the_top_impacted_customers_by_arr_are_in_every_format() {
+        let mut customers = String::new();
+        for (id, arr) in [("a", 10), ("b", 30), ("c", 20), ("d", 30), ("e", 5)] {
+            let _ = write!(
+                customers,
+                "---\ntype: Customer\nid: {id}\narr: {arr}\ncsm: {id}@x.io\nuses: [pay]\n"
+            );
+        }
+        let (_d, c) = crate::load::test_catalog(&[
+            ("schemas/service.yaml", "type: Service\n"),
+            (
+                "schemas/customer.yaml",
+                "type: Customer\nschema:\n  properties:\n    arr: {type: integer}\n    csm: {type: string}\nrelations:\n  uses: {to: Service, many: true, impact: source}\nsummary: [arr, csm]\ntotals: [arr]\n",
+            ),
+            ("catalog/all.yaml", &format!("type: Service\nid: pay\n{customers}")),
+        ]);
+        let payload = serde_json::json!({"version": "4", "groupKey": "g", "status": "firing",
+            "alerts": [{"labels": {"service": "pay"}}]});
+        let r = crate::alert::route::route(&c, &payload, None).unwrap();
+        // 30, 30 (b before d), then 20; 10 and 5 are left out.
+        let v = serde_json::to_value(json(&c, &r)).unwrap();
+        assert_eq!(v["top"][0]["type"], "Customer");
+        assert_eq!(v["top"][0]["by"], "arr");
+        let entries: Vec<(&str, i64, &str)> = v["top"][0]["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["entry"].as_str().unwrap(),
+                    e["value"].as_i64().unwrap(),
+                    e["summary"]["csm"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            entries,
+            [
+                ("Customer:b", 30, "b@x.io"),
+                ("Customer:d", 30, "d@x.io"),
+                ("Customer:c", 20, "c@x.io")
+            ]
+        );
+        let mut md = Vec::new();
+        markdown(&c, &r, &mut md).unwrap();
+        let md = String::from_utf8(md).unwrap();
+        assert!(
+            md.contains("- top Customer by arr:\n  - `Customer:b` b — arr `30`, csm `b@x.io`\n  - `Customer:d`"),
+            "{md}"
+        );
+        assert!(!md.contains("Customer:a` a —"), "{md}");
+        let mut human = Vec::new();
+        super::human(
+            &c,
+            &r,
+            &mut human,
+            Style {
+                color: false,
+                width: 100,
+            },
+        )
+        .unwrap();
+        let human = String::from_utf8(human).unwrap();
+        assert!(
+            human.contains("  top Customer by arr:\n    b  arr 30  csm b@x.io\n    d  "),
+            "{human}"
+        );
+    }
 
     #[test]
     fn json_is_the_documented_route_object_with_owners_and_impact_rows() {
@@ -818,7 +980,8 @@ mod tests {
                 "totals",
                 "notes",
                 "inform",
-                "past_incidents"
+                "past_incidents",
+                "top"
             ]
         );
         assert_eq!(json_keys(&doc.alerts[0]), ["title", "status", "severity"]);

@@ -10,6 +10,7 @@ mod bench;
 mod ci_output;
 mod cmd;
 mod completions;
+mod expressions;
 mod git;
 mod hermetic_git;
 mod hostile_config;
