@@ -265,6 +265,38 @@ pub(crate) struct ValidationContext<'a> {
     /// `None` without a lore.yaml (the defaults have nothing to report).
     pub(crate) doc: Option<&'a SpannedDoc<'a>>,
     pub(crate) types: &'a HashMap<String, TypeId>,
+    /// Each type's declared totals, `(type, attribute)`: what `totals` holds in notes.
+    pub(crate) totals: &'a [(String, String)],
+}
+
+/// Why a global note fails on a route whose matches impact nothing (every total 0,
+/// `impacted` empty), when it reads nothing else: that route is common, so such a note
+/// would print a warning instead of its text during an incident. Notes that read the
+/// matches, owners or alert depend on the payload and are left to `lore route`.
+fn quiet_failure(note: &Note, totals: &[(String, String)]) -> Option<String> {
+    let mut vars: Vec<String> = note.say.variables();
+    if let Some(w) = &note.when {
+        vars.extend(w.variables());
+    }
+    if vars
+        .iter()
+        .any(|v| matches!(v.as_str(), "matches" | "owners" | "alert"))
+    {
+        return None;
+    }
+    let mut sums = serde_json::Map::new();
+    for (t, a) in totals {
+        let per = sums
+            .entry(t.clone())
+            .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+        if let serde_json::Value::Object(m) = per {
+            m.insert(a.clone(), serde_json::Value::from(0));
+        }
+    }
+    let totals = serde_json::Value::Object(sums);
+    let empty = serde_json::Value::Array(Vec::new());
+    let scope = crate::expr::Scope::new(&[("totals", &totals), ("impacted", &empty)]);
+    note.text_in(&scope).err().map(|e| e.message)
 }
 
 /// Check `lore.yaml` against its schema and read it (None: absent, defaults apply). A
@@ -336,17 +368,27 @@ impl ConfigRaw {
                     .map(|w| compile_expr(d, &format!("{base}/when"), w, NOTE_VARIABLES, out));
                 let say =
                     compile_template(d, &format!("{base}/say"), &note.say, NOTE_VARIABLES, out);
-                match (when, say) {
-                    (None, Some(say)) => alerts.notes.push((i, Note { when: None, say })),
-                    (Some(Some(when)), Some(say)) => alerts.notes.push((
-                        i,
-                        Note {
-                            when: Some(when),
-                            say,
-                        },
-                    )),
-                    _ => {}
+                let note = match (when, say) {
+                    (None, Some(say)) => Note { when: None, say },
+                    (Some(Some(when)), Some(say)) => Note {
+                        when: Some(when),
+                        say,
+                    },
+                    _ => continue,
+                };
+                if let Some(problem) = quiet_failure(&note, ctx.totals) {
+                    out.push(
+                        Diag::warning(
+                            Code::RuleError,
+                            format!(
+                                "this note fails when the matched entries impact nothing: {problem}"
+                            ),
+                            d.loc(&base, false),
+                        )
+                        .with_help("`totals` holds every declared total (0 when nothing is impacted) and `impacted` may be empty: test with `has()` or `size()`"),
+                    );
                 }
+                alerts.notes.push((i, note));
             }
         }
         let mut imports = Vec::new();
@@ -672,6 +714,7 @@ mod tests {
         let ctx = ValidationContext {
             doc: Some(&d),
             types: &types,
+            totals: &[],
         };
         let c = raw.validate(&ctx, &mut out);
         let problems = out
@@ -745,6 +788,7 @@ mod tests {
             &ValidationContext {
                 doc: Some(&d),
                 types: &types,
+                totals: &[],
             },
             &mut out,
         );

@@ -208,10 +208,15 @@ pub(crate) fn load_with(
         .enumerate()
         .map(|(i, t)| (t.name.clone(), TypeId::new(i)))
         .collect();
+    let totals: Vec<(String, String)> = types
+        .iter()
+        .flat_map(|t| t.totals.iter().map(|a| (t.name.clone(), a.clone())))
+        .collect();
     let config = raw_config.validate(
         &config::ValidationContext {
             doc: config_doc.as_ref(),
             types: &type_by_name,
+            totals: &totals,
         },
         &mut problems,
     );

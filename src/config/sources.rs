@@ -456,6 +456,7 @@ pub(crate) fn compile_builtin(name: &str, text: &str) -> Result<Source, Vec<Diag
     let ctx = ValidationContext {
         doc: Some(&d),
         types: &types,
+        totals: &[],
     };
     match raw.compile(name, "", true, &ctx, &mut out) {
         Some(s) if out.is_empty() => Ok(s),

@@ -60,7 +60,7 @@ codes! {
     AmbiguousRef => "ambiguous-ref", "a reference matches entries of several types";
     Cycle => "cycle", "`parent` or `owner` links form a cycle";
     Rule => "rule", "an entry breaks one of its type's rules";
-    RuleError => "rule-error", "a rule or note could not be evaluated for an entry";
+    RuleError => "rule-error", "a rule or note could not be evaluated";
 }
 
 impl fmt::Display for Code {

@@ -171,3 +171,45 @@ fn type_notes_see_the_alert_and_global_notes_see_impacted_fields() {
     );
     assert!(stderr(&out).is_empty(), "{}", stderr(&out));
 }
+
+#[test]
+fn a_global_note_that_fails_when_nothing_is_impacted_is_a_warning_at_its_place() {
+    let config = r#"alerts:
+  notes:
+    - when: "totals.Custmer.arr > 0"
+      say: "typo"
+    - say: "first impacted: {{ impacted[0].name }}"
+    - when: "totals.Device.price > 0 && size(impacted) > 0"
+      say: "fine"
+    - when: "matches[0].type == 'Device'"
+      say: "payload-dependent: left to route"
+"#;
+    let device =
+        "type: Device\nschema:\n  properties:\n    price: {type: number}\ntotals: [price]\n";
+    let dir = catalog(&[
+        ("lore.yaml", config),
+        ("schemas/device.yaml", device),
+        ("catalog/devices.yaml", "type: Device\nid: tv-1\nprice: 3\n"),
+    ]);
+    let out = lore(dir.path())
+        .args(["validate", "--format", "json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "warnings only: {report}");
+    assert_eq!(
+        places(&report),
+        [
+            "lore.yaml:3:7 lore::rule-error",
+            "lore.yaml:5:7 lore::rule-error"
+        ],
+        "{report}"
+    );
+    assert!(
+        report["problems"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Custmer"),
+        "{report}"
+    );
+}
