@@ -25,7 +25,12 @@ fi
 # The lore binary to time: LORE, or this checkout's release build (built here once).
 lore_binary() {
   if [ -n "${LORE:-}" ]; then
-    echo "$LORE"
+    # Absolute, since the scripts run it from inside the generated catalogs.
+    if [ ! -x "$LORE" ]; then
+      echo "bench: LORE=$LORE is not an executable file" >&2
+      exit 2
+    fi
+    (cd "$(dirname "$LORE")" && echo "$(pwd)/$(basename "$LORE")")
   else
     (cd "$bench_root" && cargo build --release --locked --quiet) >&2 || exit 2
     echo "$bench_root/target/release/lore"
