@@ -14,7 +14,8 @@
 //! The cache is never trusted, since anything can be at its path:
 //! - only a regular file is read (not a symlink, FIFO or device; on unix it is opened
 //!   with `O_NONBLOCK | O_NOFOLLOW`, so a FIFO swapped in after the check cannot block),
-//!   and at most [`MAX_BYTES`] of it: a larger one is ignored, and not written either;
+//!   and at most [`limit`] of it (four times the catalog's YAML, at least 256 MiB): a
+//!   larger one is ignored, and not written either;
 //! - each record carries a checksum keyed by the cache key and the file's content hash,
 //!   so an edited record, or one copied from another catalog's cache, is a miss;
 //! - whatever is wrong, the result is a miss, and the file is then rewritten.
@@ -35,8 +36,16 @@ use crate::span::FileId;
 
 const FORMAT: u32 = 2;
 
-/// The largest cache read or written, in bytes.
+/// The largest cache read or written for a small catalog, in bytes; see [`limit`].
 pub(crate) const MAX_BYTES: u64 = 256 << 20;
+
+/// The largest cache read or written for a catalog of `yaml_bytes` of entry files: four
+/// times that (a record holds a file's entries as JSON, and its problems), at least
+/// [`MAX_BYTES`]. A million entries (220 MB of YAML, a 300 MB cache) stay cached, and a
+/// huge file at the cache's path is still never read.
+pub(crate) fn limit(yaml_bytes: u64) -> u64 {
+    yaml_bytes.saturating_mul(4).max(MAX_BYTES)
+}
 
 /// A content hash: SipHash-1-3 of the bytes, with their length in the high bits (one
 /// pass over the text; a collision needs equal lengths and a 64-bit clash).
@@ -83,6 +92,7 @@ pub(crate) fn user_cache(root: &Path) -> Option<Cache> {
     location(root).map(|path| Cache {
         path,
         key: 0,
+        max_bytes: MAX_BYTES,
         text: String::new(),
         records: HashMap::new(),
     })
@@ -93,6 +103,8 @@ pub(crate) fn user_cache(root: &Path) -> Option<Cache> {
 pub(crate) struct Cache {
     pub(crate) path: PathBuf,
     pub(crate) key: u128,
+    /// The largest file read or written.
+    max_bytes: u64,
     text: String,
     records: HashMap<u128, (u128, Range<usize>)>,
 }
@@ -100,14 +112,15 @@ pub(crate) struct Cache {
 impl Cache {
     /// Open the cache at `path`; an absent, stale, unreadable, oversized or irregular
     /// one is empty.
-    pub(crate) fn open(path: PathBuf, key: u128) -> Cache {
+    pub(crate) fn open(path: PathBuf, key: u128, max_bytes: u64) -> Cache {
         let mut cache = Cache {
             path,
             key,
+            max_bytes,
             text: String::new(),
             records: HashMap::new(),
         };
-        let Some(text) = read_regular(&cache.path) else {
+        let Some(text) = read_regular(&cache.path, max_bytes) else {
             return cache;
         };
         let Some((header, body)) = text.split_once('\n') else {
@@ -169,7 +182,7 @@ impl Cache {
         for (hash, record) in records {
             let sum = seal(self.key, *hash, record);
             let _ = writeln!(text, "{hash:032x} {sum:032x} {record}");
-            if text.len() as u64 > MAX_BYTES {
+            if text.len() as u64 > self.max_bytes {
                 return; // it would not be read
             }
         }
@@ -177,9 +190,9 @@ impl Cache {
     }
 }
 
-/// The text of the regular file at `path`, if it is one of at most [`MAX_BYTES`] of UTF-8.
-fn read_regular(path: &Path) -> Option<String> {
-    let regular = |m: &std::fs::Metadata| m.is_file() && m.len() <= MAX_BYTES;
+/// The text of the regular file at `path`, if it is one of at most `max` bytes of UTF-8.
+fn read_regular(path: &Path, max: u64) -> Option<String> {
+    let regular = |m: &std::fs::Metadata| m.is_file() && m.len() <= max;
     if !regular(&std::fs::symlink_metadata(path).ok()?) {
         return None;
     }
@@ -196,8 +209,10 @@ fn read_regular(path: &Path) -> Option<String> {
         return None;
     }
     let mut text = String::new();
-    file.take(MAX_BYTES + 1).read_to_string(&mut text).ok()?;
-    (text.len() as u64 <= MAX_BYTES).then_some(text)
+    file.take(max.saturating_add(1))
+        .read_to_string(&mut text)
+        .ok()?;
+    (text.len() as u64 <= max).then_some(text)
 }
 
 /// Encode one file's check result. Every location in it is in that file.
@@ -372,7 +387,7 @@ mod tests {
         let path = repo.path().canonicalize().unwrap();
         let open = || {
             let location = cache_dir.path().join("c.jsonl");
-            super::Cache::open(location, 7)
+            super::Cache::open(location, 7, super::MAX_BYTES)
         };
         let first = crate::load::load_with_cache(&path, Some(open())).unwrap();
         assert_eq!(first.cache_hits, 0);
@@ -406,7 +421,7 @@ mod tests {
             "{\"format\":2,\"key\":\"00000000000000000000000000000007\"}\nzz not a record\n",
         )
         .unwrap();
-        let cache = super::Cache::open(path, 7);
+        let cache = super::Cache::open(path, 7, super::MAX_BYTES);
         assert!(cache.is_empty());
         let types = std::collections::HashMap::new();
         assert!(super::decode("{\"e\": 5}", crate::span::FileId(0), &types).is_none());
@@ -432,7 +447,7 @@ mod tests {
 
     fn load(repo: &std::path::Path, location: &std::path::Path) -> graph::Catalog {
         let path = repo.canonicalize().unwrap();
-        let cache = super::Cache::open(location.to_path_buf(), 7);
+        let cache = super::Cache::open(location.to_path_buf(), 7, super::MAX_BYTES);
         crate::load::load_with_cache(&path, Some(cache)).unwrap()
     }
 
@@ -462,11 +477,11 @@ mod tests {
         assert_eq!((c.cache_hits, c.problems.len()), (0, 1));
 
         // A record sealed under another key.
-        let other = super::Cache::open(location.clone(), 8);
+        let other = super::Cache::open(location.clone(), 8, super::MAX_BYTES);
         let hash = u128::from_str_radix(&line[..32], 16).unwrap();
         let record = &line[66..];
         other.save(&[(hash, record.to_owned())]);
-        let reopened = super::Cache::open(location.clone(), 7);
+        let reopened = super::Cache::open(location.clone(), 7, super::MAX_BYTES);
         assert!(reopened.get(hash).is_none());
     }
 
@@ -498,8 +513,8 @@ mod tests {
             let link = dir.path().join("link.jsonl");
             let _ = std::fs::remove_file(&link);
             std::os::unix::fs::symlink(target, &link).unwrap();
-            assert!(super::Cache::open(link.clone(), 7).is_empty());
-            assert!(super::read_regular(&link).is_none());
+            assert!(super::Cache::open(link.clone(), 7, super::MAX_BYTES).is_empty());
+            assert!(super::read_regular(&link, super::MAX_BYTES).is_none());
         }
     }
 
@@ -514,9 +529,23 @@ mod tests {
         // Sparse: no disk used, but larger than anything lore would read.
         file.set_len(super::MAX_BYTES + 1).unwrap();
         drop(file);
-        assert!(super::read_regular(&location).is_none());
+        assert!(super::read_regular(&location, super::MAX_BYTES).is_none());
         let c = load(repo.path(), &location);
         assert_eq!((c.cache_hits, c.problems.len()), (0, 1));
         assert!(std::fs::metadata(&location).unwrap().len() < 1 << 20);
+    }
+
+    #[test]
+    fn the_limit_grows_with_the_catalog_from_its_floor() {
+        assert_eq!(super::limit(0), super::MAX_BYTES);
+        assert_eq!(super::limit(10 << 20), super::MAX_BYTES);
+        assert_eq!(super::limit(220 << 20), 880 << 20);
+        assert_eq!(super::limit(u64::MAX), u64::MAX);
+        // A file over the limit given is not read; under it, it is.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.jsonl");
+        std::fs::write(&path, "x".repeat(100)).unwrap();
+        assert!(super::read_regular(&path, 99).is_none());
+        assert_eq!(super::read_regular(&path, 100).map(|t| t.len()), Some(100));
     }
 }

@@ -232,14 +232,27 @@ pub(crate) fn load_with(
         type_by_name: &type_by_name,
     };
     let key = cache_key(&sources);
-    let cache = cache.map(|c| Cache::open(c.path, c.key ^ key));
-    let loaded: Vec<(FileResult, u128, Option<String>)> = entry_paths
+    let read: Vec<Read> = entry_paths
         .par_iter()
         .enumerate()
         .map(|(i, rel)| {
             let file = FileId(u32::try_from(first_id + i).expect("fewer than 4G files"));
-            load_file(files, rel, file, limits, &ctx, cache.as_ref())
+            read_file(files, rel, file)
         })
+        .collect();
+    // The cache may be a few times the catalog's YAML (records hold entries as JSON and
+    // problems), never less than the floor; a larger file is not read.
+    let yaml_bytes: u64 = read
+        .iter()
+        .map(|r| match r {
+            Read::Text { text, .. } => text.len() as u64,
+            Read::Failed(_) => 0,
+        })
+        .sum();
+    let cache = cache.map(|c| Cache::open(c.path, c.key ^ key, cache::limit(yaml_bytes)));
+    let loaded: Vec<(FileResult, u128, Option<String>)> = read
+        .into_par_iter()
+        .map(|r| check_file(r, limits, &ctx, cache.as_ref()))
         .collect();
     if let Some(broken) = files.broken() {
         return Err(Error::Git(broken));
@@ -485,33 +498,59 @@ fn build_globs(patterns: &[String]) -> globset::GlobSet {
 
 /// Read one entry file, then check it or take its result from the cache.
 /// Returns the result, the content hash, and the encoded record when it was checked anew.
-fn load_file(
-    files: &dyn FileSource,
-    rel: &Path,
-    file: FileId,
+/// An entry file as read, before it is checked.
+enum Read {
+    Text {
+        file: FileId,
+        text: Arc<str>,
+        /// Where it stops being UTF-8.
+        bad: Option<usize>,
+        hash: u128,
+    },
+    Failed(FileResult),
+}
+
+fn read_file(files: &dyn FileSource, rel: &Path, file: FileId) -> Read {
+    match files.read(rel) {
+        Ok(bytes) => {
+            let hash = cache::content_hash(&bytes);
+            let (text, bad) = decode(bytes);
+            Read::Text {
+                file,
+                text,
+                bad,
+                hash,
+            }
+        }
+        Err(e) => Read::Failed(FileResult {
+            file,
+            text: Arc::from(""),
+            entries: Vec::new(),
+            problems: vec![Diag::error(
+                Code::Io,
+                format!("cannot read `{}`: {e}", rel.display()),
+                Loc::File(file),
+            )],
+        }),
+    }
+}
+
+/// A file's result from the cache, or checked (with the record to cache).
+fn check_file(
+    read: Read,
     limits: Limits,
     ctx: &CheckContext<'_>,
     cache: Option<&Cache>,
 ) -> (FileResult, u128, Option<String>) {
-    let bytes = match files.read(rel) {
-        Ok(b) => b,
-        Err(e) => {
-            let problem = Diag::error(
-                Code::Io,
-                format!("cannot read `{}`: {e}", rel.display()),
-                Loc::File(file),
-            );
-            let result = FileResult {
-                file,
-                text: Arc::from(""),
-                entries: Vec::new(),
-                problems: vec![problem],
-            };
-            return (result, 0, None);
-        }
+    let (file, text, bad, hash) = match read {
+        Read::Text {
+            file,
+            text,
+            bad,
+            hash,
+        } => (file, text, bad, hash),
+        Read::Failed(result) => return (result, 0, None),
     };
-    let hash = cache::content_hash(&bytes);
-    let (text, bad) = decode(bytes);
     if let Some((entries, problems)) = cache
         .and_then(|c| c.get(hash))
         .and_then(|record| cache::decode(record, file, ctx.type_by_name))
