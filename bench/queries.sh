@@ -74,6 +74,7 @@ if "$lore" report --help >/dev/null 2>&1; then
   query "report by team, warm" report Incident --by Team --sum self.hours
   query "report by feature with impact, weekly, warm" report Incident --by Feature --sum self.hours --impact --per week --time opened
   query "report by integration, drill-down, warm" report Incident --by Integration --sum self.hours --impact --where "touches('Feature:feature-000001')"
+  query "revenue at risk by team, warm" report Incident --by Team --sum impact.totals.Customer.arr
 else
   echo "# lore report: not in this build ($("$lore" --version)); skipped"
 fi
