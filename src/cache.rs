@@ -21,7 +21,6 @@
 //! - whatever is wrong, the result is a miss, and the file is then rewritten.
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::hash::Hasher;
 use std::io::Read;
 use std::ops::Range;
@@ -178,15 +177,23 @@ impl Cache {
     /// Failure to write a cache is not worth an error: the next run is just slower.
     pub(crate) fn save(&self, records: &[(u128, String)]) {
         let header = json!({"format": FORMAT, "key": format!("{:032x}", self.key), "lore": env!("CARGO_PKG_VERSION")});
-        let mut text = format!("{header}\n");
-        for (hash, record) in records {
-            let sum = seal(self.key, *hash, record);
-            let _ = writeln!(text, "{hash:032x} {sum:032x} {record}");
-            if text.len() as u64 > self.max_bytes {
-                return; // it would not be read
-            }
+        let header = format!("{header}\n");
+        // `<hash> <checksum> <record>\n`: 32 + 1 + 32 + 1 bytes before the record.
+        let size = records
+            .iter()
+            .map(|(_, record)| 67 + record.len() as u64)
+            .fold(header.len() as u64, u64::saturating_add);
+        if size > self.max_bytes {
+            return; // it would not be read
         }
-        let _ = crate::fsutil::write_atomic(&self.path, text.as_bytes());
+        let _ = crate::fsutil::write_atomic_with(&self.path, |w| {
+            w.write_all(header.as_bytes())?;
+            for (hash, record) in records {
+                let sum = seal(self.key, *hash, record);
+                writeln!(w, "{hash:032x} {sum:032x} {record}")?;
+            }
+            Ok(())
+        });
     }
 }
 
@@ -533,6 +540,27 @@ mod tests {
         let c = load(repo.path(), &location);
         assert_eq!((c.cache_hits, c.problems.len()), (0, 1));
         assert!(std::fs::metadata(&location).unwrap().len() < 1 << 20);
+    }
+
+    #[test]
+    fn a_cache_is_written_only_when_it_fits_its_limit_and_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let records = vec![(1u128, "one".to_owned()), (2u128, "second".to_owned())];
+        let path = dir.path().join("c.jsonl");
+        super::Cache::open(path.clone(), 7, super::MAX_BYTES).save(&records);
+        let size = std::fs::metadata(&path).unwrap().len();
+        let reopened = super::Cache::open(path.clone(), 7, super::MAX_BYTES);
+        assert_eq!(
+            (reopened.get(1), reopened.get(2)),
+            (Some("one"), Some("second"))
+        );
+        // Exactly its size fits; a byte less and nothing is written.
+        let exact = dir.path().join("exact.jsonl");
+        super::Cache::open(exact.clone(), 7, size).save(&records);
+        assert_eq!(std::fs::metadata(&exact).unwrap().len(), size);
+        let short = dir.path().join("short.jsonl");
+        super::Cache::open(short.clone(), 7, size - 1).save(&records);
+        assert!(!short.exists());
     }
 
     #[test]

@@ -44,8 +44,33 @@ pub(crate) fn create_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// [`write_atomic`] for content made in pieces, which `fill` writes into the temporary
+/// file (buffered), so it is never all in memory at once: a 300 MB cache.
+pub(crate) fn write_atomic_with(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut tmp = temp_beside(path)?;
+    {
+        let mut w = io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
+        fill(&mut w)?;
+        w.flush()?;
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
 /// The bytes in a temporary file beside `path`, flushed to disk.
 fn staged(path: &Path, bytes: &[u8]) -> io::Result<tempfile::NamedTempFile> {
+    let mut tmp = temp_beside(path)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    Ok(tmp)
+}
+
+/// A new, empty temporary file beside `path` (its folder created when missing).
+fn temp_beside(path: &Path) -> io::Result<tempfile::NamedTempFile> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -61,10 +86,7 @@ fn staged(path: &Path, bytes: &[u8]) -> io::Result<tempfile::NamedTempFile> {
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
-    let mut tmp = builder.tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    Ok(tmp)
+    builder.tempfile_in(dir)
 }
 
 /// lore's temporary files in `dir` that no running lore is writing: left by a run that
