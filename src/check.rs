@@ -372,13 +372,7 @@ fn check_rules(t: &TypeDef, id: &str, value: &Value, loc: Loc, key: &str, out: &
     // warning on stderr): say so now. Notes that read `alert` depend on the payload, so
     // only `lore route` can evaluate them.
     for (k, note) in t.notes.iter().enumerate() {
-        let reads_alert = |vars: Vec<String>| vars.iter().any(|v| v == "alert");
-        if note
-            .when
-            .as_ref()
-            .is_some_and(|w| reads_alert(w.variables()))
-            || reads_alert(note.say.variables())
-        {
+        if note.reads("alert") {
             continue;
         }
         if let Err(e) = note.text_in(&scope) {

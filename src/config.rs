@@ -274,14 +274,7 @@ pub(crate) struct ValidationContext<'a> {
 /// would print a warning instead of its text during an incident. Notes that read the
 /// matches, owners or alert depend on the payload and are left to `lore route`.
 fn quiet_failure(note: &Note, totals: &[(String, String)]) -> Option<String> {
-    let mut vars: Vec<String> = note.say.variables();
-    if let Some(w) = &note.when {
-        vars.extend(w.variables());
-    }
-    if vars
-        .iter()
-        .any(|v| matches!(v.as_str(), "matches" | "owners" | "alert"))
-    {
+    if ["matches", "owners", "alert"].iter().any(|v| note.reads(v)) {
         return None;
     }
     let mut sums = serde_json::Map::new();

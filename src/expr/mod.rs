@@ -219,6 +219,11 @@ impl Expr {
         self.variables.clone()
     }
 
+    /// Whether the expression refers to the top-level variable `name`.
+    pub(crate) fn uses(&self, name: &str) -> bool {
+        self.variables.iter().any(|v| v == name)
+    }
+
     /// The string literals passed to calls of `function` (e.g. the REFs of
     /// `touches('Feature:alerts')`), in source order, each once; an error when a call's
     /// argument is not a string literal.
@@ -353,6 +358,13 @@ impl Template {
             }
         }
         Ok(out)
+    }
+
+    /// Whether a placeholder refers to the top-level variable `name`.
+    pub(crate) fn uses(&self, name: &str) -> bool {
+        self.parts
+            .iter()
+            .any(|part| matches!(part, Part::Expr { expr, .. } if expr.uses(name)))
     }
 
     /// Top-level variable names the placeholders refer to, sorted.

@@ -208,6 +208,11 @@ pub(crate) struct Note {
 
 impl Note {
     /// The note's text when its condition holds in `scope`.
+    /// Whether its condition or its text reads the variable `name`.
+    pub(crate) fn reads(&self, name: &str) -> bool {
+        self.when.as_ref().is_some_and(|w| w.uses(name)) || self.say.uses(name)
+    }
+
     pub(crate) fn text_in(&self, scope: &Scope<'_>) -> Result<Option<String>, ExprError> {
         let holds = match &self.when {
             None => true,

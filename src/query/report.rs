@@ -256,6 +256,99 @@ struct ImpactedValues {
 /// component of the impact graph (so 100,000 components cost at most 25 MB).
 const BITSET_DIMS: usize = 2048;
 
+/// Tarjan's strongly connected components, iterative (each entry and edge once), over
+/// a graph of entries whose neighbours the caller gives; kept across visits from
+/// several starts. Components finish in reverse topological order: when one finishes,
+/// every component it reaches has, which is what the bitset reaches below build on.
+struct Scc {
+    /// Per entry: Tarjan's index (0: not visited yet), low link, component.
+    index: Vec<u32>,
+    low: Vec<u32>,
+    comp: Vec<u32>,
+    on_stack: Vec<bool>,
+    counter: u32,
+    components: u32,
+}
+
+impl Scc {
+    fn new(n: usize) -> Scc {
+        Scc {
+            index: vec![0; n],
+            low: vec![0; n],
+            comp: vec![u32::MAX; n],
+            on_stack: vec![false; n],
+            counter: 0,
+            components: 0,
+        }
+    }
+
+    /// `e`'s component, once finished.
+    fn comp(&self, e: EntryId) -> Option<usize> {
+        let k = self.comp[e.index()];
+        (k != u32::MAX).then_some(k as usize)
+    }
+
+    /// Visits what `start` reaches that no earlier visit did. `next(e)` gives `e`'s
+    /// neighbours; `finish(k, members, scc)` is called as component `k` finishes, with
+    /// `scc` knowing the component of every finished entry.
+    fn visit(
+        &mut self,
+        start: EntryId,
+        mut next: impl FnMut(EntryId) -> Vec<EntryId>,
+        mut finish: impl FnMut(usize, &[EntryId], &Scc),
+    ) {
+        if self.index[start.index()] != 0 {
+            return;
+        }
+        let mut stack: Vec<EntryId> = Vec::new();
+        // (entry, its neighbours, the next one to look at)
+        let mut frames: Vec<(EntryId, Vec<EntryId>, usize)> = Vec::new();
+        let mut enter =
+            |me: &mut Scc, frames: &mut Vec<_>, stack: &mut Vec<EntryId>, e: EntryId| {
+                me.counter += 1;
+                me.index[e.index()] = me.counter;
+                me.low[e.index()] = me.counter;
+                me.on_stack[e.index()] = true;
+                stack.push(e);
+                frames.push((e, next(e), 0));
+            };
+        enter(self, &mut frames, &mut stack, start);
+        while let Some(frame) = frames.last_mut() {
+            let e = frame.0;
+            if let Some(&n) = frame.1.get(frame.2) {
+                frame.2 += 1;
+                if self.index[n.index()] == 0 {
+                    enter(self, &mut frames, &mut stack, n);
+                } else if self.on_stack[n.index()] {
+                    self.low[e.index()] = self.low[e.index()].min(self.index[n.index()]);
+                }
+                continue;
+            }
+            frames.pop();
+            if let Some(parent) = frames.last() {
+                let p = parent.0.index();
+                self.low[p] = self.low[p].min(self.low[e.index()]);
+            }
+            if self.low[e.index()] != self.index[e.index()] {
+                continue;
+            }
+            // `e` roots a component: its members are on the stack down to `e`.
+            let from = stack
+                .iter()
+                .rposition(|&x| x == e)
+                .expect("e is on the stack");
+            let members: Vec<EntryId> = stack.drain(from..).collect();
+            let k = self.components;
+            self.components += 1;
+            for &m in &members {
+                self.on_stack[m.index()] = false;
+                self.comp[m.index()] = k;
+            }
+            finish(k as usize, &members, self);
+        }
+    }
+}
+
 /// The values of one dimension type over `{x} ∪ impact(x)` for every `x`, by dynamic
 /// programming over the strongly connected components of the impact graph (Tarjan's
 /// algorithm, iterative, visiting each entry and impact edge once): a component's
@@ -269,12 +362,7 @@ struct Components {
     /// Entry index → bit, for the dimension's entries.
     bit: HashMap<EntryId, usize>,
     words: usize,
-    /// Per entry: Tarjan's index (0: not visited yet), low link, component.
-    index: Vec<u32>,
-    low: Vec<u32>,
-    comp: Vec<u32>,
-    on_stack: Vec<bool>,
-    counter: u32,
+    scc: Scc,
     /// The values of component `k`: `bits[k * words..(k + 1) * words]`.
     bits: Vec<u64>,
 }
@@ -294,106 +382,48 @@ impl Components {
             words: dim.len().div_ceil(64).max(1),
             dim,
             bit,
-            index: vec![0; c.len()],
-            low: vec![0; c.len()],
-            comp: vec![u32::MAX; c.len()],
-            on_stack: vec![false; c.len()],
-            counter: 0,
+            scc: Scc::new(c.len()),
             bits: Vec::new(),
         })
     }
 
     /// The values of `{r} ∪ impact(r)`, in bit order.
     fn values(&mut self, dims: &mut Dims<'_>, t: TypeId, r: EntryId) -> Vec<EntryId> {
-        if self.index[r.index()] == 0 {
-            self.visit(dims, t, r);
-        }
-        let k = self.comp[r.index()] as usize;
-        let set = &self.bits[k * self.words..(k + 1) * self.words];
-        let mut out = Vec::new();
-        for (w, &word) in set.iter().enumerate() {
-            let mut rest = word;
-            while rest != 0 {
-                let b = rest.trailing_zeros() as usize;
-                out.push(self.dim[w * 64 + b]);
-                rest &= rest - 1;
-            }
-        }
-        out
-    }
-
-    fn visit(&mut self, dims: &mut Dims<'_>, t: TypeId, start: EntryId) {
         let c = dims.c;
-        let mut stack: Vec<EntryId> = Vec::new();
-        // (entry, its impact neighbours, the next one to look at)
-        let mut frames: Vec<(EntryId, Vec<EntryId>, usize)> = Vec::new();
-        let enter = |me: &mut Components,
-                     frames: &mut Vec<(EntryId, Vec<EntryId>, usize)>,
-                     stack: &mut Vec<EntryId>,
-                     e: EntryId| {
-            me.counter += 1;
-            me.index[e.index()] = me.counter;
-            me.low[e.index()] = me.counter;
-            me.on_stack[e.index()] = true;
-            stack.push(e);
-            frames.push((e, super::impact_next(c, e).collect(), 0));
-        };
-        enter(self, &mut frames, &mut stack, start);
-        while let Some(frame) = frames.last_mut() {
-            let e = frame.0;
-            if frame.2 < frame.1.len() {
-                let n = frame.1[frame.2];
-                frame.2 += 1;
-                if self.index[n.index()] == 0 {
-                    enter(self, &mut frames, &mut stack, n);
-                } else if self.on_stack[n.index()] {
-                    self.low[e.index()] = self.low[e.index()].min(self.index[n.index()]);
-                }
-                continue;
-            }
-            let (_, neighbours, _) = frames.pop().expect("a frame");
-            if let Some(parent) = frames.last() {
-                let p = parent.0.index();
-                self.low[p] = self.low[p].min(self.low[e.index()]);
-            }
-            if self.low[e.index()] != self.index[e.index()] {
-                continue;
-            }
-            // `e` roots a component: its members are on the stack down to `e`.
-            let k = (self.bits.len() / self.words) as u32;
-            self.bits.resize(self.bits.len() + self.words, 0);
-            let from = stack
-                .iter()
-                .rposition(|&x| x == e)
-                .expect("e is on the stack");
-            let members: Vec<EntryId> = stack.drain(from..).collect();
-            for &m in &members {
-                self.on_stack[m.index()] = false;
-                self.comp[m.index()] = k;
-            }
-            let base = k as usize * self.words;
-            for &m in &members {
-                for &v in dims.of(t, m) {
-                    if let Some(&b) = self.bit.get(&v) {
-                        self.bits[base + b / 64] |= 1 << (b % 64);
+        let Components {
+            dim,
+            bit,
+            words,
+            scc,
+            bits: sets,
+        } = self;
+        let words = *words;
+        scc.visit(
+            r,
+            |e| super::impact_next(c, e).collect(),
+            |k, members, scc| {
+                sets.resize((k + 1) * words, 0);
+                let base = k * words;
+                for &m in members {
+                    for &v in dims.of(t, m) {
+                        if let Some(&b) = bit.get(&v) {
+                            sets[base + b / 64] |= 1 << (b % 64);
+                        }
                     }
-                }
-                let next: Vec<EntryId> = if m == e {
-                    neighbours.clone()
-                } else {
-                    super::impact_next(c, m).collect()
-                };
-                for n in next {
-                    let other = self.comp[n.index()];
-                    if other != k && other != u32::MAX {
-                        let o = other as usize * self.words;
-                        for w in 0..self.words {
-                            self.bits[base + w] |= self.bits[o + w];
+                    for n in super::impact_next(c, m) {
+                        if let Some(o) = scc.comp(n).filter(|&o| o != k) {
+                            for w in 0..words {
+                                sets[base + w] |= sets[o * words + w];
+                            }
                         }
                     }
                 }
-            }
-        }
+            },
+        );
+        let k = scc.comp(r).expect("visited");
+        bits(&sets[k * words..(k + 1) * words])
+            .map(|b| dim[b])
+            .collect()
     }
 }
 
@@ -521,14 +551,10 @@ struct Sinks {
     reach: Vec<Option<Walked>>,
     /// Words kept in `reach`.
     kept: usize,
-    /// Tarjan's state over the entries that impact something (by entry), and per
-    /// strongly connected component its reach: `gw` words of groups, then `iw` of
-    /// entries (see [`Sinks::component`]).
-    index: Vec<u32>,
-    low: Vec<u32>,
-    comp: Vec<u32>,
-    on_stack: Vec<bool>,
-    counter: u32,
+    /// The components of the entries that impact something (built on first use), and
+    /// per component its reach: `gw` words of groups, then `iw` of entries (see
+    /// [`Sinks::component`]).
+    scc: Option<Scc>,
     comp_bits: Vec<u64>,
 }
 
@@ -542,89 +568,43 @@ impl Sinks {
             <= BITSET_BUDGET
     }
 
-    /// The component of `r` (an entry that impacts something), its reach computed. The
-    /// components of the graph of such entries, by Tarjan's algorithm (iterative, each
-    /// entry and edge once): they finish in reverse topological order, so a component's
-    /// reach is its members' own bits and an OR of finished components' reaches.
+    /// The component of `r` (an entry that impacts something), its reach computed: its
+    /// members' own bits and an OR of the finished components they reach.
     fn component(&mut self, r: EntryId, gw: usize, iw: usize) -> usize {
-        let n = self.of.len();
-        if self.index.is_empty() {
-            self.index = vec![0; n];
-            self.low = vec![0; n];
-            self.comp = vec![u32::MAX; n];
-            self.on_stack = vec![false; n];
-        }
-        if self.index[r.index()] == 0 {
-            self.visit(r, gw, iw);
-        }
-        self.comp[r.index()] as usize
-    }
-
-    fn visit(&mut self, start: EntryId, gw: usize, iw: usize) {
         let words = gw + iw;
-        let mut stack: Vec<EntryId> = Vec::new();
-        // (entry, the next of its neighbours to look at)
-        let mut frames: Vec<(EntryId, usize)> = Vec::new();
-        let enter = |me: &mut Sinks,
-                     frames: &mut Vec<(EntryId, usize)>,
-                     stack: &mut Vec<EntryId>,
-                     e: EntryId| {
-            me.counter += 1;
-            me.index[e.index()] = me.counter;
-            me.low[e.index()] = me.counter;
-            me.on_stack[e.index()] = true;
-            stack.push(e);
-            frames.push((e, 0));
-        };
-        enter(self, &mut frames, &mut stack, start);
-        while let Some(&mut (e, ref mut at)) = frames.last_mut() {
-            if let Some(&n) = self.inner[e.index()].get(*at) {
-                *at += 1;
-                if self.index[n.index()] == 0 {
-                    enter(self, &mut frames, &mut stack, n);
-                } else if self.on_stack[n.index()] {
-                    self.low[e.index()] = self.low[e.index()].min(self.index[n.index()]);
-                }
-                continue;
-            }
-            frames.pop();
-            if let Some(&(parent, _)) = frames.last() {
-                let p = parent.index();
-                self.low[p] = self.low[p].min(self.low[e.index()]);
-            }
-            if self.low[e.index()] != self.index[e.index()] {
-                continue;
-            }
-            let k = self.comp_bits.len() / words;
-            self.comp_bits.resize(self.comp_bits.len() + words, 0);
-            let from = stack
-                .iter()
-                .rposition(|&x| x == e)
-                .expect("e is on the stack");
-            let members: Vec<EntryId> = stack.drain(from..).collect();
-            let id = u32::try_from(k).expect("fewer than 4G components");
-            for &m in &members {
-                self.on_stack[m.index()] = false;
-                self.comp[m.index()] = id;
-            }
-            let base = k * words;
-            for &m in &members {
-                let i = self.inner_pos[m.index()] as usize;
-                self.comp_bits[base + gw + i / 64] |= 1 << (i % 64);
-                for &g in &self.fed_by[m.index()] {
-                    self.comp_bits[base + g as usize / 64] |= 1 << (g % 64);
-                }
-                for &nb in &self.inner[m.index()] {
-                    let other = self.comp[nb.index()];
-                    if other != id && other != u32::MAX {
-                        let o = other as usize * words;
-                        for w in 0..words {
-                            self.comp_bits[base + w] |= self.comp_bits[o + w];
+        let n = self.of.len();
+        let Sinks {
+            fed_by,
+            inner,
+            inner_pos,
+            scc,
+            comp_bits,
+            ..
+        } = self;
+        let scc = scc.get_or_insert_with(|| Scc::new(n));
+        scc.visit(
+            r,
+            |e| inner[e.index()].to_vec(),
+            |k, members, scc| {
+                comp_bits.resize((k + 1) * words, 0);
+                let base = k * words;
+                for &m in members {
+                    let i = inner_pos[m.index()] as usize;
+                    comp_bits[base + gw + i / 64] |= 1 << (i % 64);
+                    for &g in &fed_by[m.index()] {
+                        comp_bits[base + g as usize / 64] |= 1 << (g % 64);
+                    }
+                    for &nb in &inner[m.index()] {
+                        if let Some(o) = scc.comp(nb).filter(|&o| o != k) {
+                            for w in 0..words {
+                                comp_bits[base + w] |= comp_bits[o * words + w];
+                            }
                         }
                     }
                 }
-            }
-        }
+            },
+        );
+        scc.comp(r).expect("visited")
     }
 }
 
@@ -928,11 +908,7 @@ impl<'c> Reach<'c> {
             weighted,
             reach: (0..n).map(|_| None).collect(),
             kept: 0,
-            index: Vec::new(),
-            low: Vec::new(),
-            comp: Vec::new(),
-            on_stack: Vec::new(),
-            counter: 0,
+            scc: None,
             comp_bits: Vec::new(),
         }
     }
@@ -1029,9 +1005,7 @@ pub(crate) fn report(c: &Catalog, spec: &Spec<'_>) -> Result<Report, ReportError
     let mut failures: Vec<(EntryId, ExprError)> = Vec::new();
     let mut undated: Vec<EntryId> = Vec::new();
     let needs_time = spec.per.is_some() || spec.since.is_some() || spec.until.is_some();
-    let sum_uses_impact = spec
-        .sum
-        .is_some_and(|e| e.variables().iter().any(|v| v == "impact"));
+    let sum_uses_impact = spec.sum.is_some_and(|e| e.uses("impact"));
     let mut counted: Vec<Counted> = Vec::new();
     for (fact, entry) in c.entries() {
         if entry.type_id != spec.facts {
