@@ -13,7 +13,7 @@ const LAYERS: &[&[&str]] = &[
     &["config"],
     &["check", "cache"],
     &["graph"],
-    &["load"],
+    &["load", "index"],
     &["history"],
     &["query"],
     &["alert", "import"],

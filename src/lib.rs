@@ -14,7 +14,8 @@
 //! - `model`, `config`: type definitions; lore.yaml.
 //! - `check`, `cache`: checking one entry file; per-file results across runs.
 //! - `graph`: the resolved catalog, edges both ways.
-//! - `load`: the pipeline that makes a graph from a folder or a git tree.
+//! - `load`, `index`: the pipeline that makes a graph from a folder or a git tree; the
+//!   graph on disk, for queries that read a few entries of it.
 //! - `history`: git.
 //! - `query`, `alert`: owners, impact, browsing, diff, stale; alert payloads and routing.
 //! - `cli`: the command line's arguments and its one family of output formats.
@@ -39,6 +40,7 @@ mod fsutil;
 mod graph;
 mod history;
 mod import;
+mod index;
 mod layers;
 mod load;
 mod model;

@@ -72,6 +72,28 @@ pub(crate) fn load_with(
     files: &dyn FileSource,
     cache: Option<Cache>,
 ) -> Result<Catalog, Error> {
+    let p = prelude(files)?;
+    finish(root, files, p, cache)
+}
+
+/// What a load reads before the entry files: lore.yaml, the type definitions (each
+/// entry schema compiled), and which entry files there are.
+pub(crate) struct Prelude {
+    pub(crate) problems: Vec<Diag>,
+    /// lore.yaml and the type definitions, so far.
+    pub(crate) sources: SourceMap,
+    pub(crate) config: config::Config,
+    pub(crate) types: Vec<model::TypeDef>,
+    pub(crate) type_by_name: HashMap<String, TypeId>,
+    validators: Vec<Option<jsonschema::Validator>>,
+    /// The entry files, sorted, relative to the root.
+    pub(crate) entry_paths: Vec<PathBuf>,
+    /// What every entry's result depends on besides its own file (see [`cache_key`]).
+    pub(crate) key: u128,
+}
+
+/// Read lore.yaml and the type definitions, and find the entry files.
+pub(crate) fn prelude(files: &dyn FileSource) -> Result<Prelude, Error> {
     let limits = Limits::default();
     let mut problems = Vec::new();
     let mut sources = SourceMap::default();
@@ -225,13 +247,43 @@ pub(crate) fn load_with(
     let excludes = build_globs(&config.exclude);
     let entry_paths = discover(files, &config.catalog, &excludes, &mut problems)
         .map_err(|f| config_cause(f, &sources, &problems))?;
+    let key = cache_key(&sources);
+    Ok(Prelude {
+        problems,
+        sources,
+        config,
+        types,
+        type_by_name,
+        validators,
+        entry_paths,
+        key,
+    })
+}
+
+/// Read and check the entry files `p` found (through `cache`, if any) and link the graph.
+pub(crate) fn finish(
+    root: &Path,
+    files: &dyn FileSource,
+    p: Prelude,
+    cache: Option<Cache>,
+) -> Result<Catalog, Error> {
+    let limits = Limits::default();
+    let Prelude {
+        mut problems,
+        mut sources,
+        config,
+        types,
+        type_by_name,
+        validators,
+        entry_paths,
+        key,
+    } = p;
     let first_id = sources.len();
     let ctx = CheckContext {
         types: &types,
         validators: &validators,
         type_by_name: &type_by_name,
     };
-    let key = cache_key(&sources);
     let read: Vec<Read> = entry_paths
         .par_iter()
         .enumerate()
@@ -328,14 +380,17 @@ fn cache_key(config_and_types: &SourceMap) -> u128 {
         let f = config_and_types.get(FileId(i as u32));
         all.push_str(&f.path.to_string_lossy());
         all.push('\0');
-        all.push_str(&f.text);
+        all.push_str(f.text());
         all.push('\0');
     }
     // Rules may compare with `now`: their results hold for a day (a wider net than the
     // rules that use it, which only costs a miss a day).
-    if (0..config_and_types.len())
-        .any(|i| config_and_types.get(FileId(i as u32)).text.contains("now"))
-    {
+    if (0..config_and_types.len()).any(|i| {
+        config_and_types
+            .get(FileId(i as u32))
+            .text()
+            .contains("now")
+    }) {
         all.push_str(&crate::expr::now_day());
     }
     cache::content_hash(all.as_bytes())
@@ -584,7 +639,7 @@ fn place(c: &mut Catalog, limits: Limits) {
         .map(|&f| {
             (
                 f,
-                yaml::parse(&c.sources.get(f).text, limits, true).documents,
+                yaml::parse(c.sources.get(f).text(), limits, true).documents,
             )
         })
         .collect();

@@ -17,20 +17,39 @@ pub(crate) struct FileId(pub u32);
 #[derive(Debug)]
 pub(crate) struct SourceFile {
     pub(crate) path: PathBuf,
-    pub(crate) text: Arc<str>,
+    /// The text, or where to read it the first time it is asked for (a catalog answered
+    /// from the index reads only the files whose positions a command shows).
+    text: OnceLock<Arc<str>>,
+    /// The file, and the folder (links resolved) it must resolve inside.
+    read_from: Option<(PathBuf, Arc<Path>)>,
     /// Computed the first time a position in this file is asked for.
     lines: OnceLock<Lines>,
 }
 
 impl SourceFile {
+    /// The file's text. A file added with [`SourceMap::add_unread`] is read now; one that
+    /// cannot be read (removed since the index vouched for it, or now a link out of the
+    /// catalog) reads as empty, so its positions clamp to the first line.
+    pub(crate) fn text(&self) -> &Arc<str> {
+        self.text.get_or_init(|| {
+            let bytes = self
+                .read_from
+                .as_ref()
+                .filter(|(p, inside)| p.canonicalize().is_ok_and(|real| real.starts_with(inside)))
+                .and_then(|(p, _)| std::fs::read(p).ok())
+                .unwrap_or_default();
+            Arc::from(String::from_utf8_lossy(&bytes))
+        })
+    }
+
     /// The line starts of this file's text.
     pub(crate) fn lines(&self) -> &Lines {
-        self.lines.get_or_init(|| Lines::new(&self.text))
+        self.lines.get_or_init(|| Lines::new(self.text()))
     }
 
     /// 1-based line and column (in characters) of a byte offset; see [`Lines::line_col`].
     pub(crate) fn line_col(&self, byte: usize) -> (usize, usize) {
-        self.lines().line_col(&self.text, byte)
+        self.lines().line_col(self.text(), byte)
     }
 }
 
@@ -41,10 +60,26 @@ pub(crate) struct SourceMap {
 
 impl SourceMap {
     pub(crate) fn add(&mut self, path: PathBuf, text: Arc<str>) -> FileId {
+        self.push(path, OnceLock::from(text), None)
+    }
+
+    /// A file whose text is read from `from` when first asked for, if `from` (links
+    /// resolved) is still inside `inside`.
+    pub(crate) fn add_unread(&mut self, path: PathBuf, from: PathBuf, inside: Arc<Path>) -> FileId {
+        self.push(path, OnceLock::new(), Some((from, inside)))
+    }
+
+    fn push(
+        &mut self,
+        path: PathBuf,
+        text: OnceLock<Arc<str>>,
+        read_from: Option<(PathBuf, Arc<Path>)>,
+    ) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).expect("fewer than 4G files"));
         self.files.push(SourceFile {
             path,
             text,
+            read_from,
             lines: OnceLock::new(),
         });
         id

@@ -13,7 +13,7 @@ pub(crate) fn run(
     catalog: &CatalogArgs,
     io: &mut Io<'_>,
 ) -> Result<Outcome, Error> {
-    let c = refs::load(catalog, io)?;
+    let c = refs::load_indexed(catalog, io)?;
     let roots = refs::resolve_all(&c, &args.refs)?;
     let set = query::impact(&c, &roots, args.depth);
     let style = io.style();

@@ -117,6 +117,16 @@ pub(crate) fn load_catalog(args: &CatalogArgs) -> Result<Loaded, Error> {
     load_at(&root, args.rev.as_deref()).map(Loaded::new)
 }
 
+/// As [`load_catalog`], from the on-disk index when it holds the working tree as it is
+/// (see [`crate::index`]): for the commands that read a few entries of the catalog.
+pub(crate) fn load_indexed(args: &CatalogArgs) -> Result<Loaded, Error> {
+    let root = workspace::find_root(&start_dir(args)?)?;
+    match args.rev.as_deref() {
+        None => Ok(Loaded::new(crate::index::load(&root)?)),
+        Some(rev) => load_at(&root, Some(rev)).map(Loaded::new),
+    }
+}
+
 /// Load the catalog at `root` from the working tree (with the user's cache), or from git
 /// at `rev` (without: a revision's results would evict the working tree's).
 pub(crate) fn load_at(root: &std::path::Path, rev: Option<&str>) -> Result<Catalog, Error> {

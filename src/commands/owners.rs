@@ -12,7 +12,7 @@ pub(crate) fn run(
     catalog: &CatalogArgs,
     io: &mut Io<'_>,
 ) -> Result<Outcome, Error> {
-    let c = refs::load(catalog, io)?;
+    let c = refs::load_indexed(catalog, io)?;
     let entries = refs::resolve_all(&c, &args.refs)?;
     let answers: Vec<_> = entries.iter().map(|&e| (e, query::owners(&c, e))).collect();
     let style = io.style();

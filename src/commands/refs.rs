@@ -10,7 +10,15 @@ use crate::query;
 /// Load the catalog for a query. A catalog with error-level problems still answers; one
 /// warning line on stderr says so.
 pub(crate) fn load(args: &CatalogArgs, io: &mut Io<'_>) -> Result<super::Loaded, Error> {
-    let c = super::load_catalog(args)?;
+    warn(super::load_catalog(args)?, io)
+}
+
+/// As [`load`], through the on-disk index (see [`super::load_indexed`]).
+pub(crate) fn load_indexed(args: &CatalogArgs, io: &mut Io<'_>) -> Result<super::Loaded, Error> {
+    warn(super::load_indexed(args)?, io)
+}
+
+fn warn(c: super::Loaded, io: &mut Io<'_>) -> Result<super::Loaded, Error> {
     let errors = c.errors();
     if errors > 0 {
         writeln!(

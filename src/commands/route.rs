@@ -2,7 +2,7 @@
 
 use std::io::IsTerminal;
 
-use super::{load_catalog, start_dir, Error, Io, Outcome};
+use super::{load_indexed, start_dir, Error, Io, Outcome};
 use crate::alert::{self, route::route};
 use crate::cli::RouteFormat;
 use crate::cli::{CatalogArgs, RouteArgs};
@@ -31,7 +31,7 @@ pub(crate) fn run(
             alert::load_payload_input(stdin.lock())?
         }
     };
-    let c = load_catalog(catalog_args)?;
+    let c = load_indexed(catalog_args)?;
     let config_errors = c
         .problems
         .iter()

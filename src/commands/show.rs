@@ -11,7 +11,7 @@ pub(crate) fn run(
     catalog: &CatalogArgs,
     io: &mut Io<'_>,
 ) -> Result<Outcome, Error> {
-    let c = refs::load(catalog, io)?;
+    let c = refs::load_indexed(catalog, io)?;
     let e = refs::resolve(&c, &args.reference)?;
     let mut shown = browse::show(&c, e);
     // The working tree's last change; with --rev the text is the revision's, and a
@@ -35,7 +35,11 @@ fn last_change(c: &crate::graph::Catalog, e: crate::graph::EntryId) -> Option<br
         .0;
     let repo = crate::history::open(&c.root).ok()?;
     let change = repo
-        .last_change(&file.path, file.text.as_bytes(), first..last.max(first + 1))
+        .last_change(
+            &file.path,
+            file.text().as_bytes(),
+            first..last.max(first + 1),
+        )
         .ok()??;
     Some(browse::LastChange {
         date: change.date(),

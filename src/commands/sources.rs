@@ -101,7 +101,7 @@ fn configured_text(c: &Catalog, name: &str) -> Option<String> {
     let file = (0..c.sources.len())
         .map(|i| crate::span::FileId(i as u32))
         .find(|&f| c.sources.path(f) == std::path::Path::new(CONFIG_FILE))?;
-    let text = &c.sources.get(file).text;
+    let text = &c.sources.get(file).text();
     let parsed = crate::yaml::parse(text, crate::yaml::Limits::default(), true);
     let doc = parsed.documents.first()?;
     let pointer = format!("/alerts/sources/{}", crate::schema::escape(name));

@@ -164,7 +164,7 @@ mod changed {
                 .map(|i| FileId(i as u32))
                 .filter(|&f| {
                     let file = now.sources.get(f);
-                    !base.tree.holds(&file.path, file.text.as_bytes())
+                    !base.tree.holds(&file.path, file.text().as_bytes())
                 })
                 .collect();
             let old = base.catalog.as_ref().map(|c| {

@@ -7,6 +7,7 @@
 mod cycles;
 mod index;
 mod resolve;
+pub(crate) mod stored;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -90,6 +91,9 @@ pub(crate) struct Catalog {
     /// Per type: id or alias -> entry.
     index: Vec<HashMap<String, EntryId>>,
     type_by_name: HashMap<String, TypeId>,
+    /// Set when the catalog is answered from the on-disk index: then `entries`, `edges`
+    /// and the tables above are empty, and every accessor asks it.
+    stored: Option<Box<stored::Stored>>,
 }
 
 /// What the loader hands to [`link`]: the checked types and entries, and what it found
@@ -110,7 +114,45 @@ pub(crate) struct Unlinked {
 impl Catalog {
     /// Number of entries.
     pub(crate) fn len(&self) -> usize {
-        self.entries.len()
+        match &self.stored {
+            Some(s) => s.len(),
+            None => self.entries.len(),
+        }
+    }
+
+    /// A catalog answered from the on-disk index: `u` holds lore.yaml, the types and the
+    /// entry files (unread), and no entries; `stored` answers for them.
+    pub(crate) fn from_stored(u: Unlinked, stored: stored::Stored) -> Catalog {
+        Catalog {
+            root: u.root,
+            config: u.config,
+            sources: u.sources,
+            files: u.files,
+            #[cfg(test)]
+            cache_hits: u.cache_hits,
+            problems: u.problems,
+            types: u.types,
+            entries: Vec::new(),
+            edges: Vec::new(),
+            out_start: Vec::new(),
+            in_edges: Vec::new(),
+            in_start: Vec::new(),
+            index: Vec::new(),
+            type_by_name: u.type_by_name,
+            stored: Some(Box::new(stored)),
+        }
+    }
+
+    /// Whether this catalog is answered from the on-disk index.
+    #[cfg(test)]
+    pub(crate) fn is_stored(&self) -> bool {
+        self.stored.is_some()
+    }
+
+    /// The [`FileId`] of the first entry file: files before it are lore.yaml and the
+    /// type definitions.
+    pub(crate) fn first_entry_file(&self) -> u32 {
+        (self.sources.len() - self.files) as u32
     }
 
     /// Number of edges.
@@ -120,22 +162,25 @@ impl Catalog {
     }
 
     pub(crate) fn entry(&self, e: EntryId) -> &Entry {
-        &self.entries[e.index()]
+        match &self.stored {
+            Some(s) => s.entry(e),
+            None => &self.entries[e.index()],
+        }
     }
 
     /// Every entry, in load order (files in path order, documents in file order).
     pub(crate) fn entries(
         &self,
     ) -> impl DoubleEndedIterator<Item = (EntryId, &Entry)> + ExactSizeIterator + '_ {
-        self.entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| (EntryId::new(i), e))
+        if let Some(s) = &self.stored {
+            s.fill();
+        }
+        self.entry_ids().map(|e| (e, self.entry(e)))
     }
 
     /// The ids of [`Catalog::entries`].
     pub(crate) fn entry_ids(&self) -> impl DoubleEndedIterator<Item = EntryId> + ExactSizeIterator {
-        (0..self.entries.len()).map(EntryId::new)
+        (0..self.len()).map(EntryId::new)
     }
 
     pub(crate) fn type_def(&self, t: TypeId) -> &TypeDef {
@@ -160,7 +205,10 @@ impl Catalog {
     }
 
     pub(crate) fn edge(&self, id: EdgeId) -> &Edge {
-        &self.edges[id.index()]
+        match &self.stored {
+            Some(s) => s.edge(id),
+            None => &self.edges[id.index()],
+        }
     }
 
     /// The relation an edge follows, declared by the type of its source.
@@ -170,7 +218,25 @@ impl Catalog {
 
     /// The edges out of `e`, in the order of its type's relations, then list order.
     pub(crate) fn out(&self, e: EntryId) -> impl ExactSizeIterator<Item = &Edge> + '_ {
-        self.edges[self.out_range(e)].iter()
+        self.out_slice(e).iter()
+    }
+
+    fn out_slice(&self, e: EntryId) -> &[Edge] {
+        match &self.stored {
+            Some(s) => s.out(e),
+            None => &self.edges[self.out_range(e)],
+        }
+    }
+
+    /// The ids of the edges into `e`.
+    fn in_slice(&self, e: EntryId) -> &[EdgeId] {
+        match &self.stored {
+            Some(s) => s.in_ids(e),
+            None => {
+                &self.in_edges
+                    [self.in_start[e.index()] as usize..self.in_start[e.index() + 1] as usize]
+            }
+        }
     }
 
     /// The ids of [`Catalog::out`].
@@ -181,17 +247,22 @@ impl Catalog {
     /// The edges into `e`, by source entry. (On an owned `Catalog`, method lookup finds
     /// [`Into::into`] first: call it through a reference.)
     pub(crate) fn into(&self, e: EntryId) -> impl ExactSizeIterator<Item = &Edge> + '_ {
-        let range = self.in_start[e.index()] as usize..self.in_start[e.index() + 1] as usize;
-        self.in_edges[range].iter().map(|&id| self.edge(id))
+        self.in_slice(e).iter().map(|&id| self.edge(id))
     }
 
     fn out_range(&self, e: EntryId) -> std::ops::Range<usize> {
-        self.out_start[e.index()] as usize..self.out_start[e.index() + 1] as usize
+        match &self.stored {
+            Some(s) => s.out_range(e),
+            None => self.out_start[e.index()] as usize..self.out_start[e.index() + 1] as usize,
+        }
     }
 
     /// The entry of `type_id` whose id or alias is `key`.
     pub(crate) fn lookup(&self, type_id: TypeId, key: &str) -> Option<EntryId> {
-        self.index[type_id.index()].get(key).copied()
+        match &self.stored {
+            Some(s) => s.lookup(type_id, key),
+            None => self.index[type_id.index()].get(key).copied(),
+        }
     }
 
     /// `Type:` at the start of `reference`, when it names a type: the type and the rest.
@@ -245,6 +316,9 @@ impl Catalog {
     }
 
     pub(crate) fn errors(&self) -> usize {
+        if let Some(s) = &self.stored {
+            return s.errors;
+        }
         self.problems
             .iter()
             .filter(|d| d.severity == Severity::Error)
@@ -271,6 +345,7 @@ pub(crate) fn link(u: Unlinked) -> Catalog {
         in_start: Vec::new(),
         index: Vec::new(),
         type_by_name: u.type_by_name,
+        stored: None,
     };
     index::build_index(&mut c);
     resolve::resolve(&mut c);

@@ -766,7 +766,7 @@ fn loaded_entries<'c>(
     let file = (0..sources.len())
         .map(|i| FileId(i as u32))
         .find(|&f| sources.path(f) == Path::new(into))?;
-    if *sources.get(file).text != *text {
+    if **sources.get(file).text() != *text {
         return None;
     }
     let broken = loaded

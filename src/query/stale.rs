@@ -95,7 +95,7 @@ pub(crate) fn stale(
             let file = c.sources.get(f);
             BlameFile {
                 path: &file.path,
-                text: file.text.as_bytes(),
+                text: file.text().as_bytes(),
                 only: None,
             }
         })

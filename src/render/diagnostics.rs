@@ -200,7 +200,7 @@ fn excerpt<'a>(
     spans: &[Range<usize>],
 ) -> Excerpt<'a> {
     let source = sources.get(file);
-    let text = &*source.text;
+    let text = &**source.text();
     let lines = source.lines();
     let first = spans.iter().map(|s| s.start).min().unwrap_or(0);
     let last = spans.iter().map(|s| s.end).max().unwrap_or(0);
@@ -259,7 +259,7 @@ fn excerpt<'a>(
 /// Where a problem or a related place is drawn: its file and clipped span.
 fn located(sources: &SourceMap, loc: &Loc) -> Option<(FileId, Range<usize>)> {
     match loc {
-        Loc::Span(f, s) => Some((*f, clip_span(&sources.get(*f).text, s.clone()))),
+        Loc::Span(f, s) => Some((*f, clip_span(sources.get(*f).text(), s.clone()))),
         Loc::File(f) | Loc::Pointer { file: f, .. } => Some((*f, 0..0)),
         Loc::None => None,
     }

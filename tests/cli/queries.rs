@@ -303,3 +303,71 @@ fn graph_of_a_neighbourhood_as_json() {
     assert_eq!(whole["root"], Value::Null);
     assert!(whole["nodes"].as_array().unwrap().len() > nodes.len());
 }
+
+/// `owners`, `show`, `impact` and `route` answer from the on-disk index once a query has
+/// written it; every answer is the one a full load gives (`LORE_NO_CACHE=1`), on the
+/// repository's own example catalog.
+#[test]
+fn answers_from_the_index_are_the_answers_of_a_full_load() {
+    let cache = tempfile::tempdir().unwrap();
+    let root = repo();
+    let indexed = |args: &[&str]| {
+        let out = lore(&root)
+            .env("LORE_CACHE_DIR", cache.path())
+            .args(args)
+            .output()
+            .unwrap();
+        (out.status.code(), stdout(&out), stderr(&out))
+    };
+    let full = |args: &[&str]| {
+        let out = lore(&root)
+            .env("LORE_NO_CACHE", "1")
+            .args(args)
+            .output()
+            .unwrap();
+        (out.status.code(), stdout(&out), stderr(&out))
+    };
+    let (_, all, _) = full(&["export", "--format", "json"]);
+    let all: Value = serde_json::from_str(&all).unwrap();
+    let keys: Vec<String> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{}:{}",
+                e["type"].as_str().unwrap(),
+                e["id"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(keys.len() > 50);
+    // The first query writes the index; the ones after read it.
+    assert_eq!(indexed(&["owners", &keys[0]]), full(&["owners", &keys[0]]));
+    let index = std::fs::read_dir(cache.path())
+        .unwrap()
+        .map(|i| i.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with(".index.sqlite"));
+    assert!(index.is_some(), "an index was written");
+    let mut owners = vec!["owners"];
+    owners.extend(keys.iter().map(String::as_str));
+    assert_eq!(indexed(&owners), full(&owners));
+    for key in keys.iter().step_by(5) {
+        for args in [vec!["show", key, "--format", "json"], vec!["impact", key]] {
+            assert_eq!(indexed(&args), full(&args), "lore {}", args.join(" "));
+        }
+    }
+    for args in [
+        vec!["owners", "no-such-entry"],
+        vec!["show", "checkout"],
+        vec!["impact", "tvgw"],
+    ] {
+        assert_eq!(indexed(&args), full(&args), "lore {}", args.join(" "));
+    }
+    for item in std::fs::read_dir(root.join("examples/alerts")).unwrap() {
+        let path = item.unwrap().path();
+        let path = path.to_str().unwrap();
+        let args = ["route", path];
+        assert_eq!(indexed(&args), full(&args), "lore {}", args.join(" "));
+    }
+}

@@ -1,0 +1,553 @@
+//! The resolved catalog on disk: an SQLite file of entries, edges (both ways) and names,
+//! and a [`Stored`] catalog that reads from it only what a command asks for.
+//!
+//! [`save`] writes a linked [`Catalog`] with the same entry and edge numbering it has in
+//! memory; [`Stored`] answers [`Catalog`]'s accessors from that file, fetching an entry,
+//! its edges out or its edges in the first time they are asked for and keeping them. A
+//! file that cannot answer (truncated, damaged, a row out of range) is never trusted
+//! further: the catalog is loaded in full instead (the loader's `reload`), under the
+//! same numbering, and every later answer comes from it.
+
+use std::path::Path;
+use std::sync::{Mutex, OnceLock};
+
+use elsa::sync::FrozenMap;
+use rayon::prelude::*;
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+
+use super::{Catalog, Edge, EdgeId};
+use crate::model::entry::{Entry, EntryId};
+use crate::model::TypeId;
+use crate::span::FileId;
+
+/// The layout of the file; an index of another layout is a miss.
+const FORMAT: i64 = 1;
+
+/// What the loader knows about the index besides the graph: its key (of everything the
+/// graph depends on) and how to tell whether the entry files changed since.
+pub(crate) struct Meta {
+    pub(crate) key: u128,
+    /// Digest of every entry file's path and metadata when the catalog was read.
+    pub(crate) files_digest: u128,
+    /// Files changed too close to when they were read for their metadata to tell a
+    /// later change: their paths and content hashes, checked by content.
+    pub(crate) racy: Vec<(String, u128)>,
+    /// Error-level problems of the catalog the index holds.
+    pub(crate) errors: usize,
+}
+
+/// Write `c` to a new SQLite file at `path` (which must not exist: the caller writes a
+/// temporary file and renames it into place).
+pub(crate) fn save(path: &Path, c: &Catalog, meta: &Meta) -> rusqlite::Result<()> {
+    let mut db = Connection::open(path)?;
+    db.execute_batch(
+        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA page_size = 16384;
+         CREATE TABLE meta (format INTEGER NOT NULL, key TEXT NOT NULL, digest TEXT NOT NULL,
+           racy TEXT NOT NULL, errors INTEGER NOT NULL, entries INTEGER NOT NULL,
+           edges INTEGER NOT NULL, out_start BLOB NOT NULL);
+         CREATE TABLE entries (id INTEGER PRIMARY KEY, type INTEGER NOT NULL, key TEXT NOT NULL,
+           file INTEGER NOT NULL, doc INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
+           value TEXT NOT NULL);
+         CREATE TABLE edges (id INTEGER PRIMARY KEY, src INTEGER NOT NULL, dst INTEGER NOT NULL,
+           relation INTEGER NOT NULL, item INTEGER);
+         CREATE TABLE names (type INTEGER NOT NULL, name TEXT NOT NULL, entry INTEGER NOT NULL,
+           PRIMARY KEY (type, name)) WITHOUT ROWID;",
+    )?;
+    let first_file = c.first_entry_file();
+    let tx = db.transaction()?;
+    {
+        let out_start: Vec<u8> = c.out_start.iter().flat_map(|n| n.to_le_bytes()).collect();
+        let racy = serde_json::to_string(
+            &meta
+                .racy
+                .iter()
+                .map(|(p, h)| (p, format!("{h:032x}")))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap_or_default();
+        tx.execute(
+            "INSERT INTO meta VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                FORMAT,
+                format!("{:032x}", meta.key),
+                format!("{:032x}", meta.files_digest),
+                racy,
+                meta.errors as i64,
+                c.entries.len() as i64,
+                c.edges.len() as i64,
+                out_start
+            ],
+        )?;
+        // Values are made into JSON in parallel, a chunk at a time, and inserted in order.
+        let mut insert =
+            tx.prepare("INSERT INTO entries VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?;
+        for (n, chunk) in c.entries.chunks(4096).enumerate() {
+            let values: Vec<String> = chunk
+                .par_iter()
+                .map(|e| serde_json::to_string(&e.value).unwrap_or_default())
+                .collect();
+            for (i, (e, value)) in chunk.iter().zip(values).enumerate() {
+                insert.execute(params![
+                    (n * 4096 + i) as i64,
+                    e.type_id.index() as i64,
+                    e.id,
+                    i64::from(e.file.0.saturating_sub(first_file)),
+                    e.doc as i64,
+                    e.span.start as i64,
+                    e.span.end as i64,
+                    value
+                ])?;
+            }
+        }
+        let mut insert = tx.prepare("INSERT INTO edges VALUES (?1, ?2, ?3, ?4, ?5)")?;
+        for (i, edge) in c.edges.iter().enumerate() {
+            insert.execute(params![
+                i as i64,
+                edge.from.index() as i64,
+                edge.to.index() as i64,
+                i64::from(edge.relation),
+                edge.item.map(i64::from)
+            ])?;
+        }
+        let mut names: Vec<(usize, &str, EntryId)> = c
+            .index
+            .iter()
+            .enumerate()
+            .flat_map(|(t, m)| m.iter().map(move |(k, &e)| (t, k.as_str(), e)))
+            .collect();
+        names.par_sort_unstable();
+        let mut insert = tx.prepare("INSERT INTO names VALUES (?1, ?2, ?3)")?;
+        for (t, name, e) in names {
+            insert.execute(params![t as i64, name, e.index() as i64])?;
+        }
+    }
+    tx.commit()?;
+    db.execute_batch("CREATE INDEX edges_in ON edges (dst, id);")?;
+    db.close().map_err(|(_, e)| e)
+}
+
+/// What an index file says about itself, read before anything else is trusted.
+pub(crate) struct Header {
+    pub(crate) meta: Meta,
+    entries: usize,
+    edges: usize,
+    out_start: Vec<u32>,
+}
+
+impl Header {
+    /// How many entries the index holds.
+    pub(crate) fn entries(&self) -> usize {
+        self.entries
+    }
+}
+
+/// Open the index at `path` read-only and read its header; `None` when it is not an
+/// index of this layout (absent, truncated, damaged, another format).
+pub(crate) fn open(path: &Path) -> Option<(Connection, Header)> {
+    // `immutable`: the file is only ever replaced (renamed over), never written in
+    // place, so no locks are needed; this process keeps the file it opened.
+    const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'/')
+        .remove(b'.')
+        .remove(b'-')
+        .remove(b'_');
+    let uri = format!(
+        "file:{}?immutable=1",
+        percent_encoding::utf8_percent_encode(path.to_str()?, KEEP)
+    );
+    let db = Connection::open_with_flags(
+        uri,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .ok()?;
+    let row = db
+        .query_row(
+            "SELECT format, key, digest, racy, errors, entries, edges, out_start FROM meta",
+            [],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, i64>(5)?,
+                    r.get::<_, i64>(6)?,
+                    r.get::<_, Vec<u8>>(7)?,
+                ))
+            },
+        )
+        .ok()?;
+    let (format, key, digest, racy, errors, entries, edges, out_start) = row;
+    if format != FORMAT {
+        return None;
+    }
+    let entries = usize::try_from(entries).ok()?;
+    let edges = usize::try_from(edges).ok()?;
+    let racy: Vec<(String, String)> = serde_json::from_str(&racy).ok()?;
+    let racy = racy
+        .into_iter()
+        .map(|(p, h)| Some((p, u128::from_str_radix(&h, 16).ok()?)))
+        .collect::<Option<Vec<_>>>()?;
+    if out_start.len() != (entries + 1) * 4 {
+        return None;
+    }
+    let out_start: Vec<u32> = out_start
+        .chunks_exact(4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    // Edge ranges in order and within the edge count, so every range read is sound.
+    let ordered = out_start.first() == Some(&0)
+        && out_start.windows(2).all(|w| w[0] <= w[1])
+        && out_start.last().is_some_and(|&n| n as usize == edges);
+    if !ordered {
+        return None;
+    }
+    let header = Header {
+        meta: Meta {
+            key: u128::from_str_radix(&key, 16).ok()?,
+            files_digest: u128::from_str_radix(&digest, 16).ok()?,
+            racy,
+            errors: usize::try_from(errors).ok()?,
+        },
+        entries,
+        edges,
+        out_start,
+    };
+    Some((db, header))
+}
+
+/// The full catalog, loaded when the index cannot answer (numbered as the index is: the
+/// loader checked that the index holds the files as they are).
+pub(crate) type Reload = Box<dyn Fn() -> Catalog + Send + Sync>;
+
+/// A catalog read from the index as it is asked about.
+pub(crate) struct Stored {
+    db: Mutex<Connection>,
+    len: usize,
+    edges: usize,
+    out_start: Vec<u32>,
+    /// The [`FileId`] of the first entry file, and how many there are.
+    first_file: u32,
+    files: u32,
+    /// Per type: how many relations it declares (an edge's relation must be one).
+    relations: Vec<usize>,
+    entries: FrozenMap<u32, Box<Entry>>,
+    out: FrozenMap<u32, Box<[Edge]>>,
+    into: FrozenMap<u32, Box<[EdgeId]>>,
+    /// Edges read by [`Stored::into`], by id.
+    edge: FrozenMap<u32, Box<Edge>>,
+    /// Error-level problems of the catalog the index holds.
+    pub(super) errors: usize,
+    reload: Reload,
+    full: OnceLock<Box<Catalog>>,
+}
+
+impl Stored {
+    pub(crate) fn new(
+        db: Connection,
+        header: Header,
+        first_file: FileId,
+        files: usize,
+        relations: Vec<usize>,
+        reload: Reload,
+    ) -> Stored {
+        Stored {
+            db: Mutex::new(db),
+            len: header.entries,
+            edges: header.edges,
+            out_start: header.out_start,
+            first_file: first_file.0,
+            files: u32::try_from(files).unwrap_or(u32::MAX),
+            relations,
+            entries: FrozenMap::new(),
+            out: FrozenMap::new(),
+            into: FrozenMap::new(),
+            edge: FrozenMap::new(),
+            errors: header.meta.errors,
+            reload,
+            full: OnceLock::new(),
+        }
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The catalog loaded in full: what answers once the index could not.
+    fn full(&self) -> &Catalog {
+        self.full.get_or_init(|| Box::new((self.reload)()))
+    }
+
+    fn db(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.db
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(super) fn entry(&self, e: EntryId) -> &Entry {
+        if let Some(found) = self.entries.get(&(e.index() as u32)) {
+            return found;
+        }
+        if let Some(full) = self.full.get() {
+            return full.entry(e);
+        }
+        let row = self
+            .db()
+            .query_row(
+                "SELECT type, key, file, doc, start, end, value FROM entries WHERE id = ?1",
+                [e.index() as i64],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, i64>(4)?,
+                        r.get::<_, i64>(5)?,
+                        r.get::<_, String>(6)?,
+                    ))
+                },
+            )
+            .ok()
+            .and_then(|(t, id, file, doc, start, end, value)| {
+                self.make_entry(t, id, file, doc, start, end, &value)
+            });
+        match row {
+            Some(entry) => self.entries.insert(e.index() as u32, Box::new(entry)),
+            None => self.full().entry(e),
+        }
+    }
+
+    /// An entry from its row, if every number in it is in range.
+    #[allow(clippy::too_many_arguments)]
+    fn make_entry(
+        &self,
+        t: i64,
+        id: String,
+        file: i64,
+        doc: i64,
+        start: i64,
+        end: i64,
+        value: &str,
+    ) -> Option<Entry> {
+        let t = usize::try_from(t)
+            .ok()
+            .filter(|&t| t < self.relations.len())?;
+        let file = u32::try_from(file).ok().filter(|&f| f < self.files)?;
+        let (start, end) = (usize::try_from(start).ok()?, usize::try_from(end).ok()?);
+        if start > end {
+            return None;
+        }
+        Some(Entry {
+            type_id: TypeId::new(t),
+            id,
+            value: serde_json::from_str(value).ok()?,
+            file: FileId(self.first_file + file),
+            doc: usize::try_from(doc).ok()?,
+            span: start..end,
+        })
+    }
+
+    /// Every entry, read in one pass (for commands that go through them all).
+    pub(super) fn fill(&self) {
+        if self.full.get().is_some() || self.entries.len() == self.len {
+            return;
+        }
+        let ok = (|| -> rusqlite::Result<bool> {
+            let db = self.db();
+            let mut all = db.prepare(
+                "SELECT id, type, key, file, doc, start, end, value FROM entries ORDER BY id",
+            )?;
+            let mut rows = all.query([])?;
+            let mut seen = 0;
+            while let Some(r) = rows.next()? {
+                let id: i64 = r.get(0)?;
+                let Some(i) = u32::try_from(id).ok().filter(|&i| (i as usize) < self.len) else {
+                    return Ok(false);
+                };
+                seen += 1;
+                if self.entries.get(&i).is_some() {
+                    continue;
+                }
+                let value: String = r.get(7)?;
+                let Some(entry) = self.make_entry(
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    &value,
+                ) else {
+                    return Ok(false);
+                };
+                self.entries.insert(i, Box::new(entry));
+            }
+            Ok(seen == self.len)
+        })();
+        if !matches!(ok, Ok(true)) {
+            self.full();
+        }
+    }
+
+    /// Edge ids out of `e`.
+    pub(super) fn out_range(&self, e: EntryId) -> std::ops::Range<usize> {
+        self.out_start[e.index()] as usize..self.out_start[e.index() + 1] as usize
+    }
+
+    pub(super) fn out(&self, e: EntryId) -> &[Edge] {
+        if let Some(found) = self.out.get(&(e.index() as u32)) {
+            return found;
+        }
+        if let Some(full) = self.full.get() {
+            return full.out_slice(e);
+        }
+        let range = self.out_range(e);
+        let relations = self.relations[self.entry(e).type_id.index()];
+        let read = (|| -> rusqlite::Result<Option<Vec<Edge>>> {
+            let db = self.db();
+            let mut q = db.prepare_cached(
+                "SELECT id, dst, relation, item FROM edges WHERE id >= ?1 AND id < ?2 ORDER BY id",
+            )?;
+            let mut rows = q.query([range.start as i64, range.end as i64])?;
+            let mut out = Vec::with_capacity(range.len());
+            while let Some(r) = rows.next()? {
+                let id: i64 = r.get(0)?;
+                let edge =
+                    self.make_edge(e.index() as i64, r.get(1)?, r.get(2)?, r.get(3)?, relations);
+                match edge {
+                    Some(edge) if id == (range.start + out.len()) as i64 => out.push(edge),
+                    _ => return Ok(None),
+                }
+            }
+            Ok((out.len() == range.len()).then_some(out))
+        })();
+        match read {
+            Ok(Some(edges)) => self.out.insert(e.index() as u32, edges.into_boxed_slice()),
+            _ => self.full().out_slice(e),
+        }
+    }
+
+    fn make_edge(
+        &self,
+        from: i64,
+        to: i64,
+        relation: i64,
+        item: Option<i64>,
+        relations: usize,
+    ) -> Option<Edge> {
+        let from = usize::try_from(from).ok().filter(|&i| i < self.len)?;
+        let to = usize::try_from(to).ok().filter(|&i| i < self.len)?;
+        let relation = u32::try_from(relation)
+            .ok()
+            .filter(|&r| (r as usize) < relations)?;
+        let item = match item {
+            Some(i) => Some(u32::try_from(i).ok()?),
+            None => None,
+        };
+        Some(Edge {
+            from: EntryId::new(from),
+            to: EntryId::new(to),
+            relation,
+            item,
+        })
+    }
+
+    pub(super) fn edge(&self, id: EdgeId) -> &Edge {
+        if let Some(found) = self.edge.get(&(id.index() as u32)) {
+            return found;
+        }
+        if let Some(full) = self.full.get() {
+            return full.edge(id);
+        }
+        // The entry whose out-edges hold it: the last whose range starts at or before it.
+        let from = self
+            .out_start
+            .partition_point(|&s| s as usize <= id.index())
+            - 1;
+        let e = EntryId::new(from.min(self.len.saturating_sub(1)));
+        let range = self.out_range(e);
+        match self.out(e).get(id.index().wrapping_sub(range.start)) {
+            Some(edge) => edge,
+            None => self.full().edge(id),
+        }
+    }
+
+    /// Ids of the edges into `e`, in edge order.
+    pub(super) fn in_ids(&self, e: EntryId) -> &[EdgeId] {
+        if let Some(found) = self.into.get(&(e.index() as u32)) {
+            return found;
+        }
+        if let Some(full) = self.full.get() {
+            return full.in_slice(e);
+        }
+        let read = (|| -> rusqlite::Result<Option<Vec<EdgeId>>> {
+            let db = self.db();
+            // Each source's type from the same file, to check the relation against it.
+            let mut q = db.prepare_cached(
+                "SELECT edges.id, edges.src, edges.relation, edges.item, entries.type FROM edges
+                 JOIN entries ON entries.id = edges.src WHERE edges.dst = ?1 ORDER BY edges.id",
+            )?;
+            let mut rows = q.query([e.index() as i64])?;
+            let mut ids = Vec::new();
+            while let Some(r) = rows.next()? {
+                let id: i64 = r.get(0)?;
+                let t: i64 = r.get(4)?;
+                let Some(relations) = usize::try_from(t).ok().and_then(|t| self.relations.get(t))
+                else {
+                    return Ok(None);
+                };
+                let edge = self.make_edge(
+                    r.get(1)?,
+                    e.index() as i64,
+                    r.get(2)?,
+                    r.get(3)?,
+                    *relations,
+                );
+                let Some((id, edge)) = u32::try_from(id)
+                    .ok()
+                    .filter(|&i| (i as usize) < self.edges)
+                    .zip(edge)
+                else {
+                    return Ok(None);
+                };
+                // Edge ids are sorted by source: this one must lie in its source's range.
+                if !self.out_range(edge.from).contains(&(id as usize)) {
+                    return Ok(None);
+                }
+                self.edge.insert(id, Box::new(edge));
+                ids.push(EdgeId(id));
+            }
+            Ok(Some(ids))
+        })();
+        match read {
+            Ok(Some(ids)) => self.into.insert(e.index() as u32, ids.into_boxed_slice()),
+            _ => self.full().in_slice(e),
+        }
+    }
+
+    /// The entry of type `t` whose id or alias is `name`.
+    pub(super) fn lookup(&self, t: TypeId, name: &str) -> Option<EntryId> {
+        if let Some(full) = self.full.get() {
+            return full.lookup(t, name);
+        }
+        let found = self
+            .db()
+            .query_row(
+                "SELECT entry FROM names WHERE type = ?1 AND name = ?2",
+                params![t.index() as i64, name],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional();
+        match found {
+            Ok(None) => None,
+            Ok(Some(e)) if usize::try_from(e).is_ok_and(|e| e < self.len) => {
+                Some(EntryId::new(e as usize))
+            }
+            _ => self.full().lookup(t, name),
+        }
+    }
+}

@@ -1,0 +1,468 @@
+//! The on-disk index of the resolved catalog, for the commands that answer about a few
+//! entries (`owners`, `show`, `impact`, `route`): open it, check that it holds the
+//! catalog as it is, and read only what the answer needs.
+//!
+//! The index lives beside the cache (see [`crate::cache::location`]) and is keyed like
+//! it: lore's version, lore.yaml and the type definitions (the cache key), and every
+//! entry file's path and metadata (size, modification and change times, inode), taken
+//! before the files are read. A file changed within two seconds of that reading could
+//! change again without its metadata showing it (timestamps are coarse on some file
+//! systems), so such files are compared by content too, as git's index does. Anything
+//! else (another key, a file added, removed or touched, an index that does not open) is
+//! a miss: the catalog is loaded in full, through the cache, and a new index is written
+//! to a temporary file and renamed into place, so a concurrent command sees the old
+//! index or the new one, never half of one.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use rayon::prelude::*;
+
+use crate::cache;
+use crate::graph::stored::{self, Meta, Stored};
+use crate::graph::{Catalog, Unlinked};
+use crate::load::{self, Error, Prelude};
+use crate::source::WorkTree;
+
+/// A file modified this close to when its metadata was read is checked by content.
+const RACY: Duration = Duration::from_secs(2);
+
+/// Load the catalog at `root` from the working tree: from the index when it holds the
+/// catalog as it is, else in full (writing a new index). Without a cache folder
+/// (`LORE_NO_CACHE`), always in full.
+pub(crate) fn load(root: &Path) -> Result<Catalog, Error> {
+    match location(root) {
+        Some(index) => load_using(root, &index, true),
+        None => load::load_with_cache(root, None),
+    }
+}
+
+/// [`load`] with the index at `path`, and the user's cache when `cached`.
+fn load_using(root: &Path, path: &Path, cached: bool) -> Result<Catalog, Error> {
+    let tree = WorkTree::new(root);
+    let p = load::prelude(&tree)?;
+    let cache = || cached.then(|| cache::user_cache(root)).flatten();
+    let read_at = SystemTime::now();
+    let stats = stat_all(root, &p.entry_paths);
+    let digest = digest(&p.entry_paths, &stats);
+    let key = p.key;
+    let p = match open(root, path, p, key, digest, cached) {
+        Ok(c) => return Ok(c),
+        Err(p) => *p,
+    };
+    let paths = p.entry_paths.clone();
+    let c = load::finish(root, &tree, p, cache())?;
+    let first = c.first_entry_file();
+    let racy = paths
+        .iter()
+        .zip(&stats)
+        .enumerate()
+        .filter(|(_, (_, s))| s.as_ref().is_none_or(|s| s.modified + RACY >= read_at))
+        .map(|(i, (rel, _))| {
+            let text = c.sources.get(crate::span::FileId(first + i as u32)).text();
+            (
+                crate::fsutil::slashed(rel),
+                cache::content_hash(text.as_bytes()),
+            )
+        })
+        .collect();
+    let meta = Meta {
+        key,
+        files_digest: digest,
+        racy,
+        errors: c.errors(),
+    };
+    // An index that cannot be written is only a miss next time.
+    let _ = save(path, &c, &meta);
+    Ok(c)
+}
+
+/// Where the index of the catalog at `root` lives, if caching is on.
+fn location(root: &Path) -> Option<PathBuf> {
+    cache::location(root).map(|p| p.with_extension("index.sqlite"))
+}
+
+/// What the index compares of an entry file.
+struct Stat {
+    len: u64,
+    modified: SystemTime,
+    /// Change time and inode where the platform has them: a rewrite that keeps the size
+    /// and modification time still changes them.
+    changed: (i64, i64),
+    inode: u64,
+}
+
+fn stat_all(root: &Path, paths: &[PathBuf]) -> Vec<Option<Stat>> {
+    paths
+        .par_iter()
+        .map(|rel| {
+            let m = std::fs::metadata(root.join(rel)).ok()?;
+            #[cfg(unix)]
+            let (changed, inode) = {
+                use std::os::unix::fs::MetadataExt;
+                ((m.ctime(), m.ctime_nsec()), m.ino())
+            };
+            #[cfg(not(unix))]
+            let (changed, inode) = ((0, 0), 0);
+            Some(Stat {
+                len: m.len(),
+                modified: m.modified().ok()?,
+                changed,
+                inode,
+            })
+        })
+        .collect()
+}
+
+/// One hash of every entry file's path and metadata, in order.
+fn digest(paths: &[PathBuf], stats: &[Option<Stat>]) -> u128 {
+    let mut all = Vec::with_capacity(paths.len() * 64);
+    for (rel, stat) in paths.iter().zip(stats) {
+        all.extend_from_slice(rel.as_os_str().as_encoded_bytes());
+        all.push(0);
+        match stat {
+            Some(s) => {
+                let modified = s
+                    .modified
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_nanos());
+                for n in [
+                    u128::from(s.len),
+                    modified,
+                    s.changed.0 as u128,
+                    s.changed.1 as u128,
+                    u128::from(s.inode),
+                ] {
+                    all.extend_from_slice(&n.to_le_bytes());
+                }
+            }
+            None => all.push(1),
+        }
+    }
+    cache::content_hash(&all)
+}
+
+/// The catalog answered from the index at `path`, if it holds the catalog as it is;
+/// else `p` back, for a full load.
+fn open(
+    root: &Path,
+    path: &Path,
+    p: Prelude,
+    key: u128,
+    digest: u128,
+    cached: bool,
+) -> Result<Catalog, Box<Prelude>> {
+    let Some((db, header)) = stored::open(path) else {
+        return Err(Box::new(p));
+    };
+    let fresh = header.meta.key == key
+        && header.meta.files_digest == digest
+        && header.meta.racy.par_iter().all(|(rel, hash)| {
+            std::fs::read(root.join(rel)).is_ok_and(|bytes| cache::content_hash(&bytes) == *hash)
+        });
+    if !fresh {
+        return Err(Box::new(p));
+    }
+    let Prelude {
+        problems,
+        mut sources,
+        config,
+        types,
+        type_by_name,
+        entry_paths,
+        ..
+    } = p;
+    let inside: Arc<Path> = Arc::from(root.canonicalize().unwrap_or_else(|_| root.to_path_buf()));
+    let first = crate::span::FileId(sources.len() as u32);
+    let files = entry_paths.len();
+    for rel in entry_paths {
+        let from = root.join(&rel);
+        sources.add_unread(rel, from, inside.clone());
+    }
+    let relations = types.iter().map(|t| t.relations.len()).collect();
+    let entries = header.entries();
+    let owned_root = root.to_path_buf();
+    let reload: stored::Reload = Box::new(move || reload(&owned_root, entries, cached));
+    let stored = Stored::new(db, header, first, files, relations, reload);
+    Ok(Catalog::from_stored(
+        Unlinked {
+            root: root.to_path_buf(),
+            config,
+            sources,
+            types,
+            type_by_name,
+            entries: Vec::new(),
+            files,
+            #[cfg(test)]
+            cache_hits: 0,
+            problems,
+        },
+        stored,
+    ))
+}
+
+/// The catalog in full, when the index turned out unable to answer after it was opened
+/// (damaged in place). The index vouched for the files as they are, so the full load
+/// numbers entries as the index did; if it does not (the files changed in the
+/// meantime), the answer cannot be finished, and the process stops with exit 2.
+#[allow(clippy::print_stderr)]
+fn reload(root: &Path, entries: usize, cached: bool) -> Catalog {
+    let fail = |why: String| -> ! {
+        eprintln!("error: {why}");
+        std::process::exit(2)
+    };
+    let cache = cached.then(|| cache::user_cache(root)).flatten();
+    match load::load_with_cache(root, cache) {
+        Ok(c) if c.len() == entries => c,
+        Ok(_) => fail("the catalog changed while lore read it; run the command again".into()),
+        Err(e) => fail(e.to_string()),
+    }
+}
+
+/// Write the index of `c` to a temporary file beside `path`, then rename it into place.
+fn save(path: &Path, c: &Catalog, meta: &Meta) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".index-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    let tmp_path = tmp.path().to_path_buf();
+    // SQLite writes the file by path; the handle only keeps the name reserved and
+    // removes it if anything fails before the rename.
+    std::fs::remove_file(&tmp_path)?;
+    let written = stored::save(&tmp_path, c, meta).map_err(std::io::Error::other);
+    let renamed = written.and_then(|()| {
+        std::fs::File::open(&tmp_path)?.sync_all()?;
+        std::fs::rename(&tmp_path, path)
+    });
+    if renamed.is_err() {
+        let _ = std::fs::remove_file(&tmp_path);
+    }
+    drop(tmp);
+    renamed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::EntryId;
+    use crate::query::{self, browse};
+
+    /// Everything a query reads of one entry, as text.
+    fn about(c: &Catalog, e: EntryId) -> String {
+        let entry = c.entry(e);
+        let edges = |edges: Vec<&crate::graph::Edge>| -> Vec<String> {
+            edges
+                .into_iter()
+                .map(|x| {
+                    format!(
+                        "{} {} {} {:?}",
+                        c.key(x.from),
+                        c.relation(x).name,
+                        c.key(x.to),
+                        x.item
+                    )
+                })
+                .collect()
+        };
+        format!(
+            "{} {} {} line {} doc {} {:?}\nout {:?} {:?}\ninto {:?}\nowners {:?}\nshow {:?}\nimpact {:?}",
+            c.key(e),
+            entry.value,
+            c.sources.display_path(entry.file),
+            c.line(e),
+            entry.doc,
+            entry.span,
+            edges(c.out(e).collect()),
+            c.out_ids(e).map(|i| c.key(c.edge(i).to)).collect::<Vec<_>>(),
+            edges(c.into(e).collect()),
+            query::owners(c, e),
+            browse::show(c, e),
+            {
+                let set = query::impact(c, &[e], None);
+                (set.impacted, set.totals)
+            },
+        )
+    }
+
+    fn example() -> &'static Path {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    #[test]
+    fn the_index_answers_as_the_catalog_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = dir.path().join("index.sqlite");
+        let full = load::load(example()).unwrap();
+        let first = load_using(example(), &index, false).unwrap();
+        assert!(!first.is_stored(), "no index yet: a full load");
+        let c = load_using(example(), &index, false).unwrap();
+        assert!(c.is_stored(), "the second load answers from the index");
+        assert!(full.len() > 50);
+        assert_eq!(c.len(), full.len());
+        assert_eq!(c.errors(), full.errors());
+        // Entries one at a time, in an order that is not the index's.
+        for e in full.entry_ids().rev() {
+            assert_eq!(about(&c, e), about(&full, e));
+        }
+        for (e, entry) in full.entries() {
+            for name in std::iter::once(entry.id.as_str()).chain(entry.aliases()) {
+                assert_eq!(c.find(name, &[]), full.find(name, &[]), "{name}");
+                assert_eq!(
+                    c.lookup(entry.type_id, name),
+                    full.lookup(entry.type_id, name)
+                );
+            }
+            assert_eq!(c.key(e), full.key(e));
+        }
+        assert_eq!(c.find("no-such-entry", &[]), crate::graph::Found::None);
+    }
+
+    fn write(root: &Path, files: &[(&str, &str)]) {
+        for (path, content) in files {
+            let p = root.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, content).unwrap();
+        }
+    }
+
+    const SMALL: &[(&str, &str)] = &[
+        ("schemas/team.yaml", "type: Team\n"),
+        (
+            "schemas/service.yaml",
+            "type: Service\nrelations:\n  owner: {to: Team, owner: true}\n",
+        ),
+        (
+            "catalog/teams.yaml",
+            "type: Team\nid: red\n---\ntype: Team\nid: tan\n",
+        ),
+        ("catalog/api.yaml", "type: Service\nid: api\nowner: red\n"),
+    ];
+
+    fn owner_of_api(c: &Catalog) -> String {
+        let api = c.lookup(c.type_id("Service").unwrap(), "api").unwrap();
+        c.key(query::owners(c, api)[0].owner)
+    }
+
+    /// Every file's times an hour back, so none is within the racy window.
+    fn age(root: &Path) {
+        let past = SystemTime::now() - Duration::from_secs(3600);
+        for item in walkdir::WalkDir::new(root) {
+            let item = item.unwrap();
+            if item.file_type().is_file() {
+                let f = std::fs::File::options()
+                    .write(true)
+                    .open(item.path())
+                    .unwrap();
+                f.set_modified(past).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn a_changed_added_or_removed_file_is_a_miss() {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, index) = (dir.path().join("repo"), dir.path().join("index.sqlite"));
+        write(&root, SMALL);
+        for aged in [false, true] {
+            if aged {
+                age(&root);
+            }
+            let _ = std::fs::remove_file(&index);
+            assert!(!load_using(&root, &index, false).unwrap().is_stored());
+            assert!(load_using(&root, &index, false).unwrap().is_stored());
+            // Same size, same modification time: only the content (and ctime) differ.
+            let api = root.join("catalog/api.yaml");
+            let before = std::fs::metadata(&api).unwrap().modified().unwrap();
+            std::fs::write(&api, "type: Service\nid: api\nowner: tan\n").unwrap();
+            std::fs::File::options()
+                .write(true)
+                .open(&api)
+                .unwrap()
+                .set_modified(before)
+                .unwrap();
+            let c = load_using(&root, &index, false).unwrap();
+            assert!(!c.is_stored(), "aged {aged}: the change is seen");
+            assert_eq!(owner_of_api(&c), "Team:tan");
+            let c = load_using(&root, &index, false).unwrap();
+            assert!(c.is_stored());
+            assert_eq!(owner_of_api(&c), "Team:tan");
+            write(&root, &[("catalog/more.yaml", "type: Team\nid: sky\n")]);
+            let c = load_using(&root, &index, false).unwrap();
+            assert!(!c.is_stored(), "a new file is seen");
+            assert_eq!(c.len(), 4);
+            std::fs::remove_file(root.join("catalog/more.yaml")).unwrap();
+            let c = load_using(&root, &index, false).unwrap();
+            assert!(!c.is_stored(), "a removed file is seen");
+            assert_eq!(c.len(), 3);
+            std::fs::write(&api, "type: Service\nid: api\nowner: red\n").unwrap();
+            write(
+                &root,
+                &[("schemas/team.yaml", "type: Team\ndescription: x\n")],
+            );
+            let c = load_using(&root, &index, false).unwrap();
+            assert!(!c.is_stored(), "a changed type is seen");
+            write(&root, &[("schemas/team.yaml", "type: Team\n")]);
+        }
+    }
+
+    #[test]
+    fn a_damaged_index_is_a_miss_before_or_after_it_is_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, index) = (dir.path().join("repo"), dir.path().join("index.sqlite"));
+        write(&root, SMALL);
+        let full = load::load(&root).unwrap();
+        assert!(!load_using(&root, &index, false).unwrap().is_stored());
+        let good = std::fs::read(&index).unwrap();
+        for damage in [
+            good[..good.len() / 2].to_vec(),
+            good[..100].to_vec(),
+            Vec::new(),
+            b"not a database".repeat(1000),
+            good.iter()
+                .enumerate()
+                .map(|(i, b)| if i > 4096 { b ^ 0x5a } else { *b })
+                .collect(),
+        ] {
+            std::fs::write(&index, &damage).unwrap();
+            let c = load_using(&root, &index, false).unwrap();
+            for e in full.entry_ids() {
+                assert_eq!(about(&c, e), about(&full, e));
+            }
+        }
+        // Opened while whole, then cut short in place: the answers come from a full load.
+        std::fs::write(&index, &good).unwrap();
+        let c = load_using(&root, &index, false).unwrap();
+        assert!(c.is_stored());
+        std::fs::File::create(&index).unwrap();
+        for e in full.entry_ids() {
+            assert_eq!(about(&c, e), about(&full, e));
+        }
+    }
+
+    #[test]
+    fn concurrent_loads_see_a_whole_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, index) = (dir.path().join("repo"), dir.path().join("index.sqlite"));
+        write(&root, SMALL);
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for _ in 0..10 {
+                        let c = load_using(&root, &index, false).unwrap();
+                        assert_eq!(owner_of_api(&c), "Team:red");
+                        assert_eq!(c.len(), 3);
+                    }
+                });
+            }
+        });
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|i| i.unwrap().file_name())
+            .filter(|n| n.to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+}
