@@ -41,24 +41,29 @@ pub(crate) fn load(root: &Path) -> Result<Catalog, Error> {
 /// [`load`] with the index at `path`, and the user's cache when `cached`.
 fn load_using(root: &Path, path: &Path, cached: bool) -> Result<Catalog, Error> {
     let tree = WorkTree::new(root);
-    let p = load::prelude(&tree)?;
-    let cache = || cached.then(|| cache::user_cache(root)).flatten();
-    let read_at = SystemTime::now();
-    let stats = stat_all(root, &p.entry_paths);
-    let digest = digest(&p.entry_paths, &stats);
-    let key = p.key;
-    let p = match open(root, path, p, key, digest, cached) {
+    let p = load::configure(&tree)?;
+    let p = match open(root, path, p, cached) {
         Ok(c) => return Ok(c),
         Err(p) => *p,
     };
-    let paths = p.entry_paths.clone();
-    let c = load::finish(root, &tree, p, cache())?;
+    let mut p = p;
+    // Times are read before the folders are: anything changed since is racy.
+    let read_at = SystemTime::now();
+    load::discover_entries(&tree, &mut p)?;
+    let (files, folders) = (p.entry_paths.clone(), p.folders.clone());
+    let file_stats = stat_all(root, &files);
+    let folder_stats = stat_all(root, &folders);
+    let digest = digest(&files, &file_stats, &folders, &folder_stats);
+    let key = p.key;
+    let cache = cached.then(|| cache::user_cache(root)).flatten();
+    let c = load::finish(root, &tree, p, cache)?;
     let first = c.first_entry_file();
-    let racy = paths
+    let racy = |s: &Option<Stat>| s.as_ref().is_none_or(|s| s.modified + RACY >= read_at);
+    let racy_files = files
         .iter()
-        .zip(&stats)
+        .zip(&file_stats)
         .enumerate()
-        .filter(|(_, (_, s))| s.as_ref().is_none_or(|s| s.modified + RACY >= read_at))
+        .filter(|(_, (_, s))| racy(s))
         .map(|(i, (rel, _))| {
             let text = c.sources.get(crate::span::FileId(first + i as u32)).text();
             (
@@ -70,8 +75,11 @@ fn load_using(root: &Path, path: &Path, cached: bool) -> Result<Catalog, Error> 
     let meta = Meta {
         key,
         files_digest: digest,
-        racy,
+        racy: racy_files,
         errors: c.errors(),
+        rewalk: folder_stats.iter().any(racy),
+        files,
+        folders,
     };
     // An index that cannot be written is only a miss next time.
     let _ = save(path, &c, &meta);
@@ -115,10 +123,18 @@ fn stat_all(root: &Path, paths: &[PathBuf]) -> Vec<Option<Stat>> {
         .collect()
 }
 
-/// One hash of every entry file's path and metadata, in order.
-fn digest(paths: &[PathBuf], stats: &[Option<Stat>]) -> u128 {
-    let mut all = Vec::with_capacity(paths.len() * 64);
-    for (rel, stat) in paths.iter().zip(stats) {
+/// One hash of every entry file's and folder's path and metadata, in order.
+fn digest(
+    files: &[PathBuf],
+    file_stats: &[Option<Stat>],
+    folders: &[PathBuf],
+    folder_stats: &[Option<Stat>],
+) -> u128 {
+    let mut all = Vec::with_capacity((files.len() + folders.len()) * 64);
+    // How many are files: a path cannot move from one list to the other unseen.
+    all.extend_from_slice(&(files.len() as u64).to_le_bytes());
+    let pairs = files.iter().zip(file_stats);
+    for (rel, stat) in pairs.chain(folders.iter().zip(folder_stats)) {
         all.extend_from_slice(rel.as_os_str().as_encoded_bytes());
         all.push(0);
         match stat {
@@ -145,24 +161,34 @@ fn digest(paths: &[PathBuf], stats: &[Option<Stat>]) -> u128 {
 
 /// The catalog answered from the index at `path`, if it holds the catalog as it is;
 /// else `p` back, for a full load.
-fn open(
-    root: &Path,
-    path: &Path,
-    p: Prelude,
-    key: u128,
-    digest: u128,
-    cached: bool,
-) -> Result<Catalog, Box<Prelude>> {
+fn open(root: &Path, path: &Path, mut p: Prelude, cached: bool) -> Result<Catalog, Box<Prelude>> {
     let Some((db, header)) = stored::open(path) else {
         return Err(Box::new(p));
     };
-    let fresh = header.meta.key == key
-        && header.meta.files_digest == digest
-        && header.meta.racy.par_iter().all(|(rel, hash)| {
+    let meta = &header.meta;
+    if meta.key != p.key {
+        return Err(Box::new(p));
+    }
+    let file_stats = stat_all(root, &meta.files);
+    let folder_stats = stat_all(root, &meta.folders);
+    let fresh = meta.files_digest == digest(&meta.files, &file_stats, &meta.folders, &folder_stats)
+        && meta.racy.par_iter().all(|(rel, hash)| {
             std::fs::read(root.join(rel)).is_ok_and(|bytes| cache::content_hash(&bytes) == *hash)
         });
     if !fresh {
         return Err(Box::new(p));
+    }
+    if meta.rewalk {
+        // A folder changed just before it was read: read the folders again and compare.
+        let problems = p.problems.len();
+        let tree = WorkTree::new(root);
+        let same = load::discover_entries(&tree, &mut p).is_ok()
+            && p.entry_paths == meta.files
+            && p.folders == meta.folders;
+        p.problems.truncate(problems);
+        if !same {
+            return Err(Box::new(p));
+        }
     }
     let Prelude {
         problems,
@@ -170,15 +196,13 @@ fn open(
         config,
         types,
         type_by_name,
-        entry_paths,
         ..
     } = p;
     let inside: Arc<Path> = Arc::from(root.canonicalize().unwrap_or_else(|_| root.to_path_buf()));
     let first = crate::span::FileId(sources.len() as u32);
-    let files = entry_paths.len();
-    for rel in entry_paths {
-        let from = root.join(&rel);
-        sources.add_unread(rel, from, inside.clone());
+    let files = header.meta.files.len();
+    for rel in &header.meta.files {
+        sources.add_unread(rel.clone(), root.join(rel), inside.clone());
     }
     let relations = types.iter().map(|t| t.relations.len()).collect();
     let entries = header.entries();
@@ -303,8 +327,15 @@ mod tests {
         assert!(full.len() > 50);
         assert_eq!(c.len(), full.len());
         assert_eq!(c.errors(), full.errors());
-        // Entries one at a time, in an order that is not the index's.
+        // Entries one at a time, in an order that is not the index's; all from the
+        // index, then with a budget that runs out midway (the rest from a full load).
+        c.set_budget(usize::MAX);
         for e in full.entry_ids().rev() {
+            assert_eq!(about(&c, e), about(&full, e));
+        }
+        let c = load_using(example(), &index, false).unwrap();
+        c.set_budget(100);
+        for e in full.entry_ids() {
             assert_eq!(about(&c, e), about(&full, e));
         }
         for (e, entry) in full.entries() {
@@ -346,18 +377,21 @@ mod tests {
         c.key(query::owners(c, api)[0].owner)
     }
 
-    /// Every file's times an hour back, so none is within the racy window.
+    /// Every file's and folder's modification time an hour back, so none is within the
+    /// racy window: the index then trusts metadata alone.
     fn age(root: &Path) {
         let past = SystemTime::now() - Duration::from_secs(3600);
-        for item in walkdir::WalkDir::new(root) {
+        for item in walkdir::WalkDir::new(root).contents_first(true) {
             let item = item.unwrap();
-            if item.file_type().is_file() {
-                let f = std::fs::File::options()
+            let f = if item.file_type().is_file() {
+                std::fs::File::options()
                     .write(true)
                     .open(item.path())
-                    .unwrap();
-                f.set_modified(past).unwrap();
-            }
+                    .unwrap()
+            } else {
+                std::fs::File::open(item.path()).unwrap()
+            };
+            f.set_modified(past).unwrap();
         }
     }
 
@@ -372,6 +406,16 @@ mod tests {
             }
             let _ = std::fs::remove_file(&index);
             assert!(!load_using(&root, &index, false).unwrap().is_stored());
+            let (_, header) = stored::open(&index).unwrap();
+            assert_eq!(
+                header.meta.rewalk, !aged,
+                "folders just written are read again"
+            );
+            assert_eq!(
+                header.meta.racy.is_empty(),
+                aged,
+                "files just written are compared"
+            );
             assert!(load_using(&root, &index, false).unwrap().is_stored());
             // Same size, same modification time: only the content (and ctime) differ.
             let api = root.join("catalog/api.yaml");

@@ -88,12 +88,22 @@ pub(crate) struct Prelude {
     validators: Vec<Option<jsonschema::Validator>>,
     /// The entry files, sorted, relative to the root.
     pub(crate) entry_paths: Vec<PathBuf>,
+    /// The folders read to find them, sorted.
+    pub(crate) folders: Vec<PathBuf>,
     /// What every entry's result depends on besides its own file (see [`cache_key`]).
     pub(crate) key: u128,
 }
 
 /// Read lore.yaml and the type definitions, and find the entry files.
 pub(crate) fn prelude(files: &dyn FileSource) -> Result<Prelude, Error> {
+    let mut p = configure(files)?;
+    discover_entries(files, &mut p)?;
+    Ok(p)
+}
+
+/// Read lore.yaml and the type definitions; no entry files yet (see
+/// [`discover_entries`]).
+pub(crate) fn configure(files: &dyn FileSource) -> Result<Prelude, Error> {
     let limits = Limits::default();
     let mut problems = Vec::new();
     let mut sources = SourceMap::default();
@@ -158,7 +168,8 @@ pub(crate) fn prelude(files: &dyn FileSource) -> Result<Prelude, Error> {
         std::slice::from_ref(&config.schemas),
         &globset::GlobSet::empty(),
         &mut problems,
-    )?;
+    )?
+    .files;
     let mut type_texts = Vec::new();
     for rel in &type_paths {
         if let Some((file, text)) = read_text(files, rel, &mut sources, &mut problems) {
@@ -243,10 +254,6 @@ pub(crate) fn prelude(files: &dyn FileSource) -> Result<Prelude, Error> {
         &mut problems,
     );
 
-    // catalog/
-    let excludes = build_globs(&config.exclude);
-    let entry_paths = discover(files, &config.catalog, &excludes, &mut problems)
-        .map_err(|f| config_cause(f, &sources, &problems))?;
     let key = cache_key(&sources);
     Ok(Prelude {
         problems,
@@ -255,9 +262,21 @@ pub(crate) fn prelude(files: &dyn FileSource) -> Result<Prelude, Error> {
         types,
         type_by_name,
         validators,
-        entry_paths,
+        entry_paths: Vec::new(),
+        folders: Vec::new(),
         key,
     })
+}
+
+/// Find the entry files under the configured folders or globs (the walk of
+/// [`prelude`], for a [`configure`]d one).
+pub(crate) fn discover_entries(files: &dyn FileSource, p: &mut Prelude) -> Result<(), Error> {
+    let excludes = build_globs(&p.config.exclude);
+    let found = discover(files, &p.config.catalog, &excludes, &mut p.problems)
+        .map_err(|f| config_cause(f, &p.sources, &p.problems))?;
+    p.entry_paths = found.files;
+    p.folders = found.folders;
+    Ok(())
 }
 
 /// Read and check the entry files `p` found (through `cache`, if any) and link the graph.
@@ -277,6 +296,7 @@ pub(crate) fn finish(
         validators,
         entry_paths,
         key,
+        ..
     } = p;
     let first_id = sources.len();
     let ctx = CheckContext {
@@ -443,8 +463,8 @@ fn discover(
     patterns: &[String],
     excludes: &globset::GlobSet,
     problems: &mut Vec<Diag>,
-) -> Result<Vec<PathBuf>, Error> {
-    let mut out = Vec::new();
+) -> Result<Found, Error> {
+    let mut out = Found::default();
     let mut globs = Vec::new();
     for p in patterns {
         if p.contains(['*', '?', '[', '{']) {
@@ -453,7 +473,7 @@ fn discover(
         }
         let dir = Path::new(p);
         if files.is_file(dir) {
-            out.push(PathBuf::from(p));
+            out.files.push(PathBuf::from(p));
             continue;
         }
         if !files.is_dir(dir) && files.exists(dir) {
@@ -476,12 +496,16 @@ fn discover(
                 .map(std::string::ToString::to_string)
                 .collect::<Vec<_>>(),
         );
-        let mut all = Vec::new();
+        let mut all = Found::default();
         walk(files, Path::new(""), excludes, &mut all, problems);
-        out.extend(all.into_iter().filter(|p| set.is_match(p)));
+        out.files
+            .extend(all.files.into_iter().filter(|p| set.is_match(p)));
+        out.folders.extend(all.folders);
     }
-    out.sort();
-    out.dedup();
+    out.files.sort();
+    out.files.dedup();
+    out.folders.sort();
+    out.folders.dedup();
     Ok(out)
 }
 
@@ -489,9 +513,10 @@ fn walk(
     files: &dyn FileSource,
     dir: &Path,
     excludes: &globset::GlobSet,
-    out: &mut Vec<PathBuf>,
+    found: &mut Found,
     problems: &mut Vec<Diag>,
 ) {
+    let out = &mut found.files;
     for item in files.walk(dir) {
         match item {
             Walked::File(rel) => {
@@ -508,8 +533,16 @@ fn walk(
             }
             Walked::Unreadable(message) => problems.push(Diag::error(Code::Io, message, Loc::None)),
             Walked::Skipped(link) => problems.push(skipped_link(&link)),
+            Walked::Folder(rel) => found.folders.push(rel),
         }
     }
+}
+
+/// What [`discover`] found: files, and the folders it read to find them.
+#[derive(Default)]
+struct Found {
+    files: Vec<PathBuf>,
+    folders: Vec<PathBuf>,
 }
 
 /// The warning for a symbolic link the walk did not follow.

@@ -149,6 +149,14 @@ impl Catalog {
         self.stored.is_some()
     }
 
+    /// See [`stored::Stored::set_budget`].
+    #[cfg(test)]
+    pub(crate) fn set_budget(&self, n: usize) {
+        if let Some(s) = &self.stored {
+            s.set_budget(n);
+        }
+    }
+
     /// The [`FileId`] of the first entry file: files before it are lore.yaml and the
     /// type definitions.
     pub(crate) fn first_entry_file(&self) -> u32 {

@@ -8,7 +8,8 @@
 //! further: the catalog is loaded in full instead (the loader's `reload`), under the
 //! same numbering, and every later answer comes from it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use elsa::sync::FrozenMap;
@@ -21,7 +22,7 @@ use crate::model::TypeId;
 use crate::span::FileId;
 
 /// The layout of the file; an index of another layout is a miss.
-const FORMAT: i64 = 1;
+const FORMAT: i64 = 2;
 
 /// What the loader knows about the index besides the graph: its key (of everything the
 /// graph depends on) and how to tell whether the entry files changed since.
@@ -34,6 +35,41 @@ pub(crate) struct Meta {
     pub(crate) racy: Vec<(String, u128)>,
     /// Error-level problems of the catalog the index holds.
     pub(crate) errors: usize,
+    /// The entry files, and the folders read to find them, in the loader's order.
+    pub(crate) files: Vec<PathBuf>,
+    pub(crate) folders: Vec<PathBuf>,
+    /// Whether a folder changed too close to when it was read for its metadata to tell
+    /// that it holds the same files: then the folders are read again to check.
+    pub(crate) rewalk: bool,
+}
+
+/// Paths, each followed by a NUL (which no path holds).
+fn join_paths(paths: &[PathBuf]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for p in paths {
+        out.extend_from_slice(p.as_os_str().as_encoded_bytes());
+        out.push(0);
+    }
+    out
+}
+
+fn split_paths(bytes: &[u8]) -> Option<Vec<PathBuf>> {
+    let Some(body) = bytes.strip_suffix(b"\0") else {
+        return bytes.is_empty().then(Vec::new);
+    };
+    body.split(|&b| b == 0).map(path_of).collect()
+}
+
+#[cfg(unix)]
+#[allow(clippy::unnecessary_wraps)] // as the other platforms' one
+fn path_of(bytes: &[u8]) -> Option<PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
+    Some(PathBuf::from(std::ffi::OsStr::from_bytes(bytes)))
+}
+
+#[cfg(not(unix))]
+fn path_of(bytes: &[u8]) -> Option<PathBuf> {
+    std::str::from_utf8(bytes).ok().map(PathBuf::from)
 }
 
 /// Write `c` to a new SQLite file at `path` (which must not exist: the caller writes a
@@ -44,7 +80,8 @@ pub(crate) fn save(path: &Path, c: &Catalog, meta: &Meta) -> rusqlite::Result<()
         "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA page_size = 16384;
          CREATE TABLE meta (format INTEGER NOT NULL, key TEXT NOT NULL, digest TEXT NOT NULL,
            racy TEXT NOT NULL, errors INTEGER NOT NULL, entries INTEGER NOT NULL,
-           edges INTEGER NOT NULL, out_start BLOB NOT NULL);
+           edges INTEGER NOT NULL, out_start BLOB NOT NULL, files BLOB NOT NULL,
+           folders BLOB NOT NULL, rewalk INTEGER NOT NULL);
          CREATE TABLE entries (id INTEGER PRIMARY KEY, type INTEGER NOT NULL, key TEXT NOT NULL,
            file INTEGER NOT NULL, doc INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
            value TEXT NOT NULL);
@@ -66,7 +103,7 @@ pub(crate) fn save(path: &Path, c: &Catalog, meta: &Meta) -> rusqlite::Result<()
         )
         .unwrap_or_default();
         tx.execute(
-            "INSERT INTO meta VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO meta VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 FORMAT,
                 format!("{:032x}", meta.key),
@@ -75,7 +112,10 @@ pub(crate) fn save(path: &Path, c: &Catalog, meta: &Meta) -> rusqlite::Result<()
                 meta.errors as i64,
                 c.entries.len() as i64,
                 c.edges.len() as i64,
-                out_start
+                out_start,
+                join_paths(&meta.files),
+                join_paths(&meta.folders),
+                meta.rewalk
             ],
         )?;
         // Values are made into JSON in parallel, a chunk at a time, and inserted in order.
@@ -164,23 +204,32 @@ pub(crate) fn open(path: &Path) -> Option<(Connection, Header)> {
     .ok()?;
     let row = db
         .query_row(
-            "SELECT format, key, digest, racy, errors, entries, edges, out_start FROM meta",
+            "SELECT format, key, digest, racy, errors, entries, edges, out_start, files, folders,
+               rewalk FROM meta",
             [],
             |r| {
                 Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, i64>(4)?,
-                    r.get::<_, i64>(5)?,
-                    r.get::<_, i64>(6)?,
-                    r.get::<_, Vec<u8>>(7)?,
+                    (
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, i64>(4)?,
+                        r.get::<_, i64>(5)?,
+                        r.get::<_, i64>(6)?,
+                        r.get::<_, Vec<u8>>(7)?,
+                    ),
+                    (
+                        r.get::<_, Vec<u8>>(8)?,
+                        r.get::<_, Vec<u8>>(9)?,
+                        r.get::<_, bool>(10)?,
+                    ),
                 ))
             },
         )
         .ok()?;
-    let (format, key, digest, racy, errors, entries, edges, out_start) = row;
+    let ((format, key, digest, racy, errors, entries, edges, out_start), (files, folders, rewalk)) =
+        row;
     if format != FORMAT {
         return None;
     }
@@ -211,6 +260,9 @@ pub(crate) fn open(path: &Path) -> Option<(Connection, Header)> {
             files_digest: u128::from_str_radix(&digest, 16).ok()?,
             racy,
             errors: usize::try_from(errors).ok()?,
+            files: split_paths(&files)?,
+            folders: split_paths(&folders)?,
+            rewalk,
         },
         entries,
         edges,
@@ -218,6 +270,14 @@ pub(crate) fn open(path: &Path) -> Option<(Connection, Header)> {
     };
     Some((db, header))
 }
+
+/// A command may read one entry in this many (entries, edges out, edges in) from the
+/// index before the rest is loaded in full: one read costs a few microseconds, a full
+/// load from the cache about a hundredth of that per entry, so a command that goes
+/// through a large part of the catalog (routing an alert that impacts a third of it)
+/// pays at most a few percent over loading in full.
+const BUDGET_SHARE: usize = 16;
+const MIN_BUDGET: usize = 2048;
 
 /// The full catalog, loaded when the index cannot answer (numbered as the index is: the
 /// loader checked that the index holds the files as they are).
@@ -241,6 +301,8 @@ pub(crate) struct Stored {
     edge: FrozenMap<u32, Box<Edge>>,
     /// Error-level problems of the catalog the index holds.
     pub(super) errors: usize,
+    /// Reads left before a full load is cheaper than reading on (see [`Stored::read`]).
+    budget: AtomicUsize,
     reload: Reload,
     full: OnceLock<Box<Catalog>>,
 }
@@ -267,6 +329,7 @@ impl Stored {
             into: FrozenMap::new(),
             edge: FrozenMap::new(),
             errors: header.meta.errors,
+            budget: AtomicUsize::new((header.entries / BUDGET_SHARE).max(MIN_BUDGET)),
             reload,
             full: OnceLock::new(),
         }
@@ -279,6 +342,21 @@ impl Stored {
     /// The catalog loaded in full: what answers once the index could not.
     fn full(&self) -> &Catalog {
         self.full.get_or_init(|| Box::new((self.reload)()))
+    }
+
+    /// Set the reads left (tests: to stay on the index, or to leave it midway).
+    #[cfg(test)]
+    pub(crate) fn set_budget(&self, n: usize) {
+        self.budget.store(n, Ordering::Relaxed);
+    }
+
+    /// Whether one more read from the index is within the budget; once it is spent, the
+    /// catalog is loaded in full and answers every later question.
+    fn read(&self) -> bool {
+        let left = self
+            .budget
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
+        left.is_ok()
     }
 
     fn db(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -294,12 +372,16 @@ impl Stored {
         if let Some(full) = self.full.get() {
             return full.entry(e);
         }
-        let row = self
-            .db()
-            .query_row(
+        if !self.read() {
+            return self.full().entry(e);
+        }
+        let db = self.db();
+        let row = db
+            .prepare_cached(
                 "SELECT type, key, file, doc, start, end, value FROM entries WHERE id = ?1",
-                [e.index() as i64],
-                |r| {
+            )
+            .and_then(|mut q| {
+                q.query_row([e.index() as i64], |r| {
                     Ok((
                         r.get::<_, i64>(0)?,
                         r.get::<_, String>(1)?,
@@ -309,12 +391,13 @@ impl Stored {
                         r.get::<_, i64>(5)?,
                         r.get::<_, String>(6)?,
                     ))
-                },
-            )
+                })
+            })
             .ok()
             .and_then(|(t, id, file, doc, start, end, value)| {
                 self.make_entry(t, id, file, doc, start, end, &value)
             });
+        drop(db);
         match row {
             Some(entry) => self.entries.insert(e.index() as u32, Box::new(entry)),
             None => self.full().entry(e),
@@ -351,44 +434,9 @@ impl Stored {
         })
     }
 
-    /// Every entry, read in one pass (for commands that go through them all).
+    /// Ready for a command that goes through every entry: that is a full load's work.
     pub(super) fn fill(&self) {
-        if self.full.get().is_some() || self.entries.len() == self.len {
-            return;
-        }
-        let ok = (|| -> rusqlite::Result<bool> {
-            let db = self.db();
-            let mut all = db.prepare(
-                "SELECT id, type, key, file, doc, start, end, value FROM entries ORDER BY id",
-            )?;
-            let mut rows = all.query([])?;
-            let mut seen = 0;
-            while let Some(r) = rows.next()? {
-                let id: i64 = r.get(0)?;
-                let Some(i) = u32::try_from(id).ok().filter(|&i| (i as usize) < self.len) else {
-                    return Ok(false);
-                };
-                seen += 1;
-                if self.entries.get(&i).is_some() {
-                    continue;
-                }
-                let value: String = r.get(7)?;
-                let Some(entry) = self.make_entry(
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    &value,
-                ) else {
-                    return Ok(false);
-                };
-                self.entries.insert(i, Box::new(entry));
-            }
-            Ok(seen == self.len)
-        })();
-        if !matches!(ok, Ok(true)) {
+        if self.entries.len() < self.len {
             self.full();
         }
     }
@@ -404,6 +452,9 @@ impl Stored {
         }
         if let Some(full) = self.full.get() {
             return full.out_slice(e);
+        }
+        if !self.read() {
+            return self.full().out_slice(e);
         }
         let range = self.out_range(e);
         let relations = self.relations[self.entry(e).type_id.index()];
@@ -484,6 +535,9 @@ impl Stored {
         if let Some(full) = self.full.get() {
             return full.in_slice(e);
         }
+        if !self.read() {
+            return self.full().in_slice(e);
+        }
         let read = (|| -> rusqlite::Result<Option<Vec<EdgeId>>> {
             let db = self.db();
             // Each source's type from the same file, to check the relation against it.
@@ -534,14 +588,16 @@ impl Stored {
         if let Some(full) = self.full.get() {
             return full.lookup(t, name);
         }
+        if !self.read() {
+            return self.full().lookup(t, name);
+        }
         let found = self
             .db()
-            .query_row(
-                "SELECT entry FROM names WHERE type = ?1 AND name = ?2",
-                params![t.index() as i64, name],
-                |r| r.get::<_, i64>(0),
-            )
-            .optional();
+            .prepare_cached("SELECT entry FROM names WHERE type = ?1 AND name = ?2")
+            .and_then(|mut q| {
+                q.query_row(params![t.index() as i64, name], |r| r.get::<_, i64>(0))
+                    .optional()
+            });
         match found {
             Ok(None) => None,
             Ok(Some(e)) if usize::try_from(e).is_ok_and(|e| e < self.len) => {

@@ -46,6 +46,9 @@ pub(crate) enum Walked {
     Unreadable(String),
     /// A symbolic link that is not followed.
     Skipped(SkippedLink),
+    /// A folder the walk read (relative to the root; the walked folder included), so
+    /// that a change to what it holds can be told from its metadata.
+    Folder(PathBuf),
 }
 
 /// A symbolic link a walk did not follow, and why.
@@ -222,6 +225,7 @@ impl FileSource for WorkTree {
         for item in walker {
             match item {
                 Ok(e) if e.file_type().is_file() => out.push(Walked::File(rel(e.path()))),
+                Ok(e) if e.file_type().is_dir() => out.push(Walked::Folder(rel(e.path()))),
                 Ok(_) => {}
                 Err(e) => {
                     let link = e.path().filter(|p| p.is_symlink());
