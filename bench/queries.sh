@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Time the incident queries end to end (process start to answer) on a generated catalog,
-# with the per-file cache warm, as it is on a responder's machine after one run, and
-# cold (LORE_NO_CACHE=1): owners, show, impact, route, and `lore report` over a catalog
-# with one incident per ten entries when this build has the report command.
+# warm (the per-file cache and the on-disk index written by the warm-up run, as on a
+# responder's machine after one query), after a change to one file (the index written
+# again), and cold (LORE_NO_CACHE=1: no cache, no index): owners, show, impact, route,
+# and `lore report` over a catalog with one incident per ten entries when this build
+# has the report command.
 #
 #   bench/queries.sh [--entries N]      default 100000
 #
@@ -59,6 +61,10 @@ query "owners, warm" owners service-000123
 query "show, warm" show service-000123
 query "impact of a widely used product, warm" impact product-000001
 query "route an Alertmanager payload, warm" route "$alert"
+# A change to one file: its entries are checked again, every other file's come from the
+# cache, and the index is written again (the first query after any change).
+touched=$(find "$cat/catalog" -name '*.yaml' -print -quit)
+PREPARE="touch '$touched'" query "owners, first query after a change to one file (index rewritten)" owners service-000123
 echo "  (impact: $("$lore" -C "$cat" impact product-000001 --format json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["impacted"]))') impacted;" \
   "route: $("$lore" -C "$cat" route "$alert" --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["matches"]), "match,", len(d["impacted"]), "impacted)")')"
 (

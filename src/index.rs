@@ -166,14 +166,21 @@ fn open(root: &Path, path: &Path, mut p: Prelude, cached: bool) -> Result<Catalo
         return Err(Box::new(p));
     };
     let meta = &header.meta;
-    if meta.key != p.key {
+    // Paths from the index stay inside the root, as the walk's did.
+    let inside = |rel: &Path| crate::source::escapes(rel).is_none();
+    let paths_inside = meta.files.iter().chain(&meta.folders).all(|p| inside(p))
+        && meta.racy.iter().all(|(p, _)| inside(Path::new(p)));
+    if meta.key != p.key || !paths_inside {
         return Err(Box::new(p));
     }
     let file_stats = stat_all(root, &meta.files);
     let folder_stats = stat_all(root, &meta.folders);
+    let tree = WorkTree::new(root);
     let fresh = meta.files_digest == digest(&meta.files, &file_stats, &meta.folders, &folder_stats)
         && meta.racy.par_iter().all(|(rel, hash)| {
-            std::fs::read(root.join(rel)).is_ok_and(|bytes| cache::content_hash(&bytes) == *hash)
+            use crate::source::FileSource;
+            tree.read(Path::new(rel))
+                .is_ok_and(|bytes| cache::content_hash(&bytes) == *hash)
         });
     if !fresh {
         return Err(Box::new(p));
@@ -181,7 +188,6 @@ fn open(root: &Path, path: &Path, mut p: Prelude, cached: bool) -> Result<Catalo
     if meta.rewalk {
         // A folder changed just before it was read: read the folders again and compare.
         let problems = p.problems.len();
-        let tree = WorkTree::new(root);
         let same = load::discover_entries(&tree, &mut p).is_ok()
             && p.entry_paths == meta.files
             && p.folders == meta.folders;
@@ -475,6 +481,36 @@ mod tests {
             for e in full.entry_ids() {
                 assert_eq!(about(&c, e), about(&full, e));
             }
+        }
+        // A well-formed index naming a file outside the root, with the digest of that
+        // file's metadata, is a miss: the file is not taken for part of the catalog.
+        std::fs::write(dir.path().join("outside.yaml"), "type: Team\nid: out\n").unwrap();
+        let (_, header) = stored::open(&index).unwrap();
+        let folders = header.meta.folders;
+        for outside in [
+            PathBuf::from("../outside.yaml"),
+            dir.path().join("outside.yaml"),
+        ] {
+            std::fs::write(&index, &good).unwrap();
+            let files = vec![outside];
+            let digest = digest(
+                &files,
+                &stat_all(&root, &files),
+                &folders,
+                &stat_all(&root, &folders),
+            );
+            let db = rusqlite::Connection::open(&index).unwrap();
+            let mut list = files[0].clone().into_os_string().into_encoded_bytes();
+            list.push(0);
+            db.execute(
+                "UPDATE meta SET files = ?1, digest = ?2, rewalk = 0",
+                rusqlite::params![list, format!("{digest:032x}")],
+            )
+            .unwrap();
+            drop(db);
+            let c = load_using(&root, &index, false).unwrap();
+            assert!(!c.is_stored(), "{}", files[0].display());
+            assert_eq!(c.len(), full.len());
         }
         // Opened while whole, then cut short in place: the answers come from a full load.
         std::fs::write(&index, &good).unwrap();
