@@ -101,26 +101,86 @@ struct Stat {
     inode: u64,
 }
 
+/// The metadata of each of `paths` (relative to `root`, links followed), in parallel.
 fn stat_all(root: &Path, paths: &[PathBuf]) -> Vec<Option<Stat>> {
+    let chunk = (paths.len() / 64).max(256);
     paths
-        .par_iter()
-        .map(|rel| {
-            let m = std::fs::metadata(root.join(rel)).ok()?;
-            #[cfg(unix)]
-            let (changed, inode) = {
-                use std::os::unix::fs::MetadataExt;
-                ((m.ctime(), m.ctime_nsec()), m.ino())
-            };
-            #[cfg(not(unix))]
-            let (changed, inode) = ((0, 0), 0);
-            Some(Stat {
-                len: m.len(),
-                modified: m.modified().ok()?,
-                changed,
-                inode,
-            })
+        .par_chunks(chunk)
+        .flat_map_iter(|part| {
+            let mut at = Folder::default();
+            part.iter()
+                .map(move |rel| at.stat(root, rel))
+                .collect::<Vec<_>>()
         })
         .collect()
+}
+
+/// The folder of the last file looked at, open, so that the next one in it is looked up
+/// by its name alone (paths are sorted: a folder's files come together).
+#[derive(Default)]
+struct Folder {
+    #[cfg(unix)]
+    open: Option<(PathBuf, Option<rustix::fd::OwnedFd>)>,
+}
+
+impl Folder {
+    #[cfg(unix)]
+    // The field types of `stat` differ between platforms; the conversions are for the others.
+    #[allow(clippy::useless_conversion)]
+    fn stat(&mut self, root: &Path, rel: &Path) -> Option<Stat> {
+        use rustix::fs::{AtFlags, Mode, OFlags};
+        let (Some(parent), Some(name)) = (rel.parent(), rel.file_name()) else {
+            return stat_path(&root.join(rel));
+        };
+        if self.open.as_ref().is_none_or(|(p, _)| p != parent) {
+            let fd = rustix::fs::open(
+                root.join(parent),
+                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                Mode::empty(),
+            )
+            .ok();
+            self.open = Some((parent.to_path_buf(), fd));
+        }
+        let fd = self.open.as_ref()?.1.as_ref()?;
+        let m = rustix::fs::statat(fd, name, AtFlags::empty()).ok()?;
+        let modified = u64::try_from(m.st_mtime)
+            .ok()
+            .map_or(SystemTime::UNIX_EPOCH, |s| {
+                SystemTime::UNIX_EPOCH
+                    + Duration::new(s, u32::try_from(m.st_mtime_nsec).unwrap_or(0))
+            });
+        Some(Stat {
+            len: u64::try_from(m.st_size).unwrap_or(0),
+            modified,
+            changed: (
+                i64::try_from(m.st_ctime).unwrap_or(0),
+                i64::try_from(m.st_ctime_nsec).unwrap_or(0),
+            ),
+            inode: u64::try_from(m.st_ino).unwrap_or(0),
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn stat(&mut self, root: &Path, rel: &Path) -> Option<Stat> {
+        stat_path(&root.join(rel))
+    }
+}
+
+fn stat_path(path: &Path) -> Option<Stat> {
+    let m = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    let (changed, inode) = {
+        use std::os::unix::fs::MetadataExt;
+        ((m.ctime(), m.ctime_nsec()), m.ino())
+    };
+    #[cfg(not(unix))]
+    let (changed, inode) = ((0, 0), 0);
+    Some(Stat {
+        len: m.len(),
+        modified: m.modified().ok()?,
+        changed,
+        inode,
+    })
 }
 
 /// One hash of every entry file's and folder's path and metadata, in order.
@@ -130,11 +190,24 @@ fn digest(
     folders: &[PathBuf],
     folder_stats: &[Option<Stat>],
 ) -> u128 {
-    let mut all = Vec::with_capacity((files.len() + folders.len()) * 64);
-    // How many are files: a path cannot move from one list to the other unseen.
-    all.extend_from_slice(&(files.len() as u64).to_le_bytes());
-    let pairs = files.iter().zip(file_stats);
-    for (rel, stat) in pairs.chain(folders.iter().zip(folder_stats)) {
+    // Pieces of 4,096 paths are hashed in parallel, then the list of their hashes (and
+    // how many paths are files: a path cannot move from one list to the other unseen).
+    let pairs: Vec<(&PathBuf, &Option<Stat>)> = files
+        .iter()
+        .zip(file_stats)
+        .chain(folders.iter().zip(folder_stats))
+        .collect();
+    let pieces: Vec<u128> = pairs.par_chunks(4096).map(digest_piece).collect();
+    let mut all = (files.len() as u64).to_le_bytes().to_vec();
+    for h in pieces {
+        all.extend_from_slice(&h.to_le_bytes());
+    }
+    cache::content_hash(&all)
+}
+
+fn digest_piece(piece: &[(&PathBuf, &Option<Stat>)]) -> u128 {
+    let mut all = Vec::with_capacity(piece.len() * 128);
+    for (rel, stat) in piece {
         all.extend_from_slice(rel.as_os_str().as_encoded_bytes());
         all.push(0);
         match stat {
@@ -168,7 +241,11 @@ fn open(root: &Path, path: &Path, mut p: Prelude, cached: bool) -> Result<Catalo
     let meta = &header.meta;
     // Paths from the index stay inside the root, as the walk's did.
     let inside = |rel: &Path| crate::source::escapes(rel).is_none();
-    let paths_inside = meta.files.iter().chain(&meta.folders).all(|p| inside(p))
+    let paths_inside = meta
+        .files
+        .par_iter()
+        .chain(&meta.folders)
+        .all(|p| inside(p))
         && meta.racy.iter().all(|(p, _)| inside(Path::new(p)));
     if meta.key != p.key || !paths_inside {
         return Err(Box::new(p));
@@ -205,10 +282,13 @@ fn open(root: &Path, path: &Path, mut p: Prelude, cached: bool) -> Result<Catalo
         ..
     } = p;
     let inside: Arc<Path> = Arc::from(root.canonicalize().unwrap_or_else(|_| root.to_path_buf()));
+    let at: Arc<Path> = Arc::from(root);
     let first = crate::span::FileId(sources.len() as u32);
-    let files = header.meta.files.len();
-    for rel in &header.meta.files {
-        sources.add_unread(rel.clone(), root.join(rel), inside.clone());
+    let mut header = header;
+    let listed = std::mem::take(&mut header.meta.files);
+    let files = listed.len();
+    for rel in listed {
+        sources.add_unread(rel, at.clone(), inside.clone());
     }
     let relations = types.iter().map(|t| t.relations.len()).collect();
     let entries = header.entries();

@@ -20,8 +20,9 @@ pub(crate) struct SourceFile {
     /// The text, or where to read it the first time it is asked for (a catalog answered
     /// from the index reads only the files whose positions a command shows).
     text: OnceLock<Arc<str>>,
-    /// The file, and the folder (links resolved) it must resolve inside.
-    read_from: Option<(PathBuf, Arc<Path>)>,
+    /// The folder `path` is relative to, and the folder (links resolved) the file must
+    /// resolve inside.
+    read_from: Option<(Arc<Path>, Arc<Path>)>,
     /// Computed the first time a position in this file is asked for.
     lines: OnceLock<Lines>,
 }
@@ -35,6 +36,7 @@ impl SourceFile {
             let bytes = self
                 .read_from
                 .as_ref()
+                .map(|(root, inside)| (root.join(&self.path), inside))
                 .filter(|(p, inside)| p.canonicalize().is_ok_and(|real| real.starts_with(inside)))
                 .and_then(|(p, _)| std::fs::read(p).ok())
                 .unwrap_or_default();
@@ -63,17 +65,22 @@ impl SourceMap {
         self.push(path, OnceLock::from(text), None)
     }
 
-    /// A file whose text is read from `from` when first asked for, if `from` (links
+    /// A file whose text is read from `root`/`path` when first asked for, if it (links
     /// resolved) is still inside `inside`.
-    pub(crate) fn add_unread(&mut self, path: PathBuf, from: PathBuf, inside: Arc<Path>) -> FileId {
-        self.push(path, OnceLock::new(), Some((from, inside)))
+    pub(crate) fn add_unread(
+        &mut self,
+        path: PathBuf,
+        root: Arc<Path>,
+        inside: Arc<Path>,
+    ) -> FileId {
+        self.push(path, OnceLock::new(), Some((root, inside)))
     }
 
     fn push(
         &mut self,
         path: PathBuf,
         text: OnceLock<Arc<str>>,
-        read_from: Option<(PathBuf, Arc<Path>)>,
+        read_from: Option<(Arc<Path>, Arc<Path>)>,
     ) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).expect("fewer than 4G files"));
         self.files.push(SourceFile {
