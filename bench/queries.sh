@@ -6,7 +6,7 @@
 # and `lore report` over a catalog with one incident per ten entries when this build
 # has the report command.
 #
-#   bench/queries.sh [--entries N]      default 100000
+#   bench/queries.sh [--entries N] [--no-report]    default 100000 entries
 #
 # Prints the median of RUNS runs (default 5) and the median peak RSS; see bench/lib.sh
 # for RUNS, BENCH_DIR, GEN and LORE.
@@ -14,10 +14,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 entries=100000
-usage() { echo "usage: $0 [--entries N]" >&2; exit 2; }
+report=yes
+usage() { echo "usage: $0 [--entries N] [--no-report]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case $1 in
     --entries) [ $# -ge 2 ] || usage; entries=$2; shift ;;
+    --no-report) report= ;;
     *) usage ;;
   esac
   shift
@@ -73,7 +75,9 @@ echo "  (impact: $("$lore" -C "$cat" impact product-000001 --format json | pytho
   query "route, cold (no cache)" route "$alert"
 )
 
-if "$lore" report --help >/dev/null 2>&1; then
+if [ -z "$report" ]; then
+  echo "# lore report: skipped (--no-report)"
+elif "$lore" report --help >/dev/null 2>&1; then
   cat=$(gen "incidents-$entries" --entries "$entries" --layout multidoc --incidents $((entries / 10)))
   echo "# lore report, $((entries / 10)) incidents over 26 weeks in $entries entries ($cat)"
   "$lore" -C "$cat" validate >/dev/null || true # fills the cache
