@@ -76,6 +76,19 @@ pub(crate) fn load_with(
     finish(root, files, p, cache)
 }
 
+/// As [`load_with`], keeping of each entry only what linking reads (its id, name,
+/// aliases and relations): for `validate`, which reports problems and asks nothing of
+/// the entries after. Every problem is the same as a full load's.
+pub(crate) fn load_graph_only(
+    root: &Path,
+    files: &dyn FileSource,
+    cache: Option<Cache>,
+) -> Result<Catalog, Error> {
+    let mut p = prelude(files)?;
+    p.graph_only = true;
+    finish(root, files, p, cache)
+}
+
 /// What a load reads before the entry files: lore.yaml, the type definitions (each
 /// entry schema compiled), and which entry files there are.
 pub(crate) struct Prelude {
@@ -92,6 +105,8 @@ pub(crate) struct Prelude {
     pub(crate) folders: Vec<PathBuf>,
     /// What every entry's result depends on besides its own file (see [`cache_key`]).
     pub(crate) key: u128,
+    /// Keep of each entry only what linking reads (see [`load_graph_only`]).
+    graph_only: bool,
 }
 
 /// Read lore.yaml and the type definitions, and find the entry files.
@@ -265,6 +280,7 @@ pub(crate) fn configure(files: &dyn FileSource) -> Result<Prelude, Error> {
         entry_paths: Vec::new(),
         folders: Vec::new(),
         key,
+        graph_only: false,
     })
 }
 
@@ -296,6 +312,7 @@ pub(crate) fn finish(
         validators,
         entry_paths,
         key,
+        graph_only,
         ..
     } = p;
     let first_id = sources.len();
@@ -322,9 +339,19 @@ pub(crate) fn finish(
         })
         .sum();
     let cache = cache.map(|c| Cache::open(c.path, c.key ^ key, cache::limit(yaml_bytes)));
+    // Each file's entries are cut down as soon as they are checked (and cached in full),
+    // so that what the graph does not read is freed while the other files are parsed.
     let loaded: Vec<(FileResult, u128, Option<String>)> = read
         .into_par_iter()
-        .map(|r| check_file(r, limits, &ctx, cache.as_ref()))
+        .map(|r| {
+            let mut out = check_file(r, limits, &ctx, cache.as_ref());
+            if graph_only {
+                for e in &mut out.0.entries {
+                    graph_part(&types[e.type_id.index()], &mut e.value);
+                }
+            }
+            out
+        })
         .collect();
     if let Some(broken) = files.broken() {
         return Err(Error::Git(broken));
@@ -656,6 +683,13 @@ fn check_file(
     (result, hash, record)
 }
 
+/// Keep of `value` only what linking reads: its name, aliases and relations.
+fn graph_part(t: &model::TypeDef, value: &mut Value) {
+    if let Value::Object(m) = value {
+        m.retain(|k, _| k == "name" || k == "aliases" || t.relations.iter().any(|r| r.name == *k));
+    }
+}
+
 /// Turn every pointer location into a byte span, parsing with spans only the files that need it.
 fn place(c: &mut Catalog, limits: Limits) {
     let mut wanted: BTreeSet<FileId> = BTreeSet::new();
@@ -721,4 +755,72 @@ pub(crate) fn test_catalog(files: &[(&str, &str)]) -> (tempfile::TempDir, Catalo
     let c = load(dir.path()).expect("the catalog loads");
     assert_eq!(c.problems.len(), 0, "{:?}", c.problems);
     (dir, c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `validate` loads entries cut down to what linking reads: every problem is the one
+    /// a full load reports, on the example catalog and every fixture catalog.
+    #[test]
+    fn a_graph_only_load_reports_what_a_full_load_does() {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut roots = vec![repo.to_path_buf()];
+        for dir in ["tests/fixtures", "tests/cmd"] {
+            for item in std::fs::read_dir(repo.join(dir)).unwrap() {
+                let path = item.unwrap().path();
+                if path.join("lore.yaml").is_file() {
+                    roots.push(path);
+                }
+            }
+        }
+        // And one with a problem of each graph kind: duplicate ids, alias clashes,
+        // dangling references (with suggestions), ownership cycles, schema errors.
+        let broken = tempfile::tempdir().unwrap();
+        for (path, text) in [
+            ("schemas/team.yaml", "type: Team\nrelations:\n  parent: {to: Team, parent: true}\n"),
+            (
+                "schemas/service.yaml",
+                "type: Service\nschema: {properties: {tier: {type: integer}}}\nrelations:\n  owner: {to: Team, owner: true, required: true}\n  depends_on: {to: Service, many: true}\n",
+            ),
+            (
+                "catalog/all.yaml",
+                "type: Team\nid: a\nparent: b\n---\ntype: Team\nid: b\nparent: a\n---\ntype: Team\nid: a\n---\ntype: Service\nid: s\naliases: [a, t]\nowner: aa\ntier: high\ndepends_on: [s2, nope]\n---\ntype: Service\nid: s2\naliases: [t]\n",
+            ),
+        ] {
+            let p = broken.path().join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        roots.push(broken.path().to_path_buf());
+        let mut with_problems = 0;
+        for root in &roots {
+            let tree = WorkTree::new(root);
+            let (Ok(full), Ok(cut)) = (
+                load_with(root, &tree, None),
+                load_graph_only(root, &tree, None),
+            ) else {
+                continue;
+            };
+            assert_eq!(
+                format!("{:?}", cut.problems),
+                format!("{:?}", full.problems),
+                "{}",
+                root.display()
+            );
+            assert_eq!(cut.len(), full.len());
+            assert_eq!(cut.edge_count(), full.edge_count());
+            with_problems += usize::from(!full.problems.is_empty());
+            if root == broken.path() {
+                let codes: BTreeSet<Code> = full.problems.iter().map(|d| d.code).collect();
+                assert!(codes.len() >= 4, "{codes:?}");
+            }
+        }
+        assert!(
+            roots.len() > 4 && with_problems > 1,
+            "{} catalogs, {with_problems} with problems",
+            roots.len()
+        );
+    }
 }

@@ -130,15 +130,30 @@ pub(crate) fn load_indexed(args: &CatalogArgs) -> Result<Loaded, Error> {
 /// Load the catalog at `root` from the working tree (with the user's cache), or from git
 /// at `rev` (without: a revision's results would evict the working tree's).
 pub(crate) fn load_at(root: &std::path::Path, rev: Option<&str>) -> Result<Catalog, Error> {
+    load_at_with(root, rev, crate::load::load_with)
+}
+
+/// As [`load_at`], loading with `load` (a [`crate::load::load_with`] or
+/// [`crate::load::load_graph_only`]).
+pub(crate) fn load_at_with(
+    root: &std::path::Path,
+    rev: Option<&str>,
+    load: fn(
+        &std::path::Path,
+        &dyn crate::source::FileSource,
+        Option<crate::cache::Cache>,
+    ) -> Result<Catalog, crate::load::Error>,
+) -> Result<Catalog, Error> {
     match rev {
-        None => Ok(crate::load::load_with_cache(
+        None => Ok(load(
             root,
+            &crate::source::WorkTree::new(root),
             crate::cache::user_cache(root),
         )?),
         Some(rev) => {
             let repo = history::open(root)?;
             let tree = repo.tree(repo.resolve(rev)?)?;
-            crate::load::load_from(root, &tree).map_err(|source| Error::LoadAt {
+            load(root, &tree, None).map_err(|source| Error::LoadAt {
                 rev: rev.to_owned(),
                 source,
             })

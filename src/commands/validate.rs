@@ -32,7 +32,14 @@ pub(crate) fn run(
     let root = workspace::find_root(&start)?;
     let filters = filters(&root, &cwd, &args.paths)?;
     let (catalog, since) = match &args.changed_since {
-        None => (super::load_at(&root, catalog_args.rev.as_deref())?, None),
+        None => (
+            super::load_at_with(
+                &root,
+                catalog_args.rev.as_deref(),
+                crate::load::load_graph_only,
+            )?,
+            None,
+        ),
         Some(rev) => {
             if catalog_args.rev.is_some() {
                 return Err(Error::usage(
