@@ -4,7 +4,7 @@
 /// Each layer's top-level modules, lowest first.
 #[cfg(test)]
 const LAYERS: &[&[&str]] = &[
-    &["date", "fsutil", "span", "term"],
+    &["date", "fsutil", "span", "sqlite", "term"],
     &["yaml"],
     &["diag"],
     &["expr", "schema"],

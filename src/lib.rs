@@ -6,7 +6,8 @@
 //! Modules, from the bottom layer up (a module uses only modules of lower layers; the
 //! test `tests::layers` keeps it so):
 //!
-//! - `fsutil`, `span`, `term`: atomic writes; files, spans, line:col; terminal text.
+//! - `fsutil`, `span`, `sqlite`, `term`: atomic writes; files, spans, line:col; writing
+//!   SQLite databases; terminal text.
 //! - `yaml`: YAML to JSON values, with spans on demand.
 //! - `diag`: problem codes and the problems themselves.
 //! - `expr`, `schema`: CEL expressions and templates; JSON Schema.
@@ -50,6 +51,7 @@ mod repo_files;
 mod schema;
 mod source;
 mod span;
+mod sqlite;
 mod term;
 mod workspace;
 mod yaml;

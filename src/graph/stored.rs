@@ -72,12 +72,19 @@ fn path_of(bytes: &[u8]) -> Option<PathBuf> {
     std::str::from_utf8(bytes).ok().map(PathBuf::from)
 }
 
+/// The tables of the index, as [`crate::sqlite::write`] fills them.
+const TABLES: [crate::sqlite::Table; 4] =
+    [("meta", 11), ("entries", 8), ("edges", 5), ("names", 3)];
+
 /// Write `c` to a new SQLite file at `path` (which must not exist: the caller writes a
 /// temporary file and renames it into place).
 pub(crate) fn save(path: &Path, c: &Catalog, meta: &Meta) -> rusqlite::Result<()> {
-    let mut db = Connection::open(path)?;
-    db.execute_batch(
-        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA page_size = 16384;
+    use rusqlite::types::Value as Sql;
+    let int = |n: usize| Sql::Integer(n as i64);
+    let first_file = c.first_entry_file();
+    crate::sqlite::write(
+        path,
+        "PRAGMA page_size = 16384;
          CREATE TABLE meta (format INTEGER NOT NULL, key TEXT NOT NULL, digest TEXT NOT NULL,
            racy TEXT NOT NULL, errors INTEGER NOT NULL, entries INTEGER NOT NULL,
            edges INTEGER NOT NULL, out_start BLOB NOT NULL, files BLOB NOT NULL,
@@ -89,81 +96,79 @@ pub(crate) fn save(path: &Path, c: &Catalog, meta: &Meta) -> rusqlite::Result<()
            relation INTEGER NOT NULL, item INTEGER);
          CREATE TABLE names (type INTEGER NOT NULL, name TEXT NOT NULL, entry INTEGER NOT NULL,
            PRIMARY KEY (type, name)) WITHOUT ROWID;",
-    )?;
-    let first_file = c.first_entry_file();
-    let tx = db.transaction()?;
-    {
-        let out_start: Vec<u8> = c.out_start.iter().flat_map(|n| n.to_le_bytes()).collect();
-        let racy = serde_json::to_string(
-            &meta
-                .racy
-                .iter()
-                .map(|(p, h)| (p, format!("{h:032x}")))
-                .collect::<Vec<_>>(),
-        )
-        .unwrap_or_default();
-        tx.execute(
-            "INSERT INTO meta VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                FORMAT,
-                format!("{:032x}", meta.key),
-                format!("{:032x}", meta.files_digest),
-                racy,
-                meta.errors as i64,
-                c.entries.len() as i64,
-                c.edges.len() as i64,
-                out_start,
-                join_paths(&meta.files),
-                join_paths(&meta.folders),
-                meta.rewalk
-            ],
-        )?;
-        // Values are made into JSON in parallel, a chunk at a time, and inserted in order.
-        let mut insert =
-            tx.prepare("INSERT INTO entries VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?;
-        for (n, chunk) in c.entries.chunks(4096).enumerate() {
-            let values: Vec<String> = chunk
-                .par_iter()
-                .map(|e| serde_json::to_string(&e.value).unwrap_or_default())
-                .collect();
-            for (i, (e, value)) in chunk.iter().zip(values).enumerate() {
-                insert.execute(params![
-                    (n * 4096 + i) as i64,
-                    e.type_id.index() as i64,
-                    e.id,
-                    i64::from(e.file.0.saturating_sub(first_file)),
-                    e.doc as i64,
-                    e.span.start as i64,
-                    e.span.end as i64,
-                    value
-                ])?;
+        &TABLES,
+        "CREATE INDEX edges_in ON edges (dst, id);",
+        |rows| {
+            let racy: Vec<(&String, String)> =
+                meta.racy.iter().map(|(p, h)| (p, format!("{h:032x}"))).collect();
+            let mut open = rows.push(
+                0,
+                [
+                    Sql::Integer(FORMAT),
+                    Sql::Text(format!("{:032x}", meta.key)),
+                    Sql::Text(format!("{:032x}", meta.files_digest)),
+                    Sql::Text(serde_json::to_string(&racy).unwrap_or_default()),
+                    int(meta.errors),
+                    int(c.entries.len()),
+                    int(c.edges.len()),
+                    Sql::Blob(c.out_start.iter().flat_map(|n| n.to_le_bytes()).collect()),
+                    Sql::Blob(join_paths(&meta.files)),
+                    Sql::Blob(join_paths(&meta.folders)),
+                    Sql::Integer(i64::from(meta.rewalk)),
+                ],
+            );
+            // Values are made into JSON in parallel, a chunk at a time, and queued in order.
+            for (n, chunk) in c.entries.chunks(4096).enumerate() {
+                let values: Vec<String> = chunk
+                    .par_iter()
+                    .map(|e| serde_json::to_string(&e.value).unwrap_or_default())
+                    .collect();
+                for (i, (e, value)) in chunk.iter().zip(values).enumerate() {
+                    open &= rows.push(
+                        1,
+                        [
+                            int(n * 4096 + i),
+                            int(e.type_id.index()),
+                            Sql::Text(e.id.clone()),
+                            Sql::Integer(i64::from(e.file.0.saturating_sub(first_file))),
+                            int(e.doc),
+                            int(e.span.start),
+                            int(e.span.end),
+                            Sql::Text(value),
+                        ],
+                    );
+                }
+                if !open {
+                    return; // the writer failed: its error is the answer
+                }
             }
-        }
-        let mut insert = tx.prepare("INSERT INTO edges VALUES (?1, ?2, ?3, ?4, ?5)")?;
-        for (i, edge) in c.edges.iter().enumerate() {
-            insert.execute(params![
-                i as i64,
-                edge.from.index() as i64,
-                edge.to.index() as i64,
-                i64::from(edge.relation),
-                edge.item.map(i64::from)
-            ])?;
-        }
-        let mut names: Vec<(usize, &str, EntryId)> = c
-            .index
-            .iter()
-            .enumerate()
-            .flat_map(|(t, m)| m.iter().map(move |(k, &e)| (t, k.as_str(), e)))
-            .collect();
-        names.par_sort_unstable();
-        let mut insert = tx.prepare("INSERT INTO names VALUES (?1, ?2, ?3)")?;
-        for (t, name, e) in names {
-            insert.execute(params![t as i64, name, e.index() as i64])?;
-        }
-    }
-    tx.commit()?;
-    db.execute_batch("CREATE INDEX edges_in ON edges (dst, id);")?;
-    db.close().map_err(|(_, e)| e)
+            for (i, edge) in c.edges.iter().enumerate() {
+                open &= rows.push(
+                    2,
+                    [
+                        int(i),
+                        int(edge.from.index()),
+                        int(edge.to.index()),
+                        Sql::Integer(i64::from(edge.relation)),
+                        edge.item.map_or(Sql::Null, |n| Sql::Integer(i64::from(n))),
+                    ],
+                );
+            }
+            let mut names: Vec<(usize, &str, EntryId)> = c
+                .index
+                .iter()
+                .enumerate()
+                .flat_map(|(t, m)| m.iter().map(move |(k, &e)| (t, k.as_str(), e)))
+                .collect();
+            names.par_sort_unstable();
+            for (t, name, e) in names {
+                if !open {
+                    return;
+                }
+                open &= rows.push(3, [int(t), Sql::Text(name.to_owned()), int(e.index())]);
+            }
+        },
+    )
 }
 
 /// What an index file says about itself, read before anything else is trusted.

@@ -260,7 +260,7 @@ pub(crate) fn codeowners(
 }
 
 /// The tables rows are written to, with their column counts.
-const TABLES: [(&str, usize); 5] = [
+const TABLES: [crate::sqlite::Table; 5] = [
     ("entries", 7),
     ("fields", 3),
     ("relations", 4),
@@ -273,62 +273,29 @@ const RELATIONS: usize = 2;
 const OWNERS: usize = 3;
 const IMPACT: usize = 4;
 
-/// Rows per INSERT statement: SQLite's cost is largely per statement step, and an
-/// export of 100,000 entries has a million rows.
-const BATCH: usize = 64;
-
-/// Rows made on one thread, inserted on another: making them (keys, JSON text, owners)
-/// overlaps SQLite's work instead of adding to it.
-struct Rows {
-    pending: [Vec<SqlValue>; 5],
-    to_writer: std::sync::mpsc::SyncSender<(usize, Vec<SqlValue>)>,
-}
-
-impl Rows {
-    /// Queues one row of `table`; false when the writer has stopped (its error is
-    /// what the export reports).
-    fn push<const N: usize>(&mut self, table: usize, row: [SqlValue; N]) -> bool {
-        let pending = &mut self.pending[table];
-        pending.extend(row);
-        if pending.len() == TABLES[table].1 * BATCH {
-            let full = std::mem::replace(pending, Vec::with_capacity(N * BATCH));
-            return self.to_writer.send((table, full)).is_ok();
-        }
-        true
-    }
-
-    fn finish(mut self) {
-        for (table, rest) in self.pending.iter_mut().enumerate() {
-            if !rest.is_empty() && self.to_writer.send((table, std::mem::take(rest))).is_err() {
-                return;
-            }
-        }
-    }
-}
-
 fn text(s: impl Into<String>) -> SqlValue {
     SqlValue::Text(s.into())
 }
 
 /// Write the catalog into a new SQLite database at `path` (which must not exist).
 pub(crate) fn sqlite(path: &std::path::Path, c: &Catalog, ids: &[EntryId]) -> rusqlite::Result<()> {
-    let (to_writer, batches) = std::sync::mpsc::sync_channel(256);
-    std::thread::scope(|scope| {
-        let writer = scope.spawn(move || write_rows(path, &batches));
-        let mut rows = Rows {
-            pending: Default::default(),
-            to_writer,
-        };
-        make_rows(c, ids, &mut rows);
-        rows.finish();
-        writer
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    })
+    crate::sqlite::write(
+        path,
+        "CREATE TABLE entries (entry TEXT PRIMARY KEY, type TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, file TEXT NOT NULL, line INTEGER NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
+         CREATE TABLE fields (entry TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (entry, field)) WITHOUT ROWID;
+         CREATE TABLE relations (entry TEXT NOT NULL, relation TEXT NOT NULL, target TEXT NOT NULL, item INTEGER);
+         CREATE TABLE owners (entry TEXT NOT NULL, owner TEXT NOT NULL, distance INTEGER NOT NULL, via TEXT NOT NULL);
+         CREATE TABLE impact (broken TEXT NOT NULL, impacted TEXT NOT NULL, relation TEXT NOT NULL);",
+        &TABLES,
+        "CREATE INDEX relations_target ON relations (target);
+         CREATE INDEX owners_owner ON owners (owner);
+         CREATE INDEX impact_broken ON impact (broken);",
+        |rows| make_rows(c, ids, rows),
+    )
 }
 
 /// The rows of every table, in entry order.
-fn make_rows(c: &Catalog, ids: &[EntryId], rows: &mut Rows) {
+fn make_rows(c: &Catalog, ids: &[EntryId], rows: &mut crate::sqlite::Rows<'_>) {
     let mut owners = OwnerIndex::default();
     let keys: Vec<String> = c.entry_ids().map(|e| c.key(e)).collect();
     let selected: std::collections::HashSet<EntryId> = ids.iter().copied().collect();
@@ -401,53 +368,6 @@ fn make_rows(c: &Catalog, ids: &[EntryId], rows: &mut Rows) {
     }
 }
 
-/// Creates the database and inserts the batches as they come, then indexes it.
-fn write_rows(
-    path: &std::path::Path,
-    batches: &std::sync::mpsc::Receiver<(usize, Vec<SqlValue>)>,
-) -> rusqlite::Result<()> {
-    let mut db = rusqlite::Connection::open(path)?;
-    db.execute_batch(
-        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
-         CREATE TABLE entries (entry TEXT PRIMARY KEY, type TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL, file TEXT NOT NULL, line INTEGER NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
-         CREATE TABLE fields (entry TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (entry, field)) WITHOUT ROWID;
-         CREATE TABLE relations (entry TEXT NOT NULL, relation TEXT NOT NULL, target TEXT NOT NULL, item INTEGER);
-         CREATE TABLE owners (entry TEXT NOT NULL, owner TEXT NOT NULL, distance INTEGER NOT NULL, via TEXT NOT NULL);
-         CREATE TABLE impact (broken TEXT NOT NULL, impacted TEXT NOT NULL, relation TEXT NOT NULL);",
-    )?;
-    let tx = db.transaction()?;
-    {
-        let mut statements = Vec::new();
-        for (table, columns) in TABLES {
-            let row = format!("({})", vec!["?"; columns].join(", "));
-            let one = tx.prepare(&format!("INSERT INTO {table} VALUES {row}"))?;
-            let many = tx.prepare(&format!(
-                "INSERT INTO {table} VALUES {}",
-                vec![row.as_str(); BATCH].join(", ")
-            ))?;
-            statements.push((one, many));
-        }
-        for (table, values) in batches {
-            let columns = TABLES[table].1;
-            let (one, many) = &mut statements[table];
-            if values.len() == columns * BATCH {
-                many.execute(rusqlite::params_from_iter(values))?;
-            } else {
-                for row in values.chunks(columns) {
-                    one.execute(rusqlite::params_from_iter(row))?;
-                }
-            }
-        }
-    }
-    tx.commit()?;
-    db.execute_batch(
-        "CREATE INDEX relations_target ON relations (target);
-         CREATE INDEX owners_owner ON owners (owner);
-         CREATE INDEX impact_broken ON impact (broken);",
-    )?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -479,14 +399,14 @@ mod tests {
     #[test]
     fn every_row_reaches_its_table_across_batches() {
         // More rows than one batch, and not a multiple of it: both statements run.
-        let (dir, c) = catalog(BATCH * 3 + 5);
+        let (dir, c) = catalog(crate::sqlite::BATCH * 3 + 5);
         assert!(c.problems.is_empty(), "{:?}", c.problems);
         let ids = selected(&c, &[]);
         let path = dir.path().join("out.db");
         sqlite(&path, &c, &ids).unwrap();
         let db = rusqlite::Connection::open(&path).unwrap();
         let count = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).unwrap() };
-        let services = (BATCH * 3 + 5) as i64;
+        let services = (crate::sqlite::BATCH * 3 + 5) as i64;
         assert_eq!(count("SELECT count(*) FROM entries"), services + 1);
         assert_eq!(count("SELECT count(*) FROM relations"), services * 2);
         assert_eq!(count("SELECT count(*) FROM impact"), services);
@@ -502,7 +422,7 @@ mod tests {
 
     #[test]
     fn a_database_that_cannot_be_created_is_an_error_not_a_hang() {
-        let (dir, c) = catalog(BATCH * 2);
+        let (dir, c) = catalog(crate::sqlite::BATCH * 2);
         let ids = selected(&c, &[]);
         let path = dir.path().join("no/such/folder/out.db");
         assert!(sqlite(&path, &c, &ids).is_err());
