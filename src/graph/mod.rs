@@ -123,6 +123,11 @@ impl Catalog {
     /// A catalog answered from the on-disk index: `u` holds lore.yaml, the types and the
     /// entry files (unread), and no entries; `stored` answers for them.
     pub(crate) fn from_stored(u: Unlinked, stored: stored::Stored) -> Catalog {
+        Catalog::unlinked(u, Some(Box::new(stored)))
+    }
+
+    /// `u`'s parts, with no edges or names yet.
+    fn unlinked(u: Unlinked, stored: Option<Box<stored::Stored>>) -> Catalog {
         Catalog {
             root: u.root,
             config: u.config,
@@ -132,14 +137,14 @@ impl Catalog {
             cache_hits: u.cache_hits,
             problems: u.problems,
             types: u.types,
-            entries: Vec::new(),
+            entries: u.entries,
             edges: Vec::new(),
             out_start: Vec::new(),
             in_edges: Vec::new(),
             in_start: Vec::new(),
             index: Vec::new(),
             type_by_name: u.type_by_name,
-            stored: Some(Box::new(stored)),
+            stored,
         }
     }
 
@@ -337,24 +342,7 @@ impl Catalog {
 /// Index ids and aliases, resolve references into edges, and find ownership cycles;
 /// every problem on the way goes to `problems`.
 pub(crate) fn link(u: Unlinked) -> Catalog {
-    let mut c = Catalog {
-        root: u.root,
-        config: u.config,
-        sources: u.sources,
-        files: u.files,
-        #[cfg(test)]
-        cache_hits: u.cache_hits,
-        problems: u.problems,
-        types: u.types,
-        entries: u.entries,
-        edges: Vec::new(),
-        out_start: Vec::new(),
-        in_edges: Vec::new(),
-        in_start: Vec::new(),
-        index: Vec::new(),
-        type_by_name: u.type_by_name,
-        stored: None,
-    };
+    let mut c = Catalog::unlinked(u, None);
     index::build_index(&mut c);
     resolve::resolve(&mut c);
     cycles::find_cycles(&mut c);
