@@ -280,9 +280,9 @@ pub(crate) fn open(path: &Path) -> Option<(Connection, Header)> {
 /// entries before the catalog is loaded in full instead. A read costs about 6 µs, a full
 /// load from the cache about 4.5 µs per entry (measured at 100k and 1M entries), so a
 /// command that goes through most of the catalog (routing an alert that impacts 85% of
-/// it) pays at most about a third over loading in full, and one that reads a few
-/// thousand entries (an impact of 3,000) stays on the index at 100k entries too.
-const BUDGET_SHARE: usize = 4;
+/// it) pays about a sixth over loading in full, and one that reads a few thousand
+/// entries (an impact of 3,000) stays on the index at 100k entries too.
+const BUDGET_SHARE: usize = 8;
 const MIN_BUDGET: usize = 2048;
 
 /// The full catalog, loaded when the index cannot answer (numbered as the index is: the
