@@ -437,6 +437,43 @@ mod tests {
         assert_eq!(c.find("no-such-entry", &[]), crate::graph::Found::None);
     }
 
+    #[test]
+    fn an_index_read_whole_checks_every_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = dir.path().join("index.sqlite");
+        let full = load::load(example()).unwrap();
+        assert!(!load_using(example(), &index, false).unwrap().is_stored());
+        let good = std::fs::read(&index).unwrap();
+        assert!(load_using(example(), &index, false).unwrap().reads_whole());
+        // Each a file SQLite reads without complaint, with one row lore must not trust:
+        // the answers then come from a full load.
+        for damage in [
+            "UPDATE edges SET dst = 1000000 WHERE id = 3",
+            "UPDATE edges SET src = src + 1 WHERE id = 0",
+            "UPDATE edges SET relation = 99 WHERE id = 1",
+            "DELETE FROM edges WHERE id = (SELECT max(id) FROM edges)",
+            "UPDATE entries SET value = '{' WHERE id = 7",
+            "UPDATE entries SET type = 99 WHERE id = 2",
+            "UPDATE entries SET start = end + 1 WHERE id = 4",
+            "DELETE FROM entries WHERE id = 5",
+            "UPDATE names SET entry = -1 WHERE name = (SELECT min(name) FROM names)",
+            "UPDATE names SET type = 99 WHERE name = (SELECT max(name) FROM names)",
+        ] {
+            std::fs::write(&index, &good).unwrap();
+            rusqlite::Connection::open(&index)
+                .unwrap()
+                .execute_batch(damage)
+                .unwrap();
+            let c = load_using(example(), &index, false).unwrap();
+            assert!(c.is_stored(), "{damage}");
+            assert!(!c.reads_whole(), "{damage}");
+            c.set_budget(0);
+            for e in full.entry_ids() {
+                assert_eq!(about(&c, e), about(&full, e), "{damage}");
+            }
+        }
+    }
+
     fn write(root: &Path, files: &[(&str, &str)]) {
         for (path, content) in files {
             let p = root.join(path);

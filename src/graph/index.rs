@@ -80,6 +80,6 @@ pub(super) fn build_index(c: &mut Catalog) {
             }
         }
     }
-    c.index = index;
+    c.graph.index = index;
     c.problems.extend(problems);
 }

@@ -81,6 +81,17 @@ pub(crate) struct Catalog {
     pub(crate) cache_hits: usize,
     pub(crate) problems: Vec<Diag>,
     types: Vec<TypeDef>,
+    graph: Graph,
+    type_by_name: HashMap<String, TypeId>,
+    /// Set when the catalog is answered from the on-disk index: then `graph` is empty,
+    /// and every accessor asks it.
+    stored: Option<Box<stored::Stored>>,
+}
+
+/// Entries and the edges between them, in memory: a linked catalog's, or the on-disk
+/// index's once it is read in full.
+#[derive(Default)]
+struct Graph {
     entries: Vec<Entry>,
     /// Sorted by source entry: the edges out of `e` are `edges[out_start[e]..out_start[e + 1]]`.
     edges: Vec<Edge>,
@@ -90,10 +101,54 @@ pub(crate) struct Catalog {
     in_start: Vec<u32>,
     /// Per type: id or alias -> entry.
     index: Vec<HashMap<String, EntryId>>,
-    type_by_name: HashMap<String, TypeId>,
-    /// Set when the catalog is answered from the on-disk index: then `entries`, `edges`
-    /// and the tables above are empty, and every accessor asks it.
-    stored: Option<Box<stored::Stored>>,
+}
+
+impl Graph {
+    fn entry(&self, e: EntryId) -> &Entry {
+        &self.entries[e.index()]
+    }
+
+    fn edge(&self, id: EdgeId) -> &Edge {
+        &self.edges[id.index()]
+    }
+
+    fn out_range(&self, e: EntryId) -> std::ops::Range<usize> {
+        self.out_start[e.index()] as usize..self.out_start[e.index() + 1] as usize
+    }
+
+    fn out(&self, e: EntryId) -> &[Edge] {
+        &self.edges[self.out_range(e)]
+    }
+
+    fn in_ids(&self, e: EntryId) -> &[EdgeId] {
+        &self.in_edges[self.in_start[e.index()] as usize..self.in_start[e.index() + 1] as usize]
+    }
+
+    fn lookup(&self, t: TypeId, key: &str) -> Option<EntryId> {
+        self.index.get(t.index())?.get(key).copied()
+    }
+
+    /// `in_edges` and `in_start` from `edges`: incoming edges by target, in edge order
+    /// (a counting sort).
+    fn link_incoming(&mut self) {
+        let n = self.entries.len();
+        let mut in_start = vec![0u32; n + 1];
+        for edge in &self.edges {
+            in_start[edge.to.index() + 1] += 1;
+        }
+        for i in 0..n {
+            in_start[i + 1] += in_start[i];
+        }
+        let mut next = in_start.clone();
+        let mut in_edges = vec![EdgeId::new(0); self.edges.len()];
+        for (i, edge) in self.edges.iter().enumerate() {
+            let slot = &mut next[edge.to.index()];
+            in_edges[*slot as usize] = EdgeId::new(i);
+            *slot += 1;
+        }
+        self.in_edges = in_edges;
+        self.in_start = in_start;
+    }
 }
 
 /// What the loader hands to [`link`]: the checked types and entries, and what it found
@@ -116,7 +171,7 @@ impl Catalog {
     pub(crate) fn len(&self) -> usize {
         match &self.stored {
             Some(s) => s.len(),
-            None => self.entries.len(),
+            None => self.graph.entries.len(),
         }
     }
 
@@ -137,12 +192,10 @@ impl Catalog {
             cache_hits: u.cache_hits,
             problems: u.problems,
             types: u.types,
-            entries: u.entries,
-            edges: Vec::new(),
-            out_start: Vec::new(),
-            in_edges: Vec::new(),
-            in_start: Vec::new(),
-            index: Vec::new(),
+            graph: Graph {
+                entries: u.entries,
+                ..Graph::default()
+            },
             type_by_name: u.type_by_name,
             stored,
         }
@@ -162,6 +215,13 @@ impl Catalog {
         }
     }
 
+    /// Whether the on-disk index this catalog is answered from reads whole (see
+    /// [`stored::Stored::read_all`]).
+    #[cfg(test)]
+    pub(crate) fn reads_whole(&self) -> bool {
+        self.stored.as_ref().is_some_and(|s| s.read_all().is_some())
+    }
+
     /// The [`FileId`] of the first entry file: files before it are lore.yaml and the
     /// type definitions.
     pub(crate) fn first_entry_file(&self) -> u32 {
@@ -171,13 +231,13 @@ impl Catalog {
     /// Number of edges.
     #[cfg(test)]
     pub(crate) fn edge_count(&self) -> usize {
-        self.edges.len()
+        self.graph.edges.len()
     }
 
     pub(crate) fn entry(&self, e: EntryId) -> &Entry {
         match &self.stored {
             Some(s) => s.entry(e),
-            None => &self.entries[e.index()],
+            None => self.graph.entry(e),
         }
     }
 
@@ -220,7 +280,7 @@ impl Catalog {
     pub(crate) fn edge(&self, id: EdgeId) -> &Edge {
         match &self.stored {
             Some(s) => s.edge(id),
-            None => &self.edges[id.index()],
+            None => self.graph.edge(id),
         }
     }
 
@@ -237,7 +297,7 @@ impl Catalog {
     fn out_slice(&self, e: EntryId) -> &[Edge] {
         match &self.stored {
             Some(s) => s.out(e),
-            None => &self.edges[self.out_range(e)],
+            None => self.graph.out(e),
         }
     }
 
@@ -245,10 +305,7 @@ impl Catalog {
     fn in_slice(&self, e: EntryId) -> &[EdgeId] {
         match &self.stored {
             Some(s) => s.in_ids(e),
-            None => {
-                &self.in_edges
-                    [self.in_start[e.index()] as usize..self.in_start[e.index() + 1] as usize]
-            }
+            None => self.graph.in_ids(e),
         }
     }
 
@@ -266,7 +323,7 @@ impl Catalog {
     fn out_range(&self, e: EntryId) -> std::ops::Range<usize> {
         match &self.stored {
             Some(s) => s.out_range(e),
-            None => self.out_start[e.index()] as usize..self.out_start[e.index() + 1] as usize,
+            None => self.graph.out_range(e),
         }
     }
 
@@ -274,7 +331,7 @@ impl Catalog {
     pub(crate) fn lookup(&self, type_id: TypeId, key: &str) -> Option<EntryId> {
         match &self.stored {
             Some(s) => s.lookup(type_id, key),
-            None => self.index[type_id.index()].get(key).copied(),
+            None => self.graph.lookup(type_id, key),
         }
     }
 

@@ -7,7 +7,7 @@ use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::diag::{at, closest, did_you_mean, Code, Diag, Loc};
-use crate::graph::{Catalog, Edge, EdgeId, EntryId, Found};
+use crate::graph::{Catalog, Edge, EntryId, Found};
 use crate::model::{self, TypeId};
 use crate::schema::escape;
 
@@ -28,25 +28,9 @@ pub(super) fn resolve(c: &mut Catalog) {
         c.problems.extend(ds);
     }
     out_start.push(offset(edges.len()));
-    // Incoming edges by target, in edge order: a counting sort.
-    let mut in_start = vec![0u32; n + 1];
-    for edge in &edges {
-        in_start[edge.to.index() + 1] += 1;
-    }
-    for i in 0..n {
-        in_start[i + 1] += in_start[i];
-    }
-    let mut next = in_start.clone();
-    let mut in_edges = vec![EdgeId::new(0); edges.len()];
-    for (i, edge) in edges.iter().enumerate() {
-        let slot = &mut next[edge.to.index()];
-        in_edges[*slot as usize] = EdgeId::new(i);
-        *slot += 1;
-    }
-    c.edges = edges;
-    c.out_start = out_start;
-    c.in_edges = in_edges;
-    c.in_start = in_start;
+    c.graph.edges = edges;
+    c.graph.out_start = out_start;
+    c.graph.link_incoming();
 }
 
 fn offset(n: usize) -> u32 {
@@ -201,7 +185,7 @@ impl Suggestions {
         for &t in types {
             candidates.extend(closest(
                 reference,
-                c.index[t.index()].keys().map(String::as_str),
+                c.graph.index[t.index()].keys().map(String::as_str),
             ));
         }
         candidates.sort_unstable();
