@@ -422,60 +422,51 @@ pub(crate) fn impact_next(c: &Catalog, e: EntryId) -> impl Iterator<Item = Entry
 /// impact(X): breadth-first over impact edges from every root, each entry once at its
 /// shortest distance, up to `depth` steps. Cycles are harmless.
 pub(crate) fn impact(c: &Catalog, roots: &[EntryId], depth: Option<usize>) -> ImpactSet {
-    let mut parent: HashMap<EntryId, Option<EntryId>> = HashMap::new();
-    let mut distance: HashMap<EntryId, usize> = HashMap::new();
-    let mut queue = VecDeque::new();
     let mut roots_sorted = roots.to_vec();
     roots_sorted.sort_by_key(|&r| c.key(r));
     roots_sorted.dedup();
+    // The entries reached, in the order reached (so by distance): also the queue, read
+    // from `next` on, after the roots. Roots are never reached.
+    let mut seen = vec![false; c.len()];
     for &r in &roots_sorted {
-        parent.insert(r, None);
-        distance.insert(r, 0);
-        queue.push_back(r);
+        seen[r.index()] = true;
     }
-    while let Some(e) = queue.pop_front() {
-        let d = distance[&e];
+    let mut impacted: Vec<Impacted> = Vec::new();
+    let mut neighbours: Vec<EntryId> = Vec::new();
+    let mut reach = |from: EntryId,
+                     d: usize,
+                     chain: Option<(EntryId, EntryId)>,
+                     impacted: &mut Vec<Impacted>| {
         if depth.is_some_and(|max| d >= max) {
-            continue;
+            return;
         }
-        let mut next: Vec<EntryId> = impact_next(c, e).collect();
-        next.sort_unstable();
-        next.dedup();
-        for n in next {
-            if let std::collections::hash_map::Entry::Vacant(v) = parent.entry(n) {
-                v.insert(Some(e));
-                distance.insert(n, d + 1);
-                queue.push_back(n);
+        neighbours.clear();
+        neighbours.extend(impact_next(c, from));
+        neighbours.sort_unstable();
+        neighbours.dedup();
+        for &n in &neighbours {
+            if !std::mem::replace(&mut seen[n.index()], true) {
+                // Chains start at a root; the root and the first hop are the parent's.
+                let (root, first_hop) = chain.unwrap_or((from, n));
+                impacted.push(Impacted {
+                    entry: n,
+                    distance: d + 1,
+                    via: from,
+                    root,
+                    first_hop,
+                });
             }
         }
+    };
+    for &r in &roots_sorted {
+        reach(r, 0, None, &mut impacted);
     }
-    // Chains start at a root; the root and the first hop of each entry are its parent's.
-    let mut ends: HashMap<EntryId, (EntryId, EntryId)> = HashMap::new();
-    let mut order: Vec<EntryId> = distance.keys().copied().collect();
-    order.sort_by_key(|e| distance[e]);
-    for &e in &order {
-        if let Some(Some(p)) = parent.get(&e) {
-            let end = match ends.get(p) {
-                Some(&(root, first)) => (root, first),
-                None => (*p, e),
-            };
-            ends.insert(e, end);
-        }
+    let mut next = 0;
+    while let Some(i) = impacted.get(next) {
+        let (from, d, chain) = (i.entry, i.distance, (i.root, i.first_hop));
+        reach(from, d, Some(chain), &mut impacted);
+        next += 1;
     }
-    let mut impacted: Vec<Impacted> = order
-        .iter()
-        .filter_map(|&e| {
-            let via = parent.get(&e).copied().flatten()?;
-            let (root, first_hop) = ends[&e];
-            Some(Impacted {
-                entry: e,
-                distance: distance[&e],
-                via,
-                root,
-                first_hop,
-            })
-        })
-        .collect();
     impacted.sort_by_cached_key(|i| (i.distance, c.key(i.entry)));
     let totals = totals(
         c,
@@ -508,20 +499,26 @@ pub(crate) fn totals(
         float: f64,
         is_float: bool,
     }
-    let mut sums: BTreeMap<(String, String), Sum> = BTreeMap::new();
-    for (_, t) in c.types() {
-        for attr in &t.totals {
-            sums.insert((t.name.clone(), attr.clone()), Sum::default());
-        }
-    }
+    // Per type, its totals' places in `sums`.
+    let mut sums: Vec<Sum> = Vec::new();
+    let slots: Vec<std::ops::Range<usize>> = c
+        .types()
+        .map(|(_, t)| {
+            sums.extend(t.totals.iter().map(|_| Sum::default()));
+            sums.len() - t.totals.len()..sums.len()
+        })
+        .collect();
     for e in entries {
         let entry = c.entry(e);
         let t = c.type_def(entry.type_id);
-        for attr in &t.totals {
+        for (attr, sum) in t
+            .totals
+            .iter()
+            .zip(&mut sums[slots[entry.type_id.index()].clone()])
+        {
             let Some(Value::Number(n)) = entry.value.get(attr) else {
                 continue;
             };
-            let sum = sums.entry((t.name.clone(), attr.clone())).or_default();
             if let Some(i) = n.as_i64() {
                 sum.int += i128::from(i);
             } else if let Some(u) = n.as_u64() {
@@ -532,8 +529,18 @@ pub(crate) fn totals(
             }
         }
     }
+    let mut by_name: BTreeMap<(String, String), Sum> = BTreeMap::new();
+    for ((_, t), range) in c.types().zip(&slots) {
+        for (attr, s) in t.totals.iter().zip(&sums[range.clone()]) {
+            // A total listed twice counts twice, as it always has.
+            let all = by_name.entry((t.name.clone(), attr.clone())).or_default();
+            all.int += s.int;
+            all.float += s.float;
+            all.is_float |= s.is_float;
+        }
+    }
     let mut out: BTreeMap<String, BTreeMap<String, Number>> = BTreeMap::new();
-    for ((t, attr), s) in sums {
+    for ((t, attr), s) in by_name {
         let n = if s.is_float {
             Number::from_f64(s.float + s.int as f64).unwrap_or_else(|| Number::from(0))
         } else if let Ok(i) = i64::try_from(s.int) {
