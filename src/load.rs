@@ -18,6 +18,7 @@ use crate::check::{check_text, decode, encoding_diag, parse_reporting, CheckCont
 use crate::config;
 use crate::diag::{Code, Diag, Loc};
 use crate::graph::{self, Catalog};
+use crate::model::entry::graph_form;
 use crate::model::{self, SpannedDoc, TypeId};
 use crate::schema::{self, RelationField, TypeFileRetriever};
 use crate::source::{FileSource, SkipReason, SkippedLink, Walked, WorkTree};
@@ -351,7 +352,8 @@ pub(crate) fn finish(
             let mut out = check_file(r, limits, &ctx, cache.as_ref());
             if graph_only {
                 for e in &mut out.0.entries {
-                    graph_part(&types[e.type_id.index()], &mut e.value);
+                    let value = std::mem::take(&mut e.value);
+                    e.value = graph_form(&types[e.type_id.index()].relations, value);
                 }
             }
             out
@@ -687,13 +689,6 @@ fn check_file(
     (result, hash, record)
 }
 
-/// Keep of `value` only what linking reads: its name, aliases and relations.
-fn graph_part(t: &model::TypeDef, value: &mut Value) {
-    if let Value::Object(m) = value {
-        m.retain(|k, _| k == "name" || k == "aliases" || t.relations.iter().any(|r| r.name == *k));
-    }
-}
-
 /// Turn every pointer location into a byte span, parsing with spans only the files that need it.
 fn place(c: &mut Catalog, limits: Limits) {
     let mut wanted: BTreeSet<FileId> = BTreeSet::new();
@@ -784,13 +779,15 @@ mod tests {
         let broken = tempfile::tempdir().unwrap();
         for (path, text) in [
             ("schemas/team.yaml", "type: Team\nrelations:\n  parent: {to: Team, parent: true}\n"),
+            // A relation named as an envelope field (an error), read both ways.
+            ("schemas/odd.yaml", "type: Odd\nrelations:\n  name: {to: Team}\n  aliases: {to: Team, many: true}\n"),
             (
                 "schemas/service.yaml",
                 "type: Service\nschema: {properties: {tier: {type: integer}}}\nrelations:\n  owner: {to: Team, owner: true, required: true}\n  depends_on: {to: Service, many: true}\n",
             ),
             (
                 "catalog/all.yaml",
-                "type: Team\nid: a\nparent: b\n---\ntype: Team\nid: b\nparent: a\n---\ntype: Team\nid: a\n---\ntype: Service\nid: s\naliases: [a, t]\nowner: aa\ntier: high\ndepends_on: [s2, nope]\n---\ntype: Service\nid: s2\naliases: [t]\n",
+                "type: Team\nid: a\nparent: b\n---\ntype: Team\nid: b\nparent: a\n---\ntype: Team\nid: a\n---\ntype: Service\nid: s\naliases: [a, t]\nowner: aa\ntier: high\ndepends_on: [s2, nope]\n---\ntype: Service\nid: s2\naliases: [t]\n---\ntype: Odd\nid: o\nname: b\naliases: [a, zz]\n---\ntype: Odd\nid: p\nname: zz\n",
             ),
         ] {
             let p = broken.path().join(path);
