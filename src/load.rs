@@ -378,7 +378,7 @@ pub(crate) fn finish(
             cache.save(&records);
         }
     }
-    let mut entries = Vec::new();
+    let mut entries = Vec::with_capacity(loaded.iter().map(|(r, _, _)| r.entries.len()).sum());
     for (rel, (r, _, _)) in entry_paths.into_iter().zip(loaded) {
         let id = sources.add(rel, r.text);
         debug_assert_eq!(id, r.file);

@@ -13,17 +13,32 @@ use crate::schema::escape;
 
 /// Resolve every relation value into an edge; report the ones that do not resolve.
 pub(super) fn resolve(c: &mut Catalog) {
+    // Entries a task at a time: one edge list per task, not per entry (a million
+    // entries' lists cost more than their edges).
+    const CHUNK: usize = 1024;
     let suggestions = Suggestions::default();
-    let results: Vec<(Vec<Edge>, Vec<Diag>)> = (0..c.len())
-        .into_par_iter()
-        .map(|e| resolve_entry(c, &suggestions, EntryId::new(e)))
-        .collect();
     let n = c.len();
+    let parts: Vec<(Vec<u32>, Vec<Edge>, Vec<Diag>)> = (0..n.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|k| {
+            let (mut counts, mut edges, mut diags) = (Vec::new(), Vec::new(), Vec::new());
+            for e in k * CHUNK..n.min((k + 1) * CHUNK) {
+                let before = edges.len();
+                resolve_entry(c, &suggestions, EntryId::new(e), &mut edges, &mut diags);
+                counts.push(offset(edges.len() - before));
+            }
+            (counts, edges, diags)
+        })
+        .collect();
     // Entries in order, so the edges come sorted by source: `out_start` delimits them.
-    let mut edges = Vec::with_capacity(results.iter().map(|(es, _)| es.len()).sum());
+    let mut edges = Vec::with_capacity(parts.iter().map(|(_, es, _)| es.len()).sum());
     let mut out_start = Vec::with_capacity(n + 1);
-    for (mut es, ds) in results {
-        out_start.push(offset(edges.len()));
+    for (counts, mut es, ds) in parts {
+        let mut at = offset(edges.len());
+        for count in counts {
+            out_start.push(at);
+            at += count;
+        }
         edges.append(&mut es);
         c.problems.extend(ds);
     }
@@ -37,13 +52,18 @@ fn offset(n: usize) -> u32 {
     u32::try_from(n).expect("fewer than 4G edges")
 }
 
-fn resolve_entry(c: &Catalog, s: &Suggestions, e: EntryId) -> (Vec<Edge>, Vec<Diag>) {
+/// Resolve `e`'s relation values onto `edges`, its problems onto `diags`.
+fn resolve_entry(
+    c: &Catalog,
+    s: &Suggestions,
+    e: EntryId,
+    edges: &mut Vec<Edge>,
+    diags: &mut Vec<Diag>,
+) {
     let entry = c.entry(e);
     let t = c.type_def(entry.type_id);
-    let mut edges = Vec::new();
-    let mut diags = Vec::new();
     for (r, rel) in t.relations.iter().enumerate() {
-        let Some(value) = entry.value.get(&rel.name) else {
+        let Some(value) = entry.relation(r, &rel.name) else {
             continue;
         };
         let items: Vec<(Option<u32>, &str)> = match value {
@@ -80,7 +100,6 @@ fn resolve_entry(c: &Catalog, s: &Suggestions, e: EntryId) -> (Vec<Edge>, Vec<Di
             }
         }
     }
-    (edges, diags)
 }
 
 /// "Team", "Service or Database", "Service, Database or Cluster".
