@@ -341,34 +341,41 @@ pub(crate) fn finish(
         .sum();
     let cache = cache.map(|c| Cache::open(c.path, c.key ^ key, cache::limit(yaml_bytes)));
     // Each file's entries are cut down as soon as they are checked (and cached in full),
-    // so that what the graph does not read is freed while the other files are parsed.
+    // so that what the graph does not read is freed while the other files are parsed;
+    // so is its text when it has no problem to show and can be read again if linking
+    // finds one (a dangling reference) to show in it.
+    let reread = if graph_only { files.reread() } else { None };
     // One file per task: files are sorted by path, so a folder of large files (80,000
     // customers in 81 files) would otherwise fall in one thread's share while the other
     // finishes the small files and has nothing left to take.
-    let loaded: Vec<(FileResult, u128, Option<String>)> = read
+    let loaded: Vec<(FileResult, u128, Option<String>, bool)> = read
         .into_par_iter()
         .with_max_len(1)
         .map(|r| {
-            let mut out = check_file(r, limits, &ctx, cache.as_ref());
+            let (mut result, hash, record) = check_file(r, limits, &ctx, cache.as_ref());
             if graph_only {
-                for e in &mut out.0.entries {
+                for e in &mut result.entries {
                     let value = std::mem::take(&mut e.value);
                     e.value = graph_form(&types[e.type_id.index()].relations, value);
                 }
             }
-            out
+            let freed = reread.is_some() && result.problems.is_empty();
+            if freed {
+                result.text = Arc::from("");
+            }
+            (result, hash, record, freed)
         })
         .collect();
     if let Some(broken) = files.broken() {
         return Err(Error::Git(broken));
     }
     let files = loaded.len();
-    let cache_hits = loaded.iter().filter(|(_, _, r)| r.is_none()).count();
+    let cache_hits = loaded.iter().filter(|(_, _, r, _)| r.is_none()).count();
     if let Some(cache) = &cache {
         if cache_hits < files || cache.len() != files {
             let records: Vec<(u128, String)> = loaded
                 .iter()
-                .filter_map(|(_, hash, record)| {
+                .filter_map(|(_, hash, record, _)| {
                     let record = record
                         .clone()
                         .or_else(|| cache.get(*hash).map(str::to_owned))?;
@@ -378,9 +385,12 @@ pub(crate) fn finish(
             cache.save(&records);
         }
     }
-    let mut entries = Vec::with_capacity(loaded.iter().map(|(r, _, _)| r.entries.len()).sum());
-    for (rel, (r, _, _)) in entry_paths.into_iter().zip(loaded) {
-        let id = sources.add(rel, r.text);
+    let mut entries = Vec::with_capacity(loaded.iter().map(|(r, ..)| r.entries.len()).sum());
+    for (rel, (r, _, _, freed)) in entry_paths.into_iter().zip(loaded) {
+        let id = match &reread {
+            Some((root, inside)) if freed => sources.add_unread(rel, root.clone(), inside.clone()),
+            _ => sources.add(rel, r.text),
+        };
         debug_assert_eq!(id, r.file);
         problems.extend(r.problems);
         entries.extend(r.entries);
@@ -759,6 +769,96 @@ pub(crate) fn test_catalog(files: &[(&str, &str)]) -> (tempfile::TempDir, Catalo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A work tree whose files are read again (for the problems linking finds in them)
+    /// from another folder: as if they changed between the two reads.
+    struct Changed {
+        tree: WorkTree,
+        later: Arc<Path>,
+    }
+
+    impl FileSource for Changed {
+        fn is_file(&self, rel: &Path) -> bool {
+            self.tree.is_file(rel)
+        }
+        fn is_dir(&self, rel: &Path) -> bool {
+            self.tree.is_dir(rel)
+        }
+        fn walk(&self, dir: &Path) -> Vec<Walked> {
+            self.tree.walk(dir)
+        }
+        fn read(&self, rel: &Path) -> std::io::Result<Vec<u8>> {
+            self.tree.read(rel)
+        }
+        fn reread(&self) -> Option<(Arc<Path>, Arc<Path>)> {
+            Some((self.later.clone(), self.later.clone()))
+        }
+    }
+
+    /// `validate` frees the text of a file it found no problem in, and reads it again
+    /// if linking finds one. Changed or gone in between, the problem is still reported,
+    /// at a place inside the text read then (or at the whole file).
+    #[test]
+    fn a_file_changed_before_it_is_read_again_keeps_its_problems_in_bounds() {
+        let dir = tempfile::tempdir().unwrap();
+        let (root, later) = (dir.path().join("repo"), dir.path().join("later"));
+        let service = "type: Service\nrelations:\n  depends_on: {to: Service, many: true}\n";
+        let entry = "type: Service\nid: s\ndepends_on: [nope]\n";
+        for (path, text) in [("schemas/service.yaml", service), ("catalog/s.yaml", entry)] {
+            std::fs::create_dir_all(root.join(path).parent().unwrap()).unwrap();
+            std::fs::write(root.join(path), text).unwrap();
+        }
+        std::fs::create_dir_all(later.join("catalog")).unwrap();
+        for text in [
+            None,
+            Some(""),
+            Some("depends_on: ["),
+            Some("type: Service\nid: s\n"),
+            Some("a: b\n---\ntype: Service\nid: s\ndepends_on: [x, y, z]\n"),
+            Some(entry),
+        ] {
+            let at = later.join("catalog/s.yaml");
+            match text {
+                Some(t) => std::fs::write(&at, t).unwrap(),
+                None => drop(std::fs::remove_file(&at)),
+            }
+            let files = Changed {
+                tree: WorkTree::new(&root),
+                later: Arc::from(later.as_path()),
+            };
+            let c = load_graph_only(&root, &files, None).unwrap();
+            let read_again = c.sources.get(FileId(c.first_entry_file())).text();
+            assert_eq!(
+                &**read_again,
+                text.unwrap_or(""),
+                "the text was freed and read again"
+            );
+            let dangling: Vec<&Diag> = c
+                .problems
+                .iter()
+                .filter(|d| d.code == Code::DanglingRef)
+                .collect();
+            assert_eq!(dangling.len(), 1, "{text:?}: {:?}", c.problems);
+            for d in &c.problems {
+                for loc in std::iter::once(&d.loc).chain(d.related.iter().map(|r| &r.loc)) {
+                    if let Loc::Span(f, span) = loc {
+                        let len = c.sources.get(*f).text().len();
+                        assert!(
+                            span.start <= span.end && span.end <= len,
+                            "{text:?}: {loc:?}"
+                        );
+                    }
+                }
+            }
+            if text == Some(entry) {
+                assert!(
+                    matches!(dangling[0].loc, Loc::Span(..)),
+                    "{:?}",
+                    dangling[0].loc
+                );
+            }
+        }
+    }
 
     /// `validate` loads entries cut down to what linking reads: every problem is the one
     /// a full load reports, on the example catalog and every fixture catalog.

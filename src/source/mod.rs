@@ -10,7 +10,7 @@
 use std::collections::HashSet;
 use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// A tree of files below a catalog root. Paths are relative to that root; the empty path
 /// is the root itself.
@@ -33,6 +33,12 @@ pub(crate) trait FileSource: Sync {
     /// A read that failed in a way that makes the whole tree suspect (a corrupt git
     /// object), as a message naming what could not be read: loading stops on it.
     fn broken(&self) -> Option<String> {
+        None
+    }
+    /// Where a file's text can be read again later (the root, and the folder it must
+    /// resolve inside), for a load that frees the texts it has no problem to show in:
+    /// the work tree's; a git tree's texts are kept.
+    fn reread(&self) -> Option<(Arc<Path>, Arc<Path>)> {
         None
     }
 }
@@ -160,6 +166,13 @@ fn not_regular() -> io::Error {
 }
 
 impl FileSource for WorkTree {
+    fn reread(&self) -> Option<(Arc<Path>, Arc<Path>)> {
+        Some((
+            Arc::from(self.root.as_path()),
+            Arc::from(self.canonical.as_path()),
+        ))
+    }
+
     fn is_file(&self, rel: &Path) -> bool {
         escapes(rel).is_none() && self.root.join(rel).is_file()
     }
