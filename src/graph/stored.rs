@@ -461,6 +461,9 @@ impl Stored {
     /// in parallel, a chunk at a time.
     pub(super) fn read_all(&self) -> Option<Graph> {
         const CHUNK: usize = 8192;
+        // The counts are the file's word until every row is read: lists are sized by
+        // them only up to this, and grow past it.
+        const PRESIZE: usize = 1 << 24;
         let (send, chunks) = std::sync::mpsc::sync_channel::<Vec<Row>>(2);
         let (entries, complete) = std::thread::scope(|scope| {
             let reader = scope.spawn(move || -> Option<()> {
@@ -487,7 +490,7 @@ impl Stored {
                 send.send(chunk).ok()?;
                 (n == self.len).then_some(())
             });
-            let mut entries: Vec<Entry> = Vec::with_capacity(self.len);
+            let mut entries: Vec<Entry> = Vec::with_capacity(self.len.min(PRESIZE));
             let mut parsed = true;
             // Every chunk is taken, even after a bad one, so that the reader never waits.
             for chunk in chunks {
@@ -509,7 +512,7 @@ impl Stored {
             return None;
         }
         let db = self.db();
-        let mut edges: Vec<Edge> = Vec::with_capacity(self.edges);
+        let mut edges: Vec<Edge> = Vec::with_capacity(self.edges.min(PRESIZE));
         let mut q = db
             .prepare("SELECT id, src, dst, relation, item FROM edges ORDER BY id")
             .ok()?;
