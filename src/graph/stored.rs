@@ -282,9 +282,9 @@ pub(crate) fn open(path: &Path) -> Option<(Connection, Header)> {
 
 /// A command may make one read (an entry, its edges out or its edges in) per this many
 /// entries before the whole index is read instead. A read costs about 6 µs, reading the
-/// whole index about 3.7 µs per entry (a full load from the cache, 4.5 µs; measured at
-/// 1M entries), so a command that goes through most of the catalog (routing an alert
-/// that impacts 85% of it) pays about a fifth over reading it whole at once, and one
+/// whole index 2–4 µs per entry (a full load from the cache, 4.5 µs; measured at 1M
+/// entries), so a command that goes through most of the catalog (routing an alert that
+/// impacts 85% of it) pays a fifth to a third over reading it whole at once, and one
 /// that reads a few thousand entries (an impact of 3,000) stays on the index at 100k
 /// entries too.
 const BUDGET_SHARE: usize = 8;
