@@ -379,6 +379,12 @@ impl Catalog {
         format!("{}:{}", self.type_def(entry.type_id).name, entry.id)
     }
 
+    /// `Type:id` of an entry, as its two parts (see [`key_order`]).
+    pub(crate) fn key_parts(&self, e: EntryId) -> (&str, &str) {
+        let entry = self.entry(e);
+        (&self.type_def(entry.type_id).name, &entry.id)
+    }
+
     /// 1-based line of the entry's first line.
     pub(crate) fn line(&self, e: EntryId) -> usize {
         let entry = self.entry(e);
@@ -394,6 +400,16 @@ impl Catalog {
             .filter(|d| d.severity == Severity::Error)
             .count()
     }
+}
+
+/// The order of two `Type:id` keys given as [`Catalog::key_parts`], as the strings
+/// compare, without making them.
+pub(crate) fn key_order(a: (&str, &str), b: (&str, &str)) -> std::cmp::Ordering {
+    if a.0 == b.0 {
+        return a.1.cmp(b.1);
+    }
+    let a = a.0.bytes().chain([b':']).chain(a.1.bytes());
+    a.cmp(b.0.bytes().chain([b':']).chain(b.1.bytes()))
 }
 
 /// Index ids and aliases, resolve references into edges, and find ownership cycles;
@@ -431,6 +447,19 @@ mod tests {
             c.relation(edge).name,
             c.key(edge.to)
         )
+    }
+
+    proptest::proptest! {
+        /// Keys compared in parts order as the `Type:id` strings do, with characters
+        /// on either side of `:` and shared prefixes.
+        #[test]
+        fn key_order_is_the_order_of_the_key_strings(
+            t1 in "[A-C:9-;]{0,3}", i1 in "[a-c:9-;]{0,3}",
+            t2 in "[A-C:9-;]{0,3}", i2 in "[a-c:9-;]{0,3}",
+        ) {
+            let want = format!("{t1}:{i1}").cmp(&format!("{t2}:{i2}"));
+            proptest::prop_assert_eq!(key_order((&t1, &i1), (&t2, &i2)), want);
+        }
     }
 
     #[test]

@@ -288,10 +288,11 @@ fn links(c: &Catalog, r: &Route) -> Vec<(EntryId, String, String)> {
 /// Impacted entries by type, in first-reached order of types.
 fn by_type(c: &Catalog, r: &Route) -> Vec<(String, Vec<EntryId>)> {
     let mut out: Vec<(String, Vec<EntryId>)> = Vec::new();
-    let mut slot: HashMap<crate::model::TypeId, usize> = HashMap::new();
+    // Per type, its place in `out`.
+    let mut slot: Vec<Option<usize>> = vec![None; c.types().len()];
     for i in &r.impact.impacted {
         let t = c.entry(i.entry).type_id;
-        let n = *slot.entry(t).or_insert_with(|| {
+        let n = *slot[t.index()].get_or_insert_with(|| {
             out.push((c.type_def(t).name.clone(), Vec::new()));
             out.len() - 1
         });
@@ -330,10 +331,10 @@ fn tops<'c>(c: &'c Catalog, groups: &[(String, Vec<EntryId>)]) -> Vec<Top<'c>> {
                 .and_then(serde_json::Value::as_f64)
                 .unwrap_or(0.0)
         };
-        let mut top: Vec<(f64, String, EntryId)> =
-            items.iter().map(|&x| (value(x), c.key(x), x)).collect();
-        let order = |a: &(f64, String, EntryId), b: &(f64, String, EntryId)| {
-            b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1))
+        let mut top: Vec<(f64, EntryId)> = items.iter().map(|&x| (value(x), x)).collect();
+        let order = |a: &(f64, EntryId), b: &(f64, EntryId)| {
+            (b.0.total_cmp(&a.0))
+                .then_with(|| crate::graph::key_order(c.key_parts(a.1), c.key_parts(b.1)))
         };
         // Linear: the first few, then only they are sorted.
         if top.len() > TOP_SUMMARIES {
@@ -344,7 +345,7 @@ fn tops<'c>(c: &'c Catalog, groups: &[(String, Vec<EntryId>)]) -> Vec<Top<'c>> {
         out.push(Top {
             type_name: &def.name,
             by: total,
-            entries: top.into_iter().map(|(_, _, x)| x).collect(),
+            entries: top.into_iter().map(|(_, x)| x).collect(),
         });
     }
     out
