@@ -232,18 +232,26 @@ pub(crate) struct OwnerIndex {
 impl OwnerIndex {
     /// The owners [`owners`] finds for `e`, in its order.
     pub(crate) fn owners(&mut self, c: &Catalog, e: EntryId) -> Vec<Held> {
-        let mut found = match self.fill(c, e) {
-            Some(()) => self.memo[&e].clone(),
-            // A parent cycle (an invalid catalog): one exact walk, nothing remembered.
-            None => owners(c, e)
-                .into_iter()
-                .filter(|o| !o.path.is_empty())
-                .map(|o| Held {
-                    owner: o.owner,
-                    distance: o.path.len(),
-                    holder: o.path.last().map_or(e, |s| s.entry),
-                })
-                .collect(),
+        // An entry whose type has no owner or parent relation has no owner to reach and
+        // needs no walk (a catalog's customers, most of it, say).
+        let t = c.type_def(c.entry(e).type_id);
+        let walks = t.relations.iter().any(|r| r.owner || r.parent);
+        let mut found = if walks {
+            match self.fill(c, e) {
+                Some(()) => self.memo[&e].clone(),
+                // A parent cycle (an invalid catalog): one exact walk, nothing remembered.
+                None => owners(c, e)
+                    .into_iter()
+                    .filter(|o| !o.path.is_empty())
+                    .map(|o| Held {
+                        owner: o.owner,
+                        distance: o.path.len(),
+                        holder: o.path.last().map_or(e, |s| s.entry),
+                    })
+                    .collect(),
+            }
+        } else {
+            Vec::new()
         };
         if found.is_empty() && is_owner_type(c, c.entry(e).type_id) {
             found.push(Held {
