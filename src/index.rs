@@ -14,7 +14,6 @@
 //! index or the new one, never half of one.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use rayon::prelude::*;
@@ -281,8 +280,7 @@ fn open(root: &Path, path: &Path, mut p: Prelude, cached: bool) -> Result<Catalo
         type_by_name,
         ..
     } = p;
-    let inside: Arc<Path> = Arc::from(root.canonicalize().unwrap_or_else(|_| root.to_path_buf()));
-    let at: Arc<Path> = Arc::from(root);
+    let (at, inside) = tree.read_again();
     let first = crate::span::FileId(sources.len() as u32);
     let mut header = header;
     let listed = std::mem::take(&mut header.meta.files);

@@ -507,23 +507,15 @@ pub(crate) fn totals(
         float: f64,
         is_float: bool,
     }
-    // Per type, its totals' places in `sums`.
-    let mut sums: Vec<Sum> = Vec::new();
-    let slots: Vec<std::ops::Range<usize>> = c
+    // Per type, a sum per declared total.
+    let mut sums: Vec<Vec<Sum>> = c
         .types()
-        .map(|(_, t)| {
-            sums.extend(t.totals.iter().map(|_| Sum::default()));
-            sums.len() - t.totals.len()..sums.len()
-        })
+        .map(|(_, t)| vec![Sum::default(); t.totals.len()])
         .collect();
     for e in entries {
         let entry = c.entry(e);
         let t = c.type_def(entry.type_id);
-        for (attr, sum) in t
-            .totals
-            .iter()
-            .zip(&mut sums[slots[entry.type_id.index()].clone()])
-        {
+        for (attr, sum) in t.totals.iter().zip(&mut sums[entry.type_id.index()]) {
             let Some(Value::Number(n)) = entry.value.get(attr) else {
                 continue;
             };
@@ -538,8 +530,8 @@ pub(crate) fn totals(
         }
     }
     let mut by_name: BTreeMap<(String, String), Sum> = BTreeMap::new();
-    for ((_, t), range) in c.types().zip(&slots) {
-        for (attr, s) in t.totals.iter().zip(&sums[range.clone()]) {
+    for ((_, t), type_sums) in c.types().zip(&sums) {
+        for (attr, s) in t.totals.iter().zip(type_sums) {
             // A total listed twice counts twice, as it always has.
             let all = by_name.entry((t.name.clone(), attr.clone())).or_default();
             all.int += s.int;

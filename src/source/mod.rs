@@ -119,6 +119,15 @@ impl WorkTree {
         }
     }
 
+    /// The root and the folder a file read again must resolve inside, for
+    /// [`crate::span::SourceMap::add_unread`].
+    pub(crate) fn read_again(&self) -> (Arc<Path>, Arc<Path>) {
+        (
+            Arc::from(self.root.as_path()),
+            Arc::from(self.canonical.as_path()),
+        )
+    }
+
     /// Where `full` resolves, when that is inside the root.
     fn resolves_inside(&self, full: &Path) -> io::Result<PathBuf> {
         let real = full.canonicalize()?;
@@ -167,10 +176,7 @@ fn not_regular() -> io::Error {
 
 impl FileSource for WorkTree {
     fn reread(&self) -> Option<(Arc<Path>, Arc<Path>)> {
-        Some((
-            Arc::from(self.root.as_path()),
-            Arc::from(self.canonical.as_path()),
-        ))
+        Some(self.read_again())
     }
 
     fn is_file(&self, rel: &Path) -> bool {
