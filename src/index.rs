@@ -289,10 +289,11 @@ fn open(root: &Path, path: &Path, mut p: Prelude, cached: bool) -> Result<Catalo
         sources.add_unread(rel, at.clone(), inside.clone());
     }
     let relations = types.iter().map(|t| t.relations.len()).collect();
+    let totals = types.iter().map(|t| t.totals.len()).collect();
     let entries = header.entries();
     let owned_root = root.to_path_buf();
     let reload: stored::Reload = Box::new(move || reload(&owned_root, entries, cached));
-    let stored = Stored::new(db, header, first, files, relations, reload);
+    let stored = Stored::new(db, header, first, files, relations, totals, reload);
     Ok(Catalog::from_stored(
         Unlinked {
             root: root.to_path_buf(),
@@ -413,14 +414,26 @@ mod tests {
         assert_eq!(c.errors(), full.errors());
         // Entries one at a time, in an order that is not the index's; all from the
         // index, then with a budget that runs out midway (the rest from a full load).
-        c.set_budget(usize::MAX);
+        c.set_budget(usize::MAX, 0);
         for e in full.entry_ids().rev() {
             assert_eq!(about(&c, e), about(&full, e));
         }
+        assert!(!c.read_skeleton());
         let c = load_using(example(), &index, false).unwrap();
-        c.set_budget(100);
+        c.set_budget(100, 0);
         for e in full.entry_ids() {
             assert_eq!(about(&c, e), about(&full, e));
+        }
+        // The skeleton at once, with entries read one at a time for as long as the
+        // second budget lasts (all of them, then only 40).
+        for second in [usize::MAX, 40] {
+            let c = load_using(example(), &index, false).unwrap();
+            c.set_budget(0, second);
+            for e in full.entry_ids().rev() {
+                assert_eq!(about(&c, e), about(&full, e));
+            }
+            assert!(c.read_skeleton());
+            assert_eq!(c.read_graph(), second == 40);
         }
         for (e, entry) in full.entries() {
             for name in std::iter::once(entry.id.as_str()).chain(entry.aliases()) {
@@ -465,11 +478,111 @@ mod tests {
             let c = load_using(example(), &index, false).unwrap();
             assert!(c.is_stored(), "{damage}");
             assert!(!c.reads_whole(), "{damage}");
-            c.set_budget(0);
+            c.set_budget(0, 0);
             for e in full.entry_ids() {
                 assert_eq!(about(&c, e), about(&full, e), "{damage}");
             }
         }
+    }
+
+    #[test]
+    fn a_skeleton_column_out_of_range_is_a_miss() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = dir.path().join("index.sqlite");
+        let full = load::load(example()).unwrap();
+        assert!(!load_using(example(), &index, false).unwrap().is_stored());
+        let good = std::fs::read(&index).unwrap();
+        let first = |column: &str, bytes: &str| {
+            // (`||` makes text of blobs: cast back.)
+            format!("UPDATE columns SET data = CAST(X'{bytes}' || substr(data, {}) AS BLOB) WHERE name = '{column}' AND part = 0", bytes.len() / 2 + 1)
+        };
+        // Each a file SQLite reads without complaint, with a column lore must not
+        // trust: then the answers come from the rows and a full load.
+        for damage in [
+            first("types", "63000000"),
+            first("id_ends", "ffffff00"),
+            first("ids", "ff"),
+            first("ranks", "ffffff00"),
+            first("edges", "ffffff00"),
+            format!(
+                "{}; {}",
+                first("edges", "00000000"),
+                first("edges", "0000000063000000")
+            ),
+            first("totals", "09"),
+            "UPDATE columns SET data = substr(data, 2) WHERE name = 'types'".to_owned(),
+            "UPDATE columns SET data = CAST(data || X'00' AS BLOB) WHERE name = 'totals'"
+                .to_owned(),
+            "UPDATE columns SET data = CAST(data AS TEXT) WHERE name = 'ranks'".to_owned(),
+            "UPDATE columns SET part = 1 WHERE name = 'ranks'".to_owned(),
+            "DELETE FROM columns WHERE name = 'totals'".to_owned(),
+            "UPDATE columns SET name = 'edges' WHERE name = 'ranks'".to_owned(),
+            "INSERT INTO columns VALUES ('types', 0, X'')".to_owned(),
+        ] {
+            std::fs::write(&index, &good).unwrap();
+            rusqlite::Connection::open(&index)
+                .unwrap()
+                .execute_batch(&damage)
+                .unwrap();
+            let c = load_using(example(), &index, false).unwrap();
+            assert!(c.is_stored(), "{damage}");
+            c.set_budget(0, usize::MAX);
+            for e in full.entry_ids() {
+                assert_eq!(about(&c, e), about(&full, e), "{damage}");
+            }
+            assert!(!c.read_skeleton(), "{damage}");
+        }
+        // The undamaged file reads its skeleton.
+        std::fs::write(&index, &good).unwrap();
+        let c = load_using(example(), &index, false).unwrap();
+        c.set_budget(0, usize::MAX);
+        assert_eq!(about(&c, EntryId::new(0)), about(&full, EntryId::new(0)));
+        assert!(c.read_skeleton());
+    }
+
+    /// Every way `route` draws the example alerts, as text.
+    fn routed(c: &Catalog) -> Vec<String> {
+        let mut out = Vec::new();
+        for item in std::fs::read_dir(example().join("examples/alerts")).unwrap() {
+            let path = item.unwrap().path();
+            let Ok(payload) = crate::alert::load_payload_file(&path) else {
+                continue;
+            };
+            let Ok(r) = crate::alert::route::route(c, &payload, None) else {
+                continue;
+            };
+            let mut text = Vec::new();
+            let style = crate::term::Style {
+                color: false,
+                width: 100,
+            };
+            crate::render::route::human(c, &r, &mut text, style).unwrap();
+            crate::render::route::markdown(c, &r, &mut text).unwrap();
+            let json = serde_json::to_string(&crate::render::route::json(c, &r)).unwrap();
+            out.push(format!(
+                "{}\n{}\n{json}\n{:?}",
+                path.display(),
+                String::from_utf8(text).unwrap(),
+                r.warnings
+            ));
+        }
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn route_on_the_skeleton_draws_what_a_full_load_does_and_never_reads_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = dir.path().join("index.sqlite");
+        let full = load::load(example()).unwrap();
+        let want = routed(&full);
+        assert!(want.len() > 20, "{}", want.len());
+        assert!(!load_using(example(), &index, false).unwrap().is_stored());
+        let c = load_using(example(), &index, false).unwrap();
+        c.set_budget(0, usize::MAX);
+        assert_eq!(routed(&c), want);
+        assert!(c.read_skeleton());
+        assert!(!c.read_graph(), "route read the whole index");
     }
 
     fn write(root: &Path, files: &[(&str, &str)]) {

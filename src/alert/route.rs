@@ -131,11 +131,11 @@ fn entry_notes(c: &Catalog, route: &mut Route) {
         .chain(route.impact.impacted.iter().map(|i| i.entry))
         .collect();
     for e in involved {
-        let entry = c.entry(e);
-        let t = c.type_def(entry.type_id);
+        let t = c.type_of(e);
         if t.notes.is_empty() {
             continue;
         }
+        let entry = c.entry(e);
         let this = crate::model::entry::self_value(&entry.id, &entry.value);
         let scope = Scope::new(&[("self", &*this), ("alert", &alert)]);
         for note in &t.notes {

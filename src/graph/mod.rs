@@ -7,6 +7,7 @@
 mod cycles;
 mod index;
 mod resolve;
+mod skeleton;
 pub(crate) mod stored;
 
 use std::collections::HashMap;
@@ -131,7 +132,11 @@ impl Graph {
     /// `in_edges` and `in_start` from `edges`: incoming edges by target, in edge order
     /// (a counting sort).
     fn link_incoming(&mut self) {
-        let n = self.entries.len();
+        self.link_incoming_of(self.entries.len());
+    }
+
+    /// [`Graph::link_incoming`] for `n` entries, which this graph need not hold.
+    fn link_incoming_of(&mut self, n: usize) {
         let mut in_start = vec![0u32; n + 1];
         for edge in &self.edges {
             in_start[edge.to.index() + 1] += 1;
@@ -209,10 +214,24 @@ impl Catalog {
 
     /// See [`stored::Stored::set_budget`].
     #[cfg(test)]
-    pub(crate) fn set_budget(&self, n: usize) {
+    pub(crate) fn set_budget(&self, first: usize, second: usize) {
         if let Some(s) = &self.stored {
-            s.set_budget(n);
+            s.set_budget(first, second);
         }
+    }
+
+    /// Whether the on-disk index this catalog is answered from has read its skeleton
+    /// (see [`stored::Stored::set_budget`]).
+    #[cfg(test)]
+    pub(crate) fn read_skeleton(&self) -> bool {
+        self.stored.as_ref().is_some_and(|s| s.has_skeleton())
+    }
+
+    /// Whether the on-disk index this catalog is answered from has been read whole (or
+    /// the catalog loaded in full in its place).
+    #[cfg(test)]
+    pub(crate) fn read_graph(&self) -> bool {
+        self.stored.as_ref().is_some_and(|s| s.has_full())
     }
 
     /// Whether the on-disk index this catalog is answered from reads whole (see
@@ -270,7 +289,31 @@ impl Catalog {
 
     /// The type of an entry.
     pub(crate) fn type_of(&self, e: EntryId) -> &TypeDef {
-        self.type_def(self.entry(e).type_id)
+        self.type_def(self.entry_type(e))
+    }
+
+    /// The type of an entry, which the on-disk index answers without reading the entry.
+    pub(crate) fn entry_type(&self, e: EntryId) -> TypeId {
+        match &self.stored {
+            Some(s) => s.type_id(e),
+            None => self.graph.entry(e).type_id,
+        }
+    }
+
+    /// The `k`th total the entry's type declares, when the entry holds a number there
+    /// (the on-disk index answers without reading the entry).
+    pub(crate) fn total(&self, e: EntryId, k: usize) -> Option<&serde_json::Number> {
+        if let Some(s) = &self.stored {
+            return s.total(e, k, &self.types);
+        }
+        let entry = self.graph.entry(e);
+        skeleton::total_of(entry, self.type_def(entry.type_id).totals.get(k)?)
+    }
+
+    /// Each entry's place in `Type:id` order (equal keys share one), when known without
+    /// reading the keys: a sort by it is a sort by [`Catalog::key`].
+    pub(crate) fn key_ranks(&self) -> Option<&[u32]> {
+        self.stored.as_ref()?.key_ranks()
     }
 
     pub(crate) fn type_id(&self, name: &str) -> Option<TypeId> {
@@ -375,14 +418,19 @@ impl Catalog {
 
     /// `Type:id` of an entry.
     pub(crate) fn key(&self, e: EntryId) -> String {
-        let entry = self.entry(e);
-        format!("{}:{}", self.type_def(entry.type_id).name, entry.id)
+        let (t, id) = self.key_parts(e);
+        format!("{t}:{id}")
     }
 
     /// `Type:id` of an entry, as its two parts (see [`key_order`]).
     pub(crate) fn key_parts(&self, e: EntryId) -> (&str, &str) {
-        let entry = self.entry(e);
-        (&self.type_def(entry.type_id).name, &entry.id)
+        let (t, id) = if let Some(s) = &self.stored {
+            s.key_parts(e)
+        } else {
+            let entry = self.graph.entry(e);
+            (entry.type_id, entry.id.as_str())
+        };
+        (&self.type_def(t).name, id)
     }
 
     /// 1-based line of the entry's first line.

@@ -19,13 +19,14 @@ use elsa::sync::FrozenMap;
 use rayon::prelude::*;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
+use super::skeleton::{self, Skeleton};
 use super::{Catalog, Edge, EdgeId, Graph};
 use crate::model::entry::{Entry, EntryId};
 use crate::model::TypeId;
 use crate::span::FileId;
 
 /// The layout of the file; an index of another layout is a miss.
-const FORMAT: i64 = 2;
+const FORMAT: i64 = 3;
 
 /// What the loader knows about the index besides the graph: its key (of everything the
 /// graph depends on) and how to tell whether the entry files changed since.
@@ -76,8 +77,17 @@ fn path_of(bytes: &[u8]) -> Option<PathBuf> {
 }
 
 /// The tables of the index, as [`crate::sqlite::write`] fills them.
-const TABLES: [crate::sqlite::Table; 4] =
-    [("meta", 11), ("entries", 8), ("edges", 5), ("names", 3)];
+const TABLES: [crate::sqlite::Table; 5] = [
+    ("meta", 11),
+    ("entries", 8),
+    ("edges", 5),
+    ("names", 3),
+    ("columns", 3),
+];
+
+/// The skeleton's columns are written in parts of at most this many bytes (SQLite's
+/// longest value is a billion bytes).
+const PART: usize = 8 << 20;
 
 /// Write `c` to a new SQLite file at `path` (which must not exist: the caller writes a
 /// temporary file and renames it into place).
@@ -98,7 +108,8 @@ pub(crate) fn save(path: &Path, c: &Catalog, meta: &Meta) -> rusqlite::Result<()
          CREATE TABLE edges (id INTEGER PRIMARY KEY, src INTEGER NOT NULL, dst INTEGER NOT NULL,
            relation INTEGER NOT NULL, item INTEGER);
          CREATE TABLE names (type INTEGER NOT NULL, name TEXT NOT NULL, entry INTEGER NOT NULL,
-           PRIMARY KEY (type, name)) WITHOUT ROWID;",
+           PRIMARY KEY (type, name)) WITHOUT ROWID;
+         CREATE TABLE columns (name TEXT NOT NULL, part INTEGER NOT NULL, data BLOB NOT NULL);",
         &TABLES,
         "CREATE INDEX edges_in ON edges (dst, id);",
         |rows| {
@@ -170,6 +181,22 @@ pub(crate) fn save(path: &Path, c: &Catalog, meta: &Meta) -> rusqlite::Result<()
                     return;
                 }
                 open &= rows.push(3, [int(t), Sql::Text(name.to_owned()), int(e.index())]);
+            }
+            // Each column in order, in parts numbered from 0; an empty column is one
+            // empty part.
+            let columns = skeleton::encode(&c.graph.entries, &c.graph.edges, &c.types);
+            for (name, column) in skeleton::COLUMNS.iter().zip(columns) {
+                let parts = column.chunks(PART).map(<[u8]>::to_vec);
+                let parts = parts.chain(column.is_empty().then(Vec::new));
+                for (part, data) in parts.enumerate() {
+                    if !open {
+                        return;
+                    }
+                    open &= rows.push(
+                        4,
+                        [Sql::Text((*name).to_owned()), int(part), Sql::Blob(data)],
+                    );
+                }
             }
         },
     )
@@ -280,13 +307,16 @@ pub(crate) fn open(path: &Path) -> Option<(Connection, Header)> {
     Some((db, header))
 }
 
-/// A command may make one read (an entry, its edges out or its edges in) per this many
-/// entries before the whole index is read instead. A read costs about 6 µs, reading the
-/// whole index 2–4 µs per entry (a full load from the cache, 4.5 µs; measured at 1M
-/// entries), so a command that goes through most of the catalog (routing an alert that
-/// impacts 85% of it) pays a fifth to a third over reading it whole at once, and one
-/// that reads a few thousand entries (an impact of 3,000) stays on the index at 100k
-/// entries too.
+/// A command may make one read (an entry, its edges out or its edges in) per
+/// `SKELETON_SHARE` entries before the skeleton (every entry's type, id, key rank and
+/// totals, and every edge; see [`skeleton`]) is read instead; then one read of an entry
+/// per `BUDGET_SHARE` entries before the whole index is read. A read costs about 5 µs,
+/// the skeleton well under 0.1 µs per entry, the whole index 2–4 µs per entry (measured
+/// at 1M entries), so a command that walks most of the catalog (routing an alert that
+/// impacts 85% of it) reads the skeleton soon and the values of only the entries it
+/// shows, and one that reads a few thousand entries (an impact of 3,000) stays on the
+/// rows at 1M entries.
+const SKELETON_SHARE: usize = 64;
 const BUDGET_SHARE: usize = 8;
 const MIN_BUDGET: usize = 2048;
 
@@ -328,6 +358,8 @@ pub(crate) struct Stored {
     files: u32,
     /// Per type: how many relations it declares (an edge's relation must be one).
     relations: Vec<usize>,
+    /// Per type: how many totals it declares.
+    totals: Vec<usize>,
     entries: FrozenMap<u32, Box<Entry>>,
     out: FrozenMap<u32, Box<[Edge]>>,
     into: FrozenMap<u32, Box<[EdgeId]>>,
@@ -335,9 +367,14 @@ pub(crate) struct Stored {
     edge: FrozenMap<u32, Box<Edge>>,
     /// Error-level problems of the catalog the index holds.
     pub(super) errors: usize,
-    /// Reads left before reading the whole index is cheaper than reading on (see [`Stored::read`]).
+    /// Reads left before reading the skeleton, then the whole index, is cheaper than
+    /// reading on (see [`Stored::read`]).
     budget: AtomicUsize,
+    /// The budget the skeleton brings for reading entries.
+    second_budget: AtomicUsize,
     reload: Reload,
+    /// Read once the first budget is spent; `None` if it could not be read.
+    skeleton: OnceLock<Option<Skeleton>>,
     full: OnceLock<Graph>,
 }
 
@@ -348,8 +385,10 @@ impl Stored {
         first_file: FileId,
         files: usize,
         relations: Vec<usize>,
+        totals: Vec<usize>,
         reload: Reload,
     ) -> Stored {
+        let share = |n: usize| AtomicUsize::new((header.entries / n).max(MIN_BUDGET));
         Stored {
             db: Mutex::new(db),
             len: header.entries,
@@ -358,13 +397,16 @@ impl Stored {
             first_file: first_file.0,
             files: u32::try_from(files).unwrap_or(u32::MAX),
             relations,
+            totals,
             entries: FrozenMap::new(),
             out: FrozenMap::new(),
             into: FrozenMap::new(),
             edge: FrozenMap::new(),
             errors: header.meta.errors,
-            budget: AtomicUsize::new((header.entries / BUDGET_SHARE).max(MIN_BUDGET)),
+            budget: share(SKELETON_SHARE),
+            second_budget: share(BUDGET_SHARE),
             reload,
+            skeleton: OnceLock::new(),
             full: OnceLock::new(),
         }
     }
@@ -380,19 +422,150 @@ impl Stored {
             .get_or_init(|| self.read_all().unwrap_or_else(|| (self.reload)().graph))
     }
 
-    /// Set the reads left (tests: to stay on the index, or to leave it midway).
+    /// Set the reads left before the skeleton is read, and the reads of entries it
+    /// brings (tests: to stay on the rows, or to leave them midway).
     #[cfg(test)]
-    pub(crate) fn set_budget(&self, n: usize) {
-        self.budget.store(n, Ordering::Relaxed);
+    pub(crate) fn set_budget(&self, first: usize, second: usize) {
+        self.budget.store(first, Ordering::Relaxed);
+        self.second_budget.store(second, Ordering::Relaxed);
     }
 
-    /// Whether one more read from the index is within the budget; once it is spent, the
-    /// whole graph is read ([`Stored::full`]) and answers every later question.
+    /// Whether one more read of a row is within the budget.
     fn read(&self) -> bool {
         let left = self
             .budget
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1));
         left.is_ok()
+    }
+
+    /// Whether one more read of an entry's row (or a name's) is within the budget: the
+    /// first, or the second the skeleton brings when the first is spent. Once both are
+    /// spent, the whole graph is read ([`Stored::full`]) and answers every later question.
+    fn read_row(&self) -> bool {
+        self.read()
+            || (self.skeleton.get().is_none() && self.skeleton_now().is_some() && self.read())
+    }
+
+    /// Whether the skeleton was read (and passed every check).
+    #[cfg(test)]
+    pub(crate) fn has_skeleton(&self) -> bool {
+        self.skeleton().is_some()
+    }
+
+    /// Whether the whole graph was read.
+    #[cfg(test)]
+    pub(crate) fn has_full(&self) -> bool {
+        self.full.get().is_some()
+    }
+
+    /// The skeleton, if it was read.
+    fn skeleton(&self) -> Option<&Skeleton> {
+        self.skeleton.get()?.as_ref()
+    }
+
+    /// The skeleton, read now if it was not yet (its second budget then starts); `None`
+    /// if it cannot be read.
+    fn skeleton_now(&self) -> Option<&Skeleton> {
+        self.skeleton
+            .get_or_init(|| {
+                let read = self.read_skeleton();
+                if read.is_some() {
+                    let second = self.second_budget.load(Ordering::Relaxed);
+                    self.budget.store(second, Ordering::Relaxed);
+                }
+                read
+            })
+            .as_ref()
+    }
+
+    /// The edges both ways, once the skeleton or the whole graph is read.
+    fn edges_read(&self) -> Option<&Graph> {
+        match self.full.get() {
+            Some(full) => Some(full),
+            None => self.skeleton().map(|s| &s.graph),
+        }
+    }
+
+    /// The edges once the first budget is spent: the skeleton's, else the whole graph's.
+    fn edges_now(&self) -> &Graph {
+        match self.skeleton_now() {
+            Some(s) => &s.graph,
+            None => self.full(),
+        }
+    }
+
+    /// The skeleton from the columns table, every number checked (see [`skeleton::decode`]).
+    fn read_skeleton(&self) -> Option<Skeleton> {
+        let db = self.db();
+        let mut q = db
+            .prepare("SELECT name, part, data FROM columns ORDER BY rowid")
+            .ok()?;
+        let mut rows = q.query([]).ok()?;
+        let mut columns: Vec<Vec<u8>> = Vec::with_capacity(skeleton::COLUMNS.len());
+        // Each column in order, in parts numbered from 0.
+        let mut part = 0i64;
+        while let Some(r) = rows.next().ok()? {
+            let name = r.get_ref(0).ok()?.as_str().ok()?;
+            let at: i64 = r.get(1).ok()?;
+            let data = r.get_ref(2).ok()?.as_blob().ok()?;
+            if at == 0 && skeleton::COLUMNS.get(columns.len()) == Some(&name) {
+                columns.push(Vec::new());
+            } else if at != part + 1
+                || skeleton::COLUMNS.get(columns.len().wrapping_sub(1)) != Some(&name)
+            {
+                return None;
+            }
+            part = at;
+            columns.last_mut()?.extend_from_slice(data);
+        }
+        drop(rows);
+        drop(q);
+        drop(db);
+        skeleton::decode(
+            columns,
+            &skeleton::Shape {
+                entries: self.len,
+                out_start: &self.out_start,
+                relations: &self.relations,
+                totals: &self.totals,
+            },
+        )
+    }
+
+    /// The type of `e`.
+    pub(super) fn type_id(&self, e: EntryId) -> TypeId {
+        if let Some(s) = self.skeleton() {
+            return s.type_id(e);
+        }
+        self.entry(e).type_id
+    }
+
+    /// The type and id of `e`.
+    pub(super) fn key_parts(&self, e: EntryId) -> (TypeId, &str) {
+        if let Some(s) = self.skeleton() {
+            return (s.type_id(e), s.id(e));
+        }
+        let entry = self.entry(e);
+        (entry.type_id, &entry.id)
+    }
+
+    /// The `k`th total of `e`'s type, if `e` holds a number there.
+    pub(super) fn total(
+        &self,
+        e: EntryId,
+        k: usize,
+        types: &[crate::model::TypeDef],
+    ) -> Option<&serde_json::Number> {
+        if let Some(s) = self.skeleton() {
+            return s.total(e, k);
+        }
+        let entry = self.entry(e);
+        skeleton::total_of(entry, types[entry.type_id.index()].totals.get(k)?)
+    }
+
+    /// Each entry's place in key order, once the skeleton is read.
+    pub(super) fn key_ranks(&self) -> Option<&[u32]> {
+        self.skeleton().map(|s| s.ranks.as_slice())
     }
 
     fn db(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -408,7 +581,7 @@ impl Stored {
         if let Some(found) = self.entries.get(&(e.index() as u32)) {
             return found;
         }
-        if !self.read() {
+        if !self.read_row() {
             return self.full().entry(e);
         }
         let db = self.db();
@@ -571,17 +744,17 @@ impl Stored {
     }
 
     pub(super) fn out(&self, e: EntryId) -> &[Edge] {
-        if let Some(full) = self.full.get() {
-            return full.out(e);
+        if let Some(read) = self.edges_read() {
+            return read.out(e);
         }
         if let Some(found) = self.out.get(&(e.index() as u32)) {
             return found;
         }
         if !self.read() {
-            return self.full().out(e);
+            return self.edges_now().out(e);
         }
         let range = self.out_range(e);
-        let relations = self.relations[self.entry(e).type_id.index()];
+        let relations = self.relations[self.type_id(e).index()];
         let read = (|| -> rusqlite::Result<Option<Vec<Edge>>> {
             let db = self.db();
             let mut q = db.prepare_cached(
@@ -602,7 +775,7 @@ impl Stored {
         })();
         match read {
             Ok(Some(edges)) => self.out.insert(e.index() as u32, edges.into_boxed_slice()),
-            _ => self.full().out(e),
+            _ => self.edges_now().out(e),
         }
     }
 
@@ -632,8 +805,8 @@ impl Stored {
     }
 
     pub(super) fn edge(&self, id: EdgeId) -> &Edge {
-        if let Some(full) = self.full.get() {
-            return full.edge(id);
+        if let Some(read) = self.edges_read() {
+            return read.edge(id);
         }
         if let Some(found) = self.edge.get(&(id.index() as u32)) {
             return found;
@@ -647,20 +820,20 @@ impl Stored {
         let range = self.out_range(e);
         match self.out(e).get(id.index().wrapping_sub(range.start)) {
             Some(edge) => edge,
-            None => self.full().edge(id),
+            None => self.edges_now().edge(id),
         }
     }
 
     /// Ids of the edges into `e`, in edge order.
     pub(super) fn in_ids(&self, e: EntryId) -> &[EdgeId] {
-        if let Some(full) = self.full.get() {
-            return full.in_ids(e);
+        if let Some(read) = self.edges_read() {
+            return read.in_ids(e);
         }
         if let Some(found) = self.into.get(&(e.index() as u32)) {
             return found;
         }
         if !self.read() {
-            return self.full().in_ids(e);
+            return self.edges_now().in_ids(e);
         }
         let read = (|| -> rusqlite::Result<Option<Vec<EdgeId>>> {
             let db = self.db();
@@ -703,7 +876,7 @@ impl Stored {
         })();
         match read {
             Ok(Some(ids)) => self.into.insert(e.index() as u32, ids.into_boxed_slice()),
-            _ => self.full().in_ids(e),
+            _ => self.edges_now().in_ids(e),
         }
     }
 
@@ -712,7 +885,7 @@ impl Stored {
         if let Some(full) = self.full.get() {
             return full.lookup(t, name);
         }
-        if !self.read() {
+        if !self.read_row() {
             return self.full().lookup(t, name);
         }
         let found = self

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::fmt::Write as _;
 
-use serde_json::{Number, Value};
+use serde_json::Number;
 
 use crate::diag::closest;
 use crate::graph::{Catalog, Edge, EntryId, Found};
@@ -234,7 +234,7 @@ impl OwnerIndex {
     pub(crate) fn owners(&mut self, c: &Catalog, e: EntryId) -> Vec<Held> {
         // An entry whose type has no owner or parent relation has no owner to reach and
         // needs no walk (a catalog's customers, most of it, say).
-        let t = c.type_def(c.entry(e).type_id);
+        let t = c.type_of(e);
         let walks = t.relations.iter().any(|r| r.owner || r.parent);
         let mut found = if walks {
             match self.fill(c, e) {
@@ -253,7 +253,7 @@ impl OwnerIndex {
         } else {
             Vec::new()
         };
-        if found.is_empty() && is_owner_type(c, c.entry(e).type_id) {
+        if found.is_empty() && is_owner_type(c, c.entry_type(e)) {
             found.push(Held {
                 owner: e,
                 distance: 0,
@@ -379,14 +379,21 @@ pub(crate) struct ImpactSet {
     /// Type -> attribute -> sum over roots and impacted, each entry once. Every declared
     /// total of every type is present.
     pub(crate) totals: BTreeMap<String, BTreeMap<String, Number>>,
-    /// Entry -> its place in `impacted`.
-    index: HashMap<EntryId, usize>,
+    /// Per entry of the catalog: 1 + its place in `impacted`; 0 if not impacted, or
+    /// [`REACHED`] (a root).
+    place: Vec<u32>,
 }
+
+/// [`ImpactSet::place`] of a root, and of an entry reached while the walk runs.
+const REACHED: u32 = u32::MAX;
 
 impl ImpactSet {
     /// The entry's `via`, unless it is a root.
     fn via(&self, e: EntryId) -> Option<EntryId> {
-        self.index.get(&e).map(|&i| self.impacted[i].via)
+        match self.place.get(e.index()) {
+            Some(&p) if p != 0 && p != REACHED => Some(self.impacted[p as usize - 1].via),
+            _ => None,
+        }
     }
 
     /// From a root to `i.entry`, both included: `distance + 1` entries.
@@ -435,9 +442,9 @@ pub(crate) fn impact(c: &Catalog, roots: &[EntryId], depth: Option<usize>) -> Im
     roots_sorted.dedup();
     // The entries reached, in the order reached (so by distance): also the queue, read
     // from `next` on, after the roots. Roots are never reached.
-    let mut seen = vec![false; c.len()];
+    let mut place = vec![0u32; c.len()];
     for &r in &roots_sorted {
-        seen[r.index()] = true;
+        place[r.index()] = REACHED;
     }
     let mut impacted: Vec<Impacted> = Vec::new();
     let mut neighbours: Vec<EntryId> = Vec::new();
@@ -453,7 +460,7 @@ pub(crate) fn impact(c: &Catalog, roots: &[EntryId], depth: Option<usize>) -> Im
         neighbours.sort_unstable();
         neighbours.dedup();
         for &n in &neighbours {
-            if !std::mem::replace(&mut seen[n.index()], true) {
+            if std::mem::replace(&mut place[n.index()], REACHED) == 0 {
                 // Chains start at a root; the root and the first hop are the parent's.
                 let (root, first_hop) = chain.unwrap_or((from, n));
                 impacted.push(Impacted {
@@ -475,7 +482,10 @@ pub(crate) fn impact(c: &Catalog, roots: &[EntryId], depth: Option<usize>) -> Im
         reach(from, d, Some(chain), &mut impacted);
         next += 1;
     }
-    impacted.sort_by_cached_key(|i| (i.distance, c.key(i.entry)));
+    match c.key_ranks() {
+        Some(rank) => impacted.sort_by_key(|i| (i.distance, rank[i.entry.index()])),
+        None => impacted.sort_by_cached_key(|i| (i.distance, c.key(i.entry))),
+    }
     let totals = totals(
         c,
         roots_sorted
@@ -483,16 +493,14 @@ pub(crate) fn impact(c: &Catalog, roots: &[EntryId], depth: Option<usize>) -> Im
             .copied()
             .chain(impacted.iter().map(|i| i.entry)),
     );
-    let index = impacted
-        .iter()
-        .enumerate()
-        .map(|(n, i)| (i.entry, n))
-        .collect();
+    for (n, i) in impacted.iter().enumerate() {
+        place[i.entry.index()] = n as u32 + 1;
+    }
     ImpactSet {
         roots: roots_sorted,
         impacted,
         totals,
-        index,
+        place,
     }
 }
 
@@ -513,10 +521,9 @@ pub(crate) fn totals(
         .map(|(_, t)| vec![Sum::default(); t.totals.len()])
         .collect();
     for e in entries {
-        let entry = c.entry(e);
-        let t = c.type_def(entry.type_id);
-        for (attr, sum) in t.totals.iter().zip(&mut sums[entry.type_id.index()]) {
-            let Some(Value::Number(n)) = entry.value.get(attr) else {
+        let t = c.entry_type(e);
+        for (k, sum) in sums[t.index()].iter_mut().enumerate() {
+            let Some(n) = c.total(e, k) else {
                 continue;
             };
             if let Some(i) = n.as_i64() {

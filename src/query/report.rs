@@ -169,7 +169,7 @@ impl<'c> Dims<'c> {
             let mut seen: HashSet<EntryId> = HashSet::from([e]);
             let mut queue = VecDeque::from([e]);
             while let Some(x) = queue.pop_front() {
-                if c.entry(x).type_id == t {
+                if c.entry_type(x) == t {
                     found.push(x);
                 }
                 for edge in c.out(x) {
@@ -180,7 +180,7 @@ impl<'c> Dims<'c> {
             }
             if self.owner_types.contains(&t) {
                 for held in self.owners.owners(c, e) {
-                    if c.entry(held.owner).type_id == t && !found.contains(&held.owner) {
+                    if c.entry_type(held.owner) == t && !found.contains(&held.owner) {
                         found.push(held.owner);
                     }
                 }
@@ -214,7 +214,7 @@ impl<'c> Dims<'c> {
 
     /// Whether `target` is among F's values for its own type.
     pub(crate) fn touches(&mut self, target: EntryId, named: &[EntryId]) -> bool {
-        let t = self.c.entry(target).type_id;
+        let t = self.c.entry_type(target);
         named.iter().any(|&d| self.of(t, d).contains(&target))
     }
 }
@@ -1263,10 +1263,9 @@ pub(crate) fn incidents(
 /// anything it owns).
 pub(crate) fn touching(c: &Catalog, facts: TypeId, target: EntryId) -> Vec<EntryId> {
     let mut dims = Dims::new(c);
-    c.entries()
-        .filter(|(_, e)| e.type_id == facts)
-        .filter(|&(f, _)| dims.touches(target, &named(c, f, &[])))
-        .map(|(f, _)| f)
+    c.entry_ids()
+        .filter(|&f| c.entry_type(f) == facts)
+        .filter(|&f| dims.touches(target, &named(c, f, &[])))
         .collect()
 }
 

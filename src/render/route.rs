@@ -291,7 +291,7 @@ fn by_type(c: &Catalog, r: &Route) -> Vec<(String, Vec<EntryId>)> {
     // Per type, its place in `out`.
     let mut slot: Vec<Option<usize>> = vec![None; c.types().len()];
     for i in &r.impact.impacted {
-        let t = c.entry(i.entry).type_id;
+        let t = c.entry_type(i.entry);
         let n = *slot[t.index()].get_or_insert_with(|| {
             out.push((c.type_def(t).name.clone(), Vec::new()));
             out.len() - 1
@@ -314,7 +314,7 @@ struct Top<'c> {
 fn tops<'c>(c: &'c Catalog, groups: &[(String, Vec<EntryId>)]) -> Vec<Top<'c>> {
     let mut out = Vec::new();
     for (_, items) in groups {
-        let Some(tid) = items.first().map(|&x| c.entry(x).type_id) else {
+        let Some(tid) = items.first().map(|&x| c.entry_type(x)) else {
             continue;
         };
         let def = c.type_def(tid);
@@ -325,10 +325,8 @@ fn tops<'c>(c: &'c Catalog, groups: &[(String, Vec<EntryId>)]) -> Vec<Top<'c>> {
             continue;
         }
         let value = |x: EntryId| {
-            c.entry(x)
-                .value
-                .get(total)
-                .and_then(serde_json::Value::as_f64)
+            c.total(x, 0)
+                .and_then(serde_json::Number::as_f64)
                 .unwrap_or(0.0)
         };
         let mut top: Vec<(f64, EntryId)> = items.iter().map(|&x| (value(x), x)).collect();
