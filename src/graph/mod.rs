@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use crate::config::Config;
 use crate::diag::{Diag, Severity};
 pub(crate) use crate::model::entry::{Entry, EntryId};
-use crate::model::{Relation, TypeDef, TypeId};
+use crate::model::{Impact, Relation, TypeDef, TypeId};
 use crate::span::SourceMap;
 
 /// A resolved reference: `from`'s relation [`Catalog::relation`] names `to`.
@@ -87,6 +87,24 @@ pub(crate) struct Catalog {
     /// Set when the catalog is answered from the on-disk index: then `graph` is empty,
     /// and every accessor asks it.
     stored: Option<Box<stored::Stored>>,
+    /// See [`Catalog::impact_lists`].
+    impact_lists: std::sync::OnceLock<ImpactLists>,
+}
+
+/// Per entry, the entries that break when it breaks (the targets of its `impact:
+/// target` relations, the sources of `impact: source` relations into it), sorted, each
+/// once: what an impact walk over most of the catalog reads, one list per entry, where
+/// following the edges would look up each edge's source and relation.
+pub(crate) struct ImpactLists {
+    start: Vec<u32>,
+    next: Vec<EntryId>,
+}
+
+impl ImpactLists {
+    /// What breaks when `e` breaks.
+    pub(crate) fn next(&self, e: EntryId) -> &[EntryId] {
+        &self.next[self.start[e.index()] as usize..self.start[e.index() + 1] as usize]
+    }
 }
 
 /// Entries and the edges between them, in memory: a linked catalog's, or the on-disk
@@ -203,6 +221,7 @@ impl Catalog {
             },
             type_by_name: u.type_by_name,
             stored,
+            impact_lists: std::sync::OnceLock::new(),
         }
     }
 
@@ -330,6 +349,70 @@ impl Catalog {
     /// The relation an edge follows, declared by the type of its source.
     pub(crate) fn relation(&self, edge: &Edge) -> &Relation {
         &self.type_of(edge.from).relations[edge.relation as usize]
+    }
+
+    /// See [`ImpactLists`]: made once, when every edge is in memory (a linked catalog, or
+    /// the index's skeleton or whole graph read); `None` while the index answers one
+    /// row at a time, so that a small walk reads only what it visits.
+    pub(crate) fn impact_lists(&self) -> Option<&ImpactLists> {
+        if self.stored.as_ref().is_some_and(|s| !s.edges_in_memory()) {
+            return None;
+        }
+        Some(self.impact_lists.get_or_init(|| self.make_impact_lists()))
+    }
+
+    /// [`ImpactLists`] in two passes over the edges: a count per entry, then the lists,
+    /// each sorted and its repeats dropped.
+    fn make_impact_lists(&self) -> ImpactLists {
+        let directions: Vec<Vec<Option<Impact>>> = self
+            .types
+            .iter()
+            .map(|t| t.relations.iter().map(|r| r.impact).collect())
+            .collect();
+        // Each impact edge as (entry, what breaks when it breaks).
+        let each = |f: &mut dyn FnMut(EntryId, EntryId)| {
+            for e in self.entry_ids() {
+                let relations = &directions[self.entry_type(e).index()];
+                for edge in self.out_slice(e) {
+                    match relations[edge.relation as usize] {
+                        Some(Impact::Target) => f(e, edge.to),
+                        Some(Impact::Source) => f(edge.to, e),
+                        None => {}
+                    }
+                }
+            }
+        };
+        let n = self.len();
+        let mut start = vec![0u32; n + 1];
+        each(&mut |from, _| start[from.index() + 1] += 1);
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut fill = start.clone();
+        let mut next = vec![EntryId::new(0); start[n] as usize];
+        each(&mut |from, to| {
+            let slot = &mut fill[from.index()];
+            next[*slot as usize] = to;
+            *slot += 1;
+        });
+        // Sorted and deduplicated in place, list by list, moved down over the repeats.
+        let mut kept = 0usize;
+        for i in 0..n {
+            let (a, b) = (start[i] as usize, start[i + 1] as usize);
+            start[i] = kept as u32;
+            next[a..b].sort_unstable();
+            let mut last = None;
+            for j in a..b {
+                if last != Some(next[j]) {
+                    last = Some(next[j]);
+                    next[kept] = next[j];
+                    kept += 1;
+                }
+            }
+        }
+        start[n] = kept as u32;
+        next.truncate(kept);
+        ImpactLists { start, next }
     }
 
     /// The edges out of `e`, in the order of its type's relations, then list order.

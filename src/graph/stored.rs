@@ -478,6 +478,11 @@ impl Stored {
             .as_ref()
     }
 
+    /// Whether every edge is in memory: the skeleton or the whole graph is read.
+    pub(super) fn edges_in_memory(&self) -> bool {
+        self.edges_read().is_some()
+    }
+
     /// The edges both ways, once the skeleton or the whole graph is read.
     fn edges_read(&self) -> Option<&Graph> {
         match self.full.get() {

@@ -448,6 +448,9 @@ pub(crate) fn impact(c: &Catalog, roots: &[EntryId], depth: Option<usize>) -> Im
     }
     let mut impacted: Vec<Impacted> = Vec::new();
     let mut neighbours: Vec<EntryId> = Vec::new();
+    // Once the catalog holds every edge in memory (asked again per entry: the index may
+    // read them midway).
+    let mut lists = None;
     let mut reach = |from: EntryId,
                      d: usize,
                      chain: Option<(EntryId, EntryId)>,
@@ -455,10 +458,17 @@ pub(crate) fn impact(c: &Catalog, roots: &[EntryId], depth: Option<usize>) -> Im
         if depth.is_some_and(|max| d >= max) {
             return;
         }
+        if lists.is_none() {
+            lists = c.impact_lists();
+        }
         neighbours.clear();
-        neighbours.extend(impact_next(c, from));
-        neighbours.sort_unstable();
-        neighbours.dedup();
+        if let Some(l) = lists {
+            neighbours.extend_from_slice(l.next(from));
+        } else {
+            neighbours.extend(impact_next(c, from));
+            neighbours.sort_unstable();
+            neighbours.dedup();
+        }
         for &n in &neighbours {
             if std::mem::replace(&mut place[n.index()], REACHED) == 0 {
                 // Chains start at a root; the root and the first hop are the parent's.
@@ -658,6 +668,40 @@ mod tests {
             Number::from(0),
             "declared totals are always present"
         );
+    }
+
+    #[test]
+    fn impact_lists_hold_each_entrys_impact_neighbours_once_in_order() {
+        // The example catalog, and one whose lists repeat an entry (a many relation
+        // naming it twice, and an edge each way between two entries).
+        let (_d, small) = crate::load::test_catalog(&[
+            ("schemas/s.yaml", "type: S\nrelations:\n  down: {to: S, many: true, impact: target}\n  up: {to: S, many: true, impact: source}\n  plain: {to: S}\n"),
+            ("catalog/s.yaml", "type: S\nid: a\ndown: [c, b, c]\nup: [b]\nplain: c\n---\ntype: S\nid: b\ndown: [a]\n---\ntype: S\nid: c\nup: [a, a]\n"),
+        ]);
+        let example = crate::load::load(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let mut repeats = 0;
+        for c in [&small, &example] {
+            let lists = c.impact_lists().expect("a linked catalog holds every edge");
+            for e in c.entry_ids() {
+                let mut want: Vec<EntryId> = impact_next(c, e).collect();
+                repeats += want.len();
+                want.sort_unstable();
+                want.dedup();
+                repeats -= want.len();
+                assert_eq!(lists.next(e), want, "{}", c.key(e));
+            }
+        }
+        assert!(repeats > 0);
+        let key = |e: EntryId| small.key(e);
+        let a = small.lookup(small.type_id("S").unwrap(), "a").unwrap();
+        let next: Vec<String> = small
+            .impact_lists()
+            .unwrap()
+            .next(a)
+            .iter()
+            .map(|&e| key(e))
+            .collect();
+        assert_eq!(next, ["S:b", "S:c"]);
     }
 
     #[test]
