@@ -131,6 +131,10 @@ pub(crate) struct Dims<'c> {
     /// Marks for [`Dims::values`], stamped per call.
     stamp: Vec<u32>,
     call: u32,
+    /// Marks for the walk of [`Dims::of`], stamped per walk, and its queue.
+    seen: Vec<u32>,
+    walk: u32,
+    queue: VecDeque<EntryId>,
 }
 
 impl<'c> Dims<'c> {
@@ -148,6 +152,9 @@ impl<'c> Dims<'c> {
             memo: Vec::new(),
             stamp: vec![0; c.len()],
             call: 0,
+            seen: vec![0; c.len()],
+            walk: 0,
+            queue: VecDeque::new(),
         }
     }
 
@@ -166,15 +173,24 @@ impl<'c> Dims<'c> {
             let mut found: Vec<EntryId> = Vec::new();
             // Breadth-first over parent links, each ancestor once (a parent cycle in an
             // invalid catalog ends the walk).
-            let mut seen: HashSet<EntryId> = HashSet::from([e]);
-            let mut queue = VecDeque::from([e]);
-            while let Some(x) = queue.pop_front() {
+            self.walk = self.walk.wrapping_add(1);
+            if self.walk == 0 {
+                self.seen.iter_mut().for_each(|s| *s = 0);
+                self.walk = 1;
+            }
+            let walk = self.walk;
+            self.seen[e.index()] = walk;
+            self.queue.clear();
+            self.queue.push_back(e);
+            while let Some(x) = self.queue.pop_front() {
                 if c.entry_type(x) == t {
                     found.push(x);
                 }
                 for edge in c.out(x) {
-                    if c.relation(edge).parent && seen.insert(edge.to) {
-                        queue.push_back(edge.to);
+                    let to = edge.to.index();
+                    if c.relation(edge).parent && self.seen[to] != walk {
+                        self.seen[to] = walk;
+                        self.queue.push_back(edge.to);
                     }
                 }
             }
