@@ -1278,11 +1278,48 @@ pub(crate) fn incidents(
 /// The facts that touch `target` by the report's rules (a Team: the facts touching
 /// anything it owns).
 pub(crate) fn touching(c: &Catalog, facts: TypeId, target: EntryId) -> Vec<EntryId> {
-    let mut dims = Dims::new(c);
+    let stands = standing_for(c, target);
     c.entry_ids()
         .filter(|&f| c.entry_type(f) == facts)
-        .filter(|&f| dims.touches(target, &named(c, f, &[])))
+        .filter(|&f| c.out(f).any(|edge| stands.contains(&edge.to)))
         .collect()
+}
+
+/// The entries whose values for `target`'s type hold `target` ([`Dims::of`], so that a
+/// fact naming one of them touches it): those `target` is a `parent` ancestor of
+/// (itself included) and, when its type owns things, those it owns, directly or through
+/// parents that have no owner of their own. Walked back from `target` over the edges
+/// into it, each entry once, instead of forward from everything the facts name.
+fn standing_for(c: &Catalog, target: EntryId) -> HashSet<EntryId> {
+    let mut out = HashSet::from([target]);
+    let mut queue = vec![target];
+    while let Some(x) = queue.pop() {
+        for edge in c.into(x) {
+            if c.relation(edge).parent && out.insert(edge.from) {
+                queue.push(edge.from);
+            }
+        }
+    }
+    if !super::is_owner_type(c, c.entry_type(target)) {
+        return out;
+    }
+    let owns = |e: EntryId| c.out(e).any(|edge| c.relation(edge).owner);
+    let mut owned: HashSet<EntryId> = HashSet::new();
+    for edge in c.into(target) {
+        if c.relation(edge).owner && owned.insert(edge.from) {
+            queue.push(edge.from);
+        }
+    }
+    // An entry with no owner of its own has its parents' owners.
+    while let Some(x) = queue.pop() {
+        for edge in c.into(x) {
+            if c.relation(edge).parent && !owns(edge.from) && owned.insert(edge.from) {
+                queue.push(edge.from);
+            }
+        }
+    }
+    out.extend(owned);
+    out
 }
 
 #[cfg(test)]
@@ -1524,6 +1561,61 @@ pub(crate) mod tests {
                 .collect::<Vec<_>>(),
             ["Incident:I1", "Incident:I2", "Incident:I4"]
         );
+    }
+
+    /// `touching` walks back from its target; the report's filter asks [`Dims`] forward
+    /// from each fact. Both agree on every target and fact of this fixture, the example
+    /// catalog, and one whose ownership passes through parents with and without owners
+    /// of their own, and a parent cycle.
+    #[test]
+    fn touching_walks_back_to_what_dims_finds_forward() {
+        let (_f, fixture) = fixture();
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in [
+            ("schemas/team.yaml", "type: Team\n"),
+            ("schemas/node.yaml", "type: Node\nrelations:\n  owner: {to: Team, owner: true}\n  up: {to: Node, many: true, parent: true}\n"),
+            ("schemas/fact.yaml", "type: Fact\nrelations:\n  on: {to: [Node, Team], many: true}\n"),
+            (
+                "catalog/all.yaml",
+                "type: Team\nid: a\n---\ntype: Team\nid: b\n---\ntype: Node\nid: root\nowner: a\n---\ntype: Node\nid: mid\nup: [root]\n---\ntype: Node\nid: own\nowner: b\nup: [mid]\n---\ntype: Node\nid: leaf\nup: [own, mid]\n---\ntype: Node\nid: loop1\nup: [loop2]\n---\ntype: Node\nid: loop2\nup: [loop1, root]\n---\ntype: Fact\nid: f1\non: [leaf]\n---\ntype: Fact\nid: f2\non: [own]\n---\ntype: Fact\nid: f3\non: [loop1]\n---\ntype: Fact\nid: f4\non: [b]\n---\ntype: Fact\nid: f5\non: [mid, a]\n",
+            ),
+        ] {
+            let p = dir.path().join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let owned = crate::load::load(dir.path()).unwrap();
+        // The one problem is the parent cycle.
+        assert_eq!(owned.problems.len(), 1, "{:?}", owned.problems);
+        let example = crate::load::load(std::path::Path::new(env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let mut touches = 0;
+        for c in [&fixture, &owned, &example] {
+            let mut dims = Dims::new(c);
+            for facts in c.types().map(|(t, _)| t) {
+                for target in c.entry_ids() {
+                    let want: Vec<EntryId> = c
+                        .entry_ids()
+                        .filter(|&f| c.entry_type(f) == facts)
+                        .filter(|&f| dims.touches(target, &named(c, f, &[])))
+                        .collect();
+                    touches += want.len();
+                    assert_eq!(touching(c, facts, target), want, "{}", c.key(target));
+                }
+            }
+        }
+        assert!(touches > 100, "{touches}");
+        let key = |e: EntryId| owned.key(e);
+        let fact = owned.type_id("Fact").unwrap();
+        let team = |id: &str| owned.lookup(owned.type_id("Team").unwrap(), id).unwrap();
+        let of = |id: &str| -> Vec<String> {
+            touching(&owned, fact, team(id))
+                .into_iter()
+                .map(key)
+                .collect()
+        };
+        // leaf inherits both a (through mid) and b (through own).
+        assert_eq!(of("a"), ["Fact:f1", "Fact:f3", "Fact:f5"]);
+        assert_eq!(of("b"), ["Fact:f1", "Fact:f2", "Fact:f4"]);
     }
 
     proptest::proptest! {
