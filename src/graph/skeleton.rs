@@ -165,32 +165,33 @@ fn read_u32s(bytes: &[u8], count: usize) -> Option<Vec<u32>> {
 }
 
 /// The skeleton from its columns (in [`COLUMNS`] order), or `None` if any number in them
-/// is out of range or any column has the wrong length.
+/// is out of range or any column has the wrong length. (The index reads its columns
+/// through [`decode_types`], [`decode_edges`] and [`decode_rest`], the edges on another
+/// thread.)
+#[cfg(test)]
 pub(crate) fn decode(columns: Vec<Vec<u8>>, shape: &Shape<'_>) -> Option<Skeleton> {
-    let n = shape.entries;
     let [types, id_ends, ids, ranks, edges, totals]: [Vec<u8>; 6] = columns.try_into().ok()?;
-    let types: Vec<TypeId> = read_u32s(&types, n)?
+    let types = decode_types(&types, shape)?;
+    let graph = decode_edges(&edges, &types, shape)?;
+    decode_rest(types, graph, [id_ends, ids, ranks, totals], shape)
+}
+
+/// Each entry's type, checked against the number of types.
+pub(crate) fn decode_types(types: &[u8], shape: &Shape<'_>) -> Option<Vec<TypeId>> {
+    if shape.out_start.len() != shape.entries + 1 {
+        return None;
+    }
+    read_u32s(types, shape.entries)?
         .into_iter()
         .map(|t| ((t as usize) < shape.relations.len()).then(|| TypeId::new(t as usize)))
-        .collect::<Option<_>>()?;
-    let ids = String::from_utf8(ids).ok()?;
-    let id_ends = read_u32s(&id_ends, n)?;
-    let mut at = 0u32;
-    for &end in &id_ends {
-        if end < at || !ids.is_char_boundary(end as usize) {
-            return None;
-        }
-        at = end;
-    }
-    if at as usize != ids.len() {
-        return None;
-    }
-    let ranks = read_u32s(&ranks, n)?;
-    if ranks.iter().any(|&r| r as usize >= n) {
-        return None;
-    }
+        .collect()
+}
+
+/// The edges both ways, each target and relation checked.
+pub(crate) fn decode_edges(edges: &[u8], types: &[TypeId], shape: &Shape<'_>) -> Option<Graph> {
+    let n = shape.entries;
     let edge_count = *shape.out_start.last()? as usize;
-    let edge_words = read_u32s(&edges, edge_count.checked_mul(3)?)?;
+    let edge_words = read_u32s(edges, edge_count.checked_mul(3)?)?;
     let mut out = Vec::with_capacity(edge_count);
     for (from, window) in shape.out_start.windows(2).enumerate() {
         let relations = shape.relations[types.get(from)?.index()];
@@ -210,7 +211,41 @@ pub(crate) fn decode(columns: Vec<Vec<u8>>, shape: &Shape<'_>) -> Option<Skeleto
             });
         }
     }
-    if out.len() != edge_count || shape.out_start.len() != n + 1 {
+    if out.len() != edge_count {
+        return None;
+    }
+    let mut graph = Graph {
+        edges: out,
+        out_start: shape.out_start.to_vec(),
+        ..Graph::default()
+    };
+    graph.link_incoming_of(n);
+    Some(graph)
+}
+
+/// The skeleton from its types and edges and the other columns (`id_ends`, `ids`,
+/// `ranks`, `totals`), each checked.
+pub(crate) fn decode_rest(
+    types: Vec<TypeId>,
+    graph: Graph,
+    [id_ends, ids, ranks, totals]: [Vec<u8>; 4],
+    shape: &Shape<'_>,
+) -> Option<Skeleton> {
+    let n = shape.entries;
+    let ids = String::from_utf8(ids).ok()?;
+    let id_ends = read_u32s(&id_ends, n)?;
+    let mut at = 0u32;
+    for &end in &id_ends {
+        if end < at || !ids.is_char_boundary(end as usize) {
+            return None;
+        }
+        at = end;
+    }
+    if at as usize != ids.len() {
+        return None;
+    }
+    let ranks = read_u32s(&ranks, n)?;
+    if ranks.iter().any(|&r| r as usize >= n) {
         return None;
     }
     let mut total_start = Vec::with_capacity(n);
@@ -235,12 +270,6 @@ pub(crate) fn decode(columns: Vec<Vec<u8>>, shape: &Shape<'_>) -> Option<Skeleto
             })
         })
         .collect::<Option<Vec<_>>>()?;
-    let mut graph = Graph {
-        edges: out,
-        out_start: shape.out_start.to_vec(),
-        ..Graph::default()
-    };
-    graph.link_incoming_of(n);
     Some(Skeleton {
         types,
         id_ends,

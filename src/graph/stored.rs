@@ -499,42 +499,45 @@ impl Stored {
         }
     }
 
-    /// The skeleton from the columns table, every number checked (see [`skeleton::decode`]).
+    /// The skeleton from the columns table, every number checked (see [`skeleton`]). The
+    /// edges, the largest part, are checked and linked on another thread while the other
+    /// columns are read.
     fn read_skeleton(&self) -> Option<Skeleton> {
         let db = self.db();
         let mut q = db
-            .prepare("SELECT name, part, data FROM columns ORDER BY rowid")
+            .prepare("SELECT part, data FROM columns WHERE name = ?1 ORDER BY rowid")
             .ok()?;
-        let mut rows = q.query([]).ok()?;
-        let mut columns: Vec<Vec<u8>> = Vec::with_capacity(skeleton::COLUMNS.len());
-        // Each column in order, in parts numbered from 0.
-        let mut part = 0i64;
-        while let Some(r) = rows.next().ok()? {
-            let name = r.get_ref(0).ok()?.as_str().ok()?;
-            let at: i64 = r.get(1).ok()?;
-            let data = r.get_ref(2).ok()?.as_blob().ok()?;
-            if at == 0 && skeleton::COLUMNS.get(columns.len()) == Some(&name) {
-                columns.push(Vec::new());
-            } else if at != part + 1
-                || skeleton::COLUMNS.get(columns.len().wrapping_sub(1)) != Some(&name)
-            {
-                return None;
+        // A column's parts, numbered from 0, joined.
+        let mut column = |name: &str| -> Option<Vec<u8>> {
+            let mut rows = q.query([name]).ok()?;
+            let mut out = Vec::new();
+            let mut parts = 0i64;
+            while let Some(r) = rows.next().ok()? {
+                if r.get::<_, i64>(0).ok()? != parts {
+                    return None;
+                }
+                out.extend_from_slice(r.get_ref(1).ok()?.as_blob().ok()?);
+                parts += 1;
             }
-            part = at;
-            columns.last_mut()?.extend_from_slice(data);
-        }
-        drop(rows);
-        drop(q);
-        drop(db);
-        skeleton::decode(
-            columns,
-            &skeleton::Shape {
-                entries: self.len,
-                out_start: &self.out_start,
-                relations: &self.relations,
-                totals: &self.totals,
-            },
-        )
+            (parts > 0).then_some(out)
+        };
+        let shape = skeleton::Shape {
+            entries: self.len,
+            out_start: &self.out_start,
+            relations: &self.relations,
+            totals: &self.totals,
+        };
+        let types = skeleton::decode_types(&column("types")?, &shape)?;
+        let edges = column("edges")?;
+        let (graph, rest) = std::thread::scope(|scope| {
+            let linked = scope.spawn(|| skeleton::decode_edges(&edges, &types, &shape));
+            let rest = ["id_ends", "ids", "ranks", "totals"].map(&mut column);
+            (linked.join().ok().flatten(), rest)
+        });
+        let [Some(id_ends), Some(ids), Some(ranks), Some(totals)] = rest else {
+            return None;
+        };
+        skeleton::decode_rest(types, graph?, [id_ends, ids, ranks, totals], &shape)
     }
 
     /// The type of `e`.
