@@ -66,7 +66,10 @@ pub(crate) fn main() -> ExitCode {
             e.exit_code()
         }
     };
-    if let Err(e) = out.flush() {
+    let flushed = out.flush();
+    // The answer is out: now wait for the index a query writes after a change.
+    crate::index::wait_for_writes();
+    if let Err(e) = flushed {
         let _ = writeln!(err, "error: cannot write output: {e}");
         return ExitCode::from(2);
     }

@@ -28,21 +28,76 @@ use crate::source::WorkTree;
 const RACY: Duration = Duration::from_secs(2);
 
 /// Load the catalog at `root` from the working tree: from the index when it holds the
-/// catalog as it is, else in full (writing a new index). Without a cache folder
-/// (`LORE_NO_CACHE`), always in full.
-pub(crate) fn load(root: &Path) -> Result<Catalog, Error> {
+/// catalog as it is, else in full, with the new index to write ([`write_later`]).
+/// Without a cache folder (`LORE_NO_CACHE`), always in full.
+pub(crate) fn load(root: &Path) -> Result<(Catalog, Option<Pending>), Error> {
     match location(root) {
-        Some(index) => load_using(root, &index, true),
-        None => load::load_with_cache(root, None),
+        Some(index) => load_deferred(root, &index, true),
+        None => Ok((load::load_with_cache(root, None)?, None)),
     }
 }
 
-/// [`load`] with the index at `path`, and the user's cache when `cached`.
+/// An index to write for a catalog loaded in full.
+pub(crate) struct Pending {
+    path: PathBuf,
+    meta: Meta,
+}
+
+impl Pending {
+    /// Write it; an index that cannot be written is only a miss next time.
+    fn write(self, c: &Catalog) {
+        let _ = save(&self.path, c, &self.meta);
+    }
+}
+
+/// Index writes under way, joined by [`wait_for_writes`].
+static WRITING: std::sync::Mutex<Vec<std::thread::JoinHandle<()>>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Write `pending` for `c` on another thread, while the command answers: the first
+/// query after a change shows its answer before the index (seconds at a million
+/// entries) is written. The process waits for it before it exits ([`wait_for_writes`]).
+pub(crate) fn write_later(c: &'static Catalog, pending: Pending) {
+    let handle = std::thread::spawn(move || pending.write(c));
+    WRITING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(handle);
+}
+
+/// Wait for every index write [`write_later`] started.
+pub(crate) fn wait_for_writes() {
+    let handles = std::mem::take(
+        &mut *WRITING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
+    for handle in handles {
+        let _ = handle.join();
+    }
+}
+
+/// [`load`] with the index at `path`, and the user's cache when `cached`, the new index
+/// written before it returns.
+#[cfg(test)]
 fn load_using(root: &Path, path: &Path, cached: bool) -> Result<Catalog, Error> {
+    let (c, pending) = load_deferred(root, path, cached)?;
+    if let Some(p) = pending {
+        p.write(&c);
+    }
+    Ok(c)
+}
+
+/// [`load`] with the index at `path`, and the user's cache when `cached`.
+fn load_deferred(
+    root: &Path,
+    path: &Path,
+    cached: bool,
+) -> Result<(Catalog, Option<Pending>), Error> {
     let tree = WorkTree::new(root);
     let p = load::configure(&tree)?;
     let p = match open(root, path, p, cached) {
-        Ok(c) => return Ok(c),
+        Ok(c) => return Ok((c, None)),
         Err(p) => *p,
     };
     let mut p = p;
@@ -80,9 +135,11 @@ fn load_using(root: &Path, path: &Path, cached: bool) -> Result<Catalog, Error> 
         files,
         folders,
     };
-    // An index that cannot be written is only a miss next time.
-    let _ = save(path, &c, &meta);
-    Ok(c)
+    let pending = Pending {
+        path: path.to_path_buf(),
+        meta,
+    };
+    Ok((c, Some(pending)))
 }
 
 /// Where the index of the catalog at `root` lives, if caching is on.

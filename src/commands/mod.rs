@@ -122,7 +122,15 @@ pub(crate) fn load_catalog(args: &CatalogArgs) -> Result<Loaded, Error> {
 pub(crate) fn load_indexed(args: &CatalogArgs) -> Result<Loaded, Error> {
     let root = workspace::find_root(&start_dir(args)?)?;
     match args.rev.as_deref() {
-        None => Ok(Loaded::new(crate::index::load(&root)?)),
+        None => {
+            let (c, pending) = crate::index::load(&root)?;
+            let Some(pending) = pending else {
+                return Ok(Loaded::new(c));
+            };
+            let loaded = Loaded::new(c);
+            crate::index::write_later(loaded.0, pending);
+            Ok(loaded)
+        }
         Some(rev) => load_at(&root, Some(rev)).map(Loaded::new),
     }
 }
@@ -163,17 +171,19 @@ pub(crate) fn load_at_with(
 
 /// A catalog that is never dropped: the process ends right after the command, and
 /// freeing 100,000 entries one by one would only delay the answer (as rustc does).
-pub(crate) struct Loaded(std::mem::ManuallyDrop<Catalog>);
+/// Kept for the rest of the process, it can be shared with the thread that writes its
+/// new index.
+pub(crate) struct Loaded(&'static Catalog);
 
 impl Loaded {
     pub(crate) fn new(catalog: Catalog) -> Loaded {
-        Loaded(std::mem::ManuallyDrop::new(catalog))
+        Loaded(Box::leak(Box::new(catalog)))
     }
 }
 
 impl std::ops::Deref for Loaded {
     type Target = Catalog;
     fn deref(&self) -> &Catalog {
-        &self.0
+        self.0
     }
 }

@@ -349,6 +349,14 @@ fn answers_from_the_index_are_the_answers_of_a_full_load() {
         .map(|i| i.unwrap().path())
         .find(|p| p.to_string_lossy().ends_with(".index.sqlite"));
     assert!(index.is_some(), "an index was written");
+    // Written after the answer, on another thread, and finished before the process
+    // exits: no temporary file is left.
+    let left: Vec<_> = std::fs::read_dir(cache.path())
+        .unwrap()
+        .map(|i| i.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
     let mut owners = vec!["owners"];
     owners.extend(keys.iter().map(String::as_str));
     assert_eq!(indexed(&owners), full(&owners));
