@@ -2,7 +2,8 @@
 # Time the incident queries end to end (process start to answer) on a generated catalog,
 # warm (the per-file cache and the on-disk index written by the warm-up run, as on a
 # responder's machine after one query), after a change to one file (the index written
-# again), and cold (LORE_NO_CACHE=1: no cache, no index): owners, show, impact, route,
+# again; timed to its exit and to its answer), and cold (LORE_NO_CACHE=1: no cache, no
+# index): owners, show, impact, route,
 # and `lore report` over a catalog with one incident per ten entries when this build
 # has the report command.
 #
@@ -67,6 +68,7 @@ query "route an Alertmanager payload, warm" route "$alert"
 # cache, and the index is written again (the first query after any change).
 touched=$(find "$cat/catalog" -name '*.yaml' -print -quit)
 PREPARE="touch '$touched'" query "owners, first query after a change to one file (index rewritten)" owners service-000123
+echo "  the same, to the answer (the index is written after it): $(python3 bench/answer_time.py "$RUNS" "$touched" -- "$lore" -C "$cat" owners service-000123)"
 echo "  (impact: $("$lore" -C "$cat" impact product-000001 --format json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["impacted"]))') impacted;" \
   "route: $("$lore" -C "$cat" route "$alert" --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["matches"]), "match,", len(d["impacted"]), "impacted)")')"
 (
