@@ -365,6 +365,9 @@ pub(crate) struct Stored {
     into: FrozenMap<u32, Box<[EdgeId]>>,
     /// Edges read by [`Stored::into`], by id.
     edge: FrozenMap<u32, Box<Edge>>,
+    /// The types of those edges' sources, read with them (a walk asks each source's
+    /// type to tell its relation; reading the whole entry for it would parse its value).
+    source_types: Mutex<HashMap<u32, TypeId>>,
     /// Error-level problems of the catalog the index holds.
     pub(super) errors: usize,
     /// Reads left before reading the skeleton, then the whole index, is cheaper than
@@ -402,6 +405,7 @@ impl Stored {
             out: FrozenMap::new(),
             into: FrozenMap::new(),
             edge: FrozenMap::new(),
+            source_types: Mutex::new(HashMap::new()),
             errors: header.meta.errors,
             budget: share(SKELETON_SHARE),
             second_budget: share(BUDGET_SHARE),
@@ -544,6 +548,17 @@ impl Stored {
     pub(super) fn type_id(&self, e: EntryId) -> TypeId {
         if let Some(s) = self.skeleton() {
             return s.type_id(e);
+        }
+        if self.full.get().is_none() {
+            let known = self
+                .source_types
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .get(&(e.index() as u32))
+                .copied();
+            if let Some(t) = known {
+                return t;
+            }
         }
         self.entry(e).type_id
     }
@@ -852,6 +867,7 @@ impl Stored {
             )?;
             let mut rows = q.query([e.index() as i64])?;
             let mut ids = Vec::new();
+            let mut types = Vec::new();
             while let Some(r) = rows.next()? {
                 let id: i64 = r.get(0)?;
                 let t: i64 = r.get(4)?;
@@ -879,7 +895,12 @@ impl Stored {
                 }
                 self.edge.insert(id, Box::new(edge));
                 ids.push(EdgeId(id));
+                types.push((edge.from.index() as u32, TypeId::new(t as usize)));
             }
+            self.source_types
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .extend(types);
             Ok(Some(ids))
         })();
         match read {
