@@ -505,13 +505,20 @@ mod tests {
         assert_eq!(c.find("no-such-entry", &[]), crate::graph::Found::None);
     }
 
-    #[test]
-    fn an_index_read_whole_checks_every_row() {
+    /// The example catalog loaded in full, and the index of it the load wrote, at the
+    /// returned path and as bytes (to damage copies of).
+    fn indexed_example() -> (tempfile::TempDir, PathBuf, Vec<u8>, Catalog) {
         let dir = tempfile::tempdir().unwrap();
         let index = dir.path().join("index.sqlite");
         let full = load::load(example()).unwrap();
         assert!(!load_using(example(), &index, false).unwrap().is_stored());
         let good = std::fs::read(&index).unwrap();
+        (dir, index, good, full)
+    }
+
+    #[test]
+    fn an_index_read_whole_checks_every_row() {
+        let (_dir, index, good, full) = indexed_example();
         assert!(load_using(example(), &index, false).unwrap().reads_whole());
         // Each a file SQLite reads without complaint, with one row lore must not trust:
         // the answers then come from a full load.
@@ -544,11 +551,7 @@ mod tests {
 
     #[test]
     fn a_skeleton_column_out_of_range_is_a_miss() {
-        let dir = tempfile::tempdir().unwrap();
-        let index = dir.path().join("index.sqlite");
-        let full = load::load(example()).unwrap();
-        assert!(!load_using(example(), &index, false).unwrap().is_stored());
-        let good = std::fs::read(&index).unwrap();
+        let (_dir, index, good, full) = indexed_example();
         let first = |column: &str, bytes: &str| {
             // (`||` makes text of blobs: cast back.)
             format!("UPDATE columns SET data = CAST(X'{bytes}' || substr(data, {}) AS BLOB) WHERE name = '{column}' AND part = 0", bytes.len() / 2 + 1)

@@ -752,15 +752,22 @@ fn place(c: &mut Catalog, limits: Limits) {
     }
 }
 
-/// A valid catalog made of `(path, content)` files in a temporary folder, for unit tests.
+/// `(path, content)` files in a temporary folder, for unit tests.
 #[cfg(test)]
-pub(crate) fn test_catalog(files: &[(&str, &str)]) -> (tempfile::TempDir, Catalog) {
+pub(crate) fn test_files(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temporary folder");
     for (path, content) in files {
         let p = dir.path().join(path);
         std::fs::create_dir_all(p.parent().expect("a parent folder")).expect("created");
         std::fs::write(p, content).expect("written");
     }
+    dir
+}
+
+/// A valid catalog made of `(path, content)` files in a temporary folder, for unit tests.
+#[cfg(test)]
+pub(crate) fn test_catalog(files: &[(&str, &str)]) -> (tempfile::TempDir, Catalog) {
+    let dir = test_files(files);
     let c = load(dir.path()).expect("the catalog loads");
     assert_eq!(c.problems.len(), 0, "{:?}", c.problems);
     (dir, c)

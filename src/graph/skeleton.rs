@@ -289,8 +289,7 @@ mod tests {
     /// Duplicate ids (an invalid catalog), ids that sort across the `:`, totals of every
     /// kind and none, a list relation.
     fn catalog() -> (tempfile::TempDir, Catalog) {
-        let dir = tempfile::tempdir().unwrap();
-        for (path, content) in [
+        let dir = crate::load::test_files(&[
             ("schemas/team.yaml", "type: Team\n"),
             ("schemas/team2.yaml", "type: Team2\n"),
             (
@@ -301,11 +300,7 @@ mod tests {
                 "catalog/all.yaml",
                 "type: Team\nid: b\n---\ntype: Team2\nid: a\n---\ntype: Team\nid: b\n---\ntype: Team\nid: '2'\n---\ntype: Customer\nid: x\narr: 5\nseats: 2.5\nteams: [Team2:a, '2']\n---\ntype: Customer\nid: y\narr: 18446744073709551615\nseats: many\n---\ntype: Customer\nid: z\narr: -3\n",
             ),
-        ] {
-            let p = dir.path().join(path);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, content).unwrap();
-        }
+        ]);
         let c = crate::load::load(dir.path()).unwrap();
         // The one problem is the duplicate.
         assert_eq!(c.problems.len(), 1, "{:?}", c.problems);

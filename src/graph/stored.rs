@@ -4,8 +4,11 @@
 //! [`save`] writes a linked [`Catalog`] with the same entry and edge numbering it has in
 //! memory; [`Stored`] answers [`Catalog`]'s accessors from that file, fetching an entry,
 //! its edges out or its edges in the first time they are asked for and keeping them.
-//! A command that goes through most of the catalog spends its read budget; then the
-//! whole index is read in one pass, every row checked, and answers every later question.
+//! A command that goes through much of the catalog spends its read budget; then the
+//! skeleton (every entry's type, id, key rank and totals, and every edge: see
+//! [`skeleton`]) is read in one pass and answers all but entries' values, which are still
+//! read a row at a time under a second budget; past it, the whole index is read in one
+//! pass, every row checked, and answers every later question.
 //! A file that cannot answer (truncated, damaged, a row out of range) is never trusted
 //! further: the catalog is loaded in full instead (the loader's `reload`), under the
 //! same numbering, and every later answer comes from it.

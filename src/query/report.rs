@@ -1570,8 +1570,7 @@ pub(crate) mod tests {
     #[test]
     fn touching_walks_back_to_what_dims_finds_forward() {
         let (_f, fixture) = fixture();
-        let dir = tempfile::tempdir().unwrap();
-        for (path, text) in [
+        let dir = crate::load::test_files(&[
             ("schemas/team.yaml", "type: Team\n"),
             ("schemas/node.yaml", "type: Node\nrelations:\n  owner: {to: Team, owner: true}\n  up: {to: Node, many: true, parent: true}\n"),
             ("schemas/fact.yaml", "type: Fact\nrelations:\n  on: {to: [Node, Team], many: true}\n"),
@@ -1579,11 +1578,7 @@ pub(crate) mod tests {
                 "catalog/all.yaml",
                 "type: Team\nid: a\n---\ntype: Team\nid: b\n---\ntype: Node\nid: root\nowner: a\n---\ntype: Node\nid: mid\nup: [root]\n---\ntype: Node\nid: own\nowner: b\nup: [mid]\n---\ntype: Node\nid: leaf\nup: [own, mid]\n---\ntype: Node\nid: loop1\nup: [loop2]\n---\ntype: Node\nid: loop2\nup: [loop1, root]\n---\ntype: Fact\nid: f1\non: [leaf]\n---\ntype: Fact\nid: f2\non: [own]\n---\ntype: Fact\nid: f3\non: [loop1]\n---\ntype: Fact\nid: f4\non: [b]\n---\ntype: Fact\nid: f5\non: [mid, a]\n",
             ),
-        ] {
-            let p = dir.path().join(path);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, text).unwrap();
-        }
+        ]);
         let owned = crate::load::load(dir.path()).unwrap();
         // The one problem is the parent cycle.
         assert_eq!(owned.problems.len(), 1, "{:?}", owned.problems);
