@@ -204,7 +204,11 @@ impl FileSource for WorkTree {
         let mut through: Vec<(PathBuf, PathBuf)> = Vec::new();
         let walker = walkdir::WalkDir::new(&top)
             .follow_links(true)
-            .sort_by_file_name()
+            // By name, as `sort_by_file_name` sorts: a folder's entries share its path
+            // up to their names, so their whole paths compare as their names do, without
+            // cutting each name out of its path at every comparison (8% of validating
+            // a folder of 80,000 files did that).
+            .sort_by(|a, b| a.path().as_os_str().cmp(b.path().as_os_str()))
             .into_iter()
             .filter_entry(|e| {
                 if e.depth() > 0 && e.file_name().to_string_lossy().starts_with('.') {
@@ -373,6 +377,43 @@ mod tests {
         for p in ["catalog", "catalog/**/*.yaml", "./catalog", "a..b/c", ""] {
             assert_eq!(escapes(Path::new(p)), None, "{p}");
         }
+    }
+
+    /// Each folder's entries by name, folders among files, at every depth: names that are
+    /// prefixes of others, and characters that sort before and after `/` and `.`.
+    #[test]
+    fn walk_gives_files_in_name_order_folder_by_folder() {
+        let dir = crate::load::test_files(&[
+            ("c/ab.yaml", ""),
+            ("c/ab-x", ""),
+            ("c/ab/z", ""),
+            ("c/ab/a", ""),
+            ("c/a", ""),
+            ("c/abc", ""),
+            ("c/B", ""),
+            ("c/ab0/q", ""),
+        ]);
+        let files: Vec<String> = WorkTree::new(dir.path())
+            .walk(Path::new("c"))
+            .into_iter()
+            .filter_map(|w| match w {
+                Walked::File(p) => Some(p.to_string_lossy().into_owned()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            files,
+            [
+                "c/B",
+                "c/a",
+                "c/ab/a",
+                "c/ab/z",
+                "c/ab-x",
+                "c/ab.yaml",
+                "c/ab0/q",
+                "c/abc"
+            ]
+        );
     }
 
     #[test]
