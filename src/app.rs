@@ -19,8 +19,9 @@ pub(crate) fn main() -> ExitCode {
     let format = ErrorFormat::from_args(&args);
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(Pipe::new(stdout.lock()));
-    let stderr = io::stderr();
-    let mut err = stderr.lock();
+    // Not locked for the whole run: a message another thread writes (`eprintln!` on a
+    // worker) would wait for the lock forever while the command waits for that thread.
+    let mut err = io::stderr();
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {
