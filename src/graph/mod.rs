@@ -322,17 +322,17 @@ impl Catalog {
     /// The `k`th total the entry's type declares, when the entry holds a number there
     /// (the on-disk index answers without reading the entry).
     pub(crate) fn total(&self, e: EntryId, k: usize) -> Option<&serde_json::Number> {
-        if let Some(s) = &self.stored {
-            return s.total(e, k, &self.types);
+        if let Some(s) = self.stored.as_ref().and_then(|s| s.skeleton()) {
+            return s.total(e, k);
         }
-        let entry = self.graph.entry(e);
+        let entry = self.entry(e);
         skeleton::total_of(entry, self.type_def(entry.type_id).totals.get(k)?)
     }
 
     /// Each entry's place in `Type:id` order (equal keys share one), when known without
     /// reading the keys: a sort by it is a sort by [`Catalog::key`].
     pub(crate) fn key_ranks(&self) -> Option<&[u32]> {
-        self.stored.as_ref()?.key_ranks()
+        Some(&self.stored.as_ref()?.skeleton()?.ranks)
     }
 
     pub(crate) fn type_id(&self, name: &str) -> Option<TypeId> {

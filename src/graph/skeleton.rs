@@ -37,7 +37,8 @@ pub(crate) struct Skeleton {
     ids: String,
     /// Entry `e`'s place among the entries sorted by `Type:id` (equal keys share one).
     pub(crate) ranks: Vec<u32>,
-    /// Entry `e`'s totals, one per total its type declares, start at `total_start[e]`.
+    /// Entry `e`'s totals, one per total its type declares, are
+    /// `totals[total_start[e]..total_start[e + 1]]`.
     total_start: Vec<u32>,
     totals: Vec<Option<Number>>,
     /// The edges, out and in; no entries, no names.
@@ -60,12 +61,8 @@ impl Skeleton {
 
     /// The entry's `k`th declared total, when the entry holds a number there.
     pub(crate) fn total(&self, e: EntryId, k: usize) -> Option<&Number> {
-        let start = self.total_start[e.index()] as usize;
-        let end = self
-            .total_start
-            .get(e.index() + 1)
-            .map_or(self.totals.len(), |&n| n as usize);
-        self.totals[start..end].get(k)?.as_ref()
+        let (start, end) = (self.total_start[e.index()], self.total_start[e.index() + 1]);
+        self.totals[start as usize..end as usize].get(k)?.as_ref()
     }
 }
 
@@ -248,12 +245,13 @@ pub(crate) fn decode_rest(
     if ranks.iter().any(|&r| r as usize >= n) {
         return None;
     }
-    let mut total_start = Vec::with_capacity(n);
+    let mut total_start = Vec::with_capacity(n + 1);
     let mut slots = 0usize;
     for t in &types {
         total_start.push(u32::try_from(slots).ok()?);
         slots += shape.totals[t.index()];
     }
+    total_start.push(u32::try_from(slots).ok()?);
     if totals.len() != slots.checked_mul(TOTAL)? {
         return None;
     }

@@ -466,7 +466,7 @@ impl Stored {
     }
 
     /// The skeleton, if it was read.
-    fn skeleton(&self) -> Option<&Skeleton> {
+    pub(super) fn skeleton(&self) -> Option<&Skeleton> {
         self.skeleton.get()?.as_ref()
     }
 
@@ -573,25 +573,6 @@ impl Stored {
         }
         let entry = self.entry(e);
         (entry.type_id, &entry.id)
-    }
-
-    /// The `k`th total of `e`'s type, if `e` holds a number there.
-    pub(super) fn total(
-        &self,
-        e: EntryId,
-        k: usize,
-        types: &[crate::model::TypeDef],
-    ) -> Option<&serde_json::Number> {
-        if let Some(s) = self.skeleton() {
-            return s.total(e, k);
-        }
-        let entry = self.entry(e);
-        skeleton::total_of(entry, types[entry.type_id.index()].totals.get(k)?)
-    }
-
-    /// Each entry's place in key order, once the skeleton is read.
-    pub(super) fn key_ranks(&self) -> Option<&[u32]> {
-        self.skeleton().map(|s| s.ranks.as_slice())
     }
 
     fn db(&self) -> std::sync::MutexGuard<'_, Connection> {
